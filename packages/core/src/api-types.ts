@@ -1,0 +1,81 @@
+import type { Citation } from './answer/answerer.js';
+import type { ChatMessage, ChatModel, TokenUsage } from './answer/chat-model.js';
+import type { Embedder } from './embed/embedder.js';
+import type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
+
+/** Narrows retrieval to some documents. All given fields must match. */
+export interface SearchFilter {
+  /** Only these document ids. */
+  documentIds?: readonly string[];
+  /** Only documents whose source (path or URL) contains this text. */
+  source?: string;
+  /** Only documents published on or after this ISO date. */
+  publishedAfter?: string;
+  /** Only documents published on or before this ISO date. */
+  publishedBefore?: string;
+}
+
+/** Retrieval options; see `DefaultSearchOptions` for defaults. */
+export interface SearchOptions {
+  /** Chunks returned. */
+  k?: number;
+  filter?: SearchFilter;
+  signal?: AbortSignal;
+}
+
+/** Options for {@link ArticleQA.ask}. */
+export interface AskOptions extends SearchOptions {
+  /** Earlier turns of the conversation, oldest first: follow-ups are rewritten to stand alone. */
+  history?: readonly ChatMessage[];
+  /** Called with each piece of answer text as it is produced (streamed when an LLM answers). */
+  onToken?: (text: string) => void;
+  /** Which answerer to use: `auto` uses the LLM when one is configured. @defaultValue 'auto' */
+  answerer?: 'auto' | 'extractive' | 'llm';
+}
+
+/** Milliseconds spent in each step of `ask`. */
+export interface AskTimings {
+  retrieveMs: number;
+  answerMs: number;
+  totalMs: number;
+}
+
+/** The result of {@link ArticleQA.ask}: data, never pre-formatted output. */
+export interface AskResult {
+  question: string;
+  /** The query used for retrieval (the question rewritten when it was a follow-up). */
+  standaloneQuestion: string;
+  /** Answer text with `[n]` markers. */
+  answer: string;
+  /** True when the articles do not support an answer. */
+  abstained: boolean;
+  citations: Citation[];
+  /** Chunks retrieved, best first. */
+  retrieved: RetrievedChunk[];
+  answerer: 'extractive' | 'llm';
+  /** Set when the LLM failed and the extractive answer was used: why. */
+  fallbackReason?: string;
+  droppedCitations?: number[];
+  timings: AskTimings;
+  usage?: TokenUsage;
+}
+
+/** One indexed document, as listed by {@link ArticleQA.listDocuments}. */
+export interface DocumentInfo {
+  id: string;
+  title: string;
+  source: string;
+  url?: string;
+  publishedAt?: string;
+  chunks: number;
+  characters: number;
+  contentHash: string;
+  /** ISO date-time of the ingest that stored this version. */
+  ingestedAt: string;
+}
+
+/** Embedder and chat model used by an {@link ArticleQA}. */
+export interface ArticleQAParts {
+  embedder: Embedder;
+  chatModel?: ChatModel;
+}
