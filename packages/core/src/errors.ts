@@ -64,7 +64,11 @@ export class InputError extends ArticleQAError {
 
 /** The embedding model could not be found, built or run. */
 export class ModelError extends ArticleQAError {
-  constructor(code: 'E_MODEL_NOT_FOUND' | 'E_MODEL_LOAD' | 'E_EMBED', message: string, options: ArticleQAErrorOptions = {}) {
+  constructor(
+    code: 'E_MODEL_NOT_FOUND' | 'E_MODEL_LOAD' | 'E_EMBED',
+    message: string,
+    options: ArticleQAErrorOptions = {},
+  ) {
     super(code, message, options);
     this.name = 'ModelError';
   }
@@ -74,7 +78,12 @@ export class ModelError extends ArticleQAError {
 export class IndexError extends ArticleQAError {
   readonly dir: string;
   constructor(
-    code: 'E_INDEX_NOT_FOUND' | 'E_INDEX_CORRUPT' | 'E_INDEX_LOCKED' | 'E_INDEX_MISMATCH' | 'E_DIMENSION_MISMATCH',
+    code:
+      | 'E_INDEX_NOT_FOUND'
+      | 'E_INDEX_CORRUPT'
+      | 'E_INDEX_LOCKED'
+      | 'E_INDEX_MISMATCH'
+      | 'E_DIMENSION_MISMATCH',
     dir: string,
     message: string,
     options: ArticleQAErrorOptions = {},
@@ -97,7 +106,10 @@ export class ConfigError extends ArticleQAError {
 export class LLMError extends ArticleQAError {
   readonly status: number | undefined;
   readonly isRetryable: boolean;
-  constructor(message: string, options: ArticleQAErrorOptions & { status?: number; isRetryable?: boolean } = {}) {
+  constructor(
+    message: string,
+    options: ArticleQAErrorOptions & { status?: number; isRetryable?: boolean } = {},
+  ) {
     super('E_LLM', message, options);
     this.name = 'LLMError';
     this.status = options.status;
