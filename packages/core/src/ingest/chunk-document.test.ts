@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { chunkDocument } from './chunk-document.js';
+
+// One token per word or punctuation mark: close to WordPiece for plain English and easy to reason about.
+const tokenizer = {
+  maxTokens: 64,
+  countTokens: (text: string) => text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)?.length ?? 0,
+};
+
+const sentence = (index: number) => `Sentence number ${index} says something about topic ${index}.`;
+const article = Array.from({ length: 40 }, (_, index) => sentence(index)).join(' ');
+
+describe('chunkDocument', () => {
+  it('records offsets such that text.slice(start, end) is the chunk', () => {
+    const chunks = chunkDocument({ title: 'Title', text: article }, tokenizer, { targetTokens: 30 });
+    expect(chunks.length).toBeGreaterThan(3);
+    for (const chunk of chunks) expect(article.slice(chunk.start, chunk.end)).toBe(chunk.text);
+  });
+
+  it('packs whole sentences up to the target and never over the model limit with the title', () => {
+    const chunks = chunkDocument({ title: 'A fairly long title for context', text: article }, tokenizer, {
+      targetTokens: 500,
+    });
+    for (const chunk of chunks) {
+      expect(tokenizer.countTokens(chunk.embedText) + 2).toBeLessThanOrEqual(tokenizer.maxTokens);
+      expect(chunk.text.endsWith('.')).toBe(true);
+      expect(/^Sentence/.test(chunk.text)).toBe(true);
+    }
+  });
+
+  it('repeats the last sentence of a chunk at the start of the next (overlap)', () => {
+    const chunks = chunkDocument({ title: '', text: article }, tokenizer, {
+      targetTokens: 30,
+      overlapSentences: 1,
+    });
+    for (let index = 1; index < chunks.length; index += 1) {
+      const previous = chunks[index - 1]!;
+      const current = chunks[index]!;
+      expect(current.start).toBeLessThan(previous.end);
+      expect(previous.text.endsWith(current.text.slice(0, current.text.indexOf('.') + 1))).toBe(true);
+    }
+  });
+
+  it('covers every sentence of the document', () => {
+    const chunks = chunkDocument({ title: 'T', text: article }, tokenizer, {
+      targetTokens: 25,
+      overlapSentences: 0,
+    });
+    const joined = chunks.map((chunk) => chunk.text).join(' ');
+    expect(joined).toBe(article);
+  });
+
+  it('carries the title as embedding context but not in the chunk text', () => {
+    const [chunk] = chunkDocument({ title: 'China and the police', text: 'One sentence.' }, tokenizer);
+    expect(chunk?.text).toBe('One sentence.');
+    expect(chunk?.embedText).toBe('China and the police\nOne sentence.');
+  });
+
+  it('cuts a sentence longer than the budget at word boundaries', () => {
+    const long = `${Array.from({ length: 200 }, (_, index) => `word${index}`).join(' ')}.`;
+    const chunks = chunkDocument({ title: '', text: long }, tokenizer, { targetTokens: 40 });
+    expect(chunks.length).toBeGreaterThan(4);
+    for (const chunk of chunks) {
+      expect(chunk.tokens).toBeLessThanOrEqual(40);
+      expect(long.slice(chunk.start, chunk.end)).toBe(chunk.text);
+    }
+  });
+
+  it('cuts a single enormous word by characters', () => {
+    const blob = 'x'.repeat(5000);
+    const pieces = chunkDocument(
+      { title: '', text: blob },
+      { maxTokens: 64, countTokens: (text) => Math.ceil(text.length / 10) },
+      { targetTokens: 40, overlapSentences: 0 },
+    );
+    expect(pieces.map((piece) => piece.text).join('')).toBe(blob);
+    for (const piece of pieces) expect(piece.tokens).toBeLessThanOrEqual(40);
+  });
+
+  it('returns no chunks for an empty document', () => {
+    expect(chunkDocument({ title: 'T', text: '' }, tokenizer)).toEqual([]);
+  });
+});
