@@ -25,6 +25,8 @@ export interface AnswerInput {
   history: readonly ChatMessage[];
   /** Retrieved chunks, best first. */
   sources: readonly RetrievedChunk[];
+  /** The retrieval query's vector, when the embedder already made it: saves embedding it again. */
+  queryVector?: Float32Array;
 }
 
 /** Options for one answer. */

@@ -21,6 +21,11 @@ export interface Embedder {
   countTokens(text: string): number;
   /** Embeds `texts` in order; vectors are L2-normalised. */
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
+  /**
+   * Loads what the synchronous members (`countTokens`, and for some implementations `dimensions` and
+   * `maxTokens`) need. Call `await embedder.ready?.()` once before using them; `embed` does not need it.
+   */
+  ready?(): Promise<void>;
   /** Releases the model. */
   close?(): Promise<void>;
 }

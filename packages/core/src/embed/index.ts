@@ -1,0 +1,13 @@
+export type { Embedder, EmbedOptions } from './embedder.js';
+export {
+  ensureMiniLMModelFolder,
+  type MiniLMModelFolder,
+  type MiniLMModelFolderOptions,
+} from './minilm-model-folder.js';
+export {
+  BUNDLED_MINILM_MODEL,
+  createLocalEmbedder,
+  DefaultLocalEmbedderOptions,
+  type LocalEmbedderOptions,
+  TransformersEmbedder,
+} from './transformers-embedder.js';

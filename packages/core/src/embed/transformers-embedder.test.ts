@@ -1,0 +1,139 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AbortError, ConfigError } from '../errors.js';
+import { ensureMiniLMModelFolder } from './minilm-model-folder.js';
+import { createLocalEmbedder, type TransformersEmbedder } from './transformers-embedder.js';
+
+/**
+ * Shared by the embedder tests so the bundled model (about 1.5 s to build) is built once per machine,
+ * not per test file; parallel test files are safe because the build is atomic.
+ */
+const cacheDir = join(tmpdir(), 'articleqa-test-cache');
+
+const sentences = [
+  'This is an example sentence',
+  'Each sentence is converted',
+  'ok',
+  'The cat sat on the mat.',
+  'What is the capital of France?',
+  'Paris is the capital and most populous city of France.',
+  'The quick brown fox jumps over the lazy dog near the river bank on a sunny afternoon in late July.',
+  'Quantum mechanics describes nature at the smallest scales of energy levels of atoms and subatomic particles.',
+  'Photosynthesis converts light energy into chemical energy stored in glucose.',
+  'He scored twice in the second half.',
+  'The Treaty of Westphalia ended the Thirty Years War in 1648, reshaping the political map of Europe.',
+  'Bake for 25 minutes until golden.',
+];
+
+const dot = (a: Float32Array, b: Float32Array): number => a.reduce((sum, value, index) => sum + value * b[index]!, 0);
+
+let fp32: TransformersEmbedder;
+let int8: TransformersEmbedder;
+beforeAll(async () => {
+  fp32 = createLocalEmbedder({ cacheDir, quantized: false });
+  int8 = createLocalEmbedder({ cacheDir });
+  await Promise.all([fp32.ready(), int8.ready()]);
+});
+afterAll(async () => Promise.all([fp32.close(), int8.close()]));
+
+describe('TransformersEmbedder with the bundled all-MiniLM-L6-v2', () => {
+  it('describes model and quantisation', () => {
+    expect(fp32.id).toBe('transformers:all-MiniLM-L6-v2:fp32');
+    expect(int8.id).toBe('transformers:all-MiniLM-L6-v2:int8');
+    expect(int8.dimensions).toBe(384);
+    expect(int8.maxTokens).toBe(256);
+    expect(int8.maxBatchSize).toBeGreaterThan(0);
+  });
+
+  it('matches the published sentence-transformers vector in fp32', async () => {
+    const [vector] = await fp32.embed(['This is an example sentence']);
+    const expected = [0.0677, 0.0636, 0.0487, 0.0794];
+    expected.forEach((value, index) => expect(Math.abs(vector![index]! - value)).toBeLessThan(1e-3));
+  });
+
+  it('returns unit-length vectors, and int8 ones close to fp32', async () => {
+    const [exact, quantized] = await Promise.all([fp32.embed(sentences), int8.embed(sentences)]);
+    expect(quantized).toHaveLength(sentences.length);
+    for (let index = 0; index < sentences.length; index++) {
+      expect(exact[index]).toHaveLength(384);
+      expect(Math.sqrt(dot(exact[index]!, exact[index]!))).toBeCloseTo(1, 5);
+      expect(Math.sqrt(dot(quantized[index]!, quantized[index]!))).toBeCloseTo(1, 5);
+      expect(dot(exact[index]!, quantized[index]!)).toBeGreaterThanOrEqual(0.98);
+    }
+  });
+
+  it('keeps the input order when batching sorts by length', async () => {
+    const long = sentences[10]!;
+    const short = sentences[2]!;
+    const medium = sentences[4]!;
+    for (const embedder of [fp32, int8]) {
+      const batched = await embedder.embed([long, short, medium]);
+      const alone = await Promise.all([long, short, medium].map(async (text) => (await embedder.embed([text]))[0]!));
+      alone.forEach((vector, index) => expect(dot(vector, batched[index]!)).toBeGreaterThan(0.99));
+    }
+  });
+
+  it('keeps the order across several batches', async () => {
+    const small = createLocalEmbedder({ cacheDir, batchSize: 3 });
+    try {
+      const batched = await small.embed(sentences);
+      const alone = await int8.embed(sentences);
+      alone.forEach((vector, index) => expect(dot(vector, batched[index]!)).toBeGreaterThan(0.99));
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('counts tokens with the model tokenizer, special tokens excluded', async () => {
+    expect(int8.countTokens('This is an example sentence')).toBe(5);
+    expect(int8.countTokens('')).toBe(0);
+    const { env, AutoTokenizer } = await import('@xenova/transformers');
+    const folder = await ensureMiniLMModelFolder({ cacheDir });
+    env.localModelPath = folder.localModelPath;
+    env.allowRemoteModels = false;
+    const tokenizer = await AutoTokenizer.from_pretrained(folder.modelName);
+    for (const text of [...sentences, 'Unbelievably, naïve café-goers said “hello” 12,345 times!']) {
+      const withSpecials = tokenizer.encode(text);
+      expect(int8.countTokens(text)).toBe(withSpecials.length - 2);
+    }
+  });
+
+  it('truncates texts longer than maxTokens', async () => {
+    const long = 'word '.repeat(1000);
+    expect(int8.countTokens(long)).toBe(1000);
+    const [vector] = await int8.embed([long]);
+    expect(vector).toHaveLength(384);
+  });
+
+  it('returns [] for no texts', async () => {
+    expect(await createLocalEmbedder({ cacheDir }).embed([])).toEqual([]);
+  });
+
+  it('rejects with AbortError when the signal aborts', async () => {
+    await expect(int8.embed(sentences, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
+    const controller = new AbortController();
+    const embedding = int8.embed(sentences, { signal: controller.signal });
+    controller.abort();
+    await expect(embedding).rejects.toBeInstanceOf(AbortError);
+  });
+});
+
+describe('TransformersEmbedder without a loaded model', () => {
+  it('does no work until used, and shares one load between concurrent first calls', async () => {
+    const embedder = createLocalEmbedder({ cacheDir });
+    expect(() => embedder.countTokens('hello')).toThrow(/ready\(\)/);
+    const [first, second] = await Promise.all([embedder.embed(['hello']), embedder.embed(['hello'])]);
+    expect(dot(first[0]!, second[0]!)).toBeCloseTo(1, 6);
+    await embedder.close();
+  });
+
+  it('rejects an invalid batch size', () => {
+    expect(() => createLocalEmbedder({ cacheDir, batchSize: 0 })).toThrow(ConfigError);
+  });
+
+  it('refuses a hub model unless remote models are allowed', async () => {
+    const embedder = createLocalEmbedder({ cacheDir: join(tmpdir(), 'articleqa-no-such-model'), model: 'Xenova/not-in-cache' });
+    await expect(embedder.ready()).rejects.toMatchObject({ name: 'ModelError', code: 'E_MODEL_NOT_FOUND' });
+  });
+});
