@@ -1,0 +1,133 @@
+import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HashingEmbedder } from '../../test/support/hashing-embedder.js';
+import { ArticleIndex } from '../store/article-index.js';
+import { DefaultChunkOptions } from './chunk-document.js';
+import { type IngestProgress, ingestSources } from './ingest-sources.js';
+
+let root: string;
+let corpus: string;
+let embedder: HashingEmbedder;
+let index: ArticleIndex;
+
+const paragraph = (topic: string, count: number) =>
+  Array.from(
+    { length: count },
+    (_, i) => `Sentence ${i} of the ${topic} article explains point ${i} in some detail.`,
+  ).join(' ');
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'articleqa-ingest-'));
+  corpus = join(root, 'corpus');
+  await mkdir(corpus);
+  await writeFile(join(corpus, 'one.md'), `---\ntitle: Police in firms\n---\n\n${paragraph('police', 30)}\n`);
+  await writeFile(join(corpus, 'two.txt'), `Weather report for Monday\n\n${paragraph('weather', 30)}\n`);
+  embedder = new HashingEmbedder(32);
+  index = await ArticleIndex.open(join(root, 'index'), {
+    embedderId: embedder.id,
+    dimensions: 32,
+    chunker: DefaultChunkOptions,
+  });
+});
+afterEach(async () => {
+  await index.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+const ingest = (inputs: string[], options = {}) =>
+  ingestSources(inputs, { index, embedder, chunkOptions: { targetTokens: 60 } }, { cwd: root, ...options });
+
+describe('ingestSources', () => {
+  it('adds a directory, with chunk offsets that round-trip into each document', async () => {
+    const summary = await ingest(['corpus']);
+    expect(summary).toMatchObject({ added: 2, updated: 0, unchanged: 0, failed: 0 });
+    expect(summary.chunks).toBeGreaterThan(4);
+    expect(summary.chunksEmbedded).toBe(summary.chunks);
+    for (const document of index.catalog.listDocuments()) {
+      const text = index.catalog.getDocumentText(document.id)!;
+      const chunks = index.catalog.chunksByIds(
+        index.catalog.filteredChunkIds({ documentIds: [document.id] })!,
+      );
+      for (const chunk of chunks) expect(text.slice(chunk.start, chunk.end)).toBe(chunk.text);
+    }
+  });
+
+  it('embeds nothing when the corpus is unchanged', async () => {
+    await ingest(['corpus']);
+    const before = embedder.embeddedTexts;
+    const summary = await ingest(['corpus']);
+    expect(summary).toMatchObject({ added: 0, updated: 0, unchanged: 2, chunksEmbedded: 0 });
+    expect(embedder.embeddedTexts).toBe(before);
+  });
+
+  it('replaces exactly the chunks of a changed article', async () => {
+    await ingest(['corpus']);
+    const [one, two] = index.catalog.listDocuments().sort((a, b) => a.source.localeCompare(b.source));
+    const twoChunks = index.catalog.filteredChunkIds({ documentIds: [two!.id] });
+    await writeFile(
+      join(corpus, 'one.md'),
+      `---\ntitle: Police in firms\n---\n\n${paragraph('police', 30)} A brand new closing sentence.\n`,
+    );
+    const summary = await ingest(['corpus']);
+    expect(summary).toMatchObject({ added: 0, updated: 1, unchanged: 1 });
+    // Only the changed last chunk is new text: the others reuse their stored vectors.
+    expect(summary.chunksEmbedded).toBe(1);
+    expect(index.catalog.filteredChunkIds({ documentIds: [two!.id] })).toEqual(twoChunks);
+    expect(index.catalog.getDocumentText(one!.id)).toContain('A brand new closing sentence.');
+  });
+
+  it('removes documents whose files left an ingested directory', async () => {
+    await ingest(['corpus']);
+    await unlink(join(corpus, 'two.txt'));
+    const summary = await ingest(['corpus']);
+    expect(summary).toMatchObject({ removed: 1, unchanged: 1, documents: 1 });
+  });
+
+  it('reports bad inputs one line each and still ingests the rest', async () => {
+    await writeFile(join(corpus, 'empty.md'), '');
+    await writeFile(join(corpus, 'binary.txt'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 2, 3]));
+    await writeFile(join(corpus, 'notes.pdf'), 'whatever');
+    const summary = await ingest(['corpus', 'missing.md']);
+    expect(summary.added).toBe(2);
+    expect(summary.failed).toBe(3);
+    const reasons = summary.items
+      .filter((item) => item.status === 'failed')
+      .map((item) => `${item.code} ${item.reason}`);
+    for (const reason of reasons) expect(reason).not.toContain('\n');
+    expect(reasons.some((reason) => reason.startsWith('E_EMPTY'))).toBe(true);
+    expect(reasons.some((reason) => reason.startsWith('E_BINARY'))).toBe(true);
+    expect(reasons.some((reason) => reason.startsWith('E_NOT_FOUND'))).toBe(true);
+    expect(summary.skipped.some((path) => path.endsWith('notes.pdf'))).toBe(true);
+  });
+
+  it('reports progress for every source', async () => {
+    const events: IngestProgress[] = [];
+    await ingest(['corpus'], { onProgress: (event: IngestProgress) => events.push(event) });
+    expect(events[0]).toEqual({ type: 'discovered', total: 2 });
+    const sources = events.filter((event) => event.type === 'source');
+    expect(sources.map((event) => event.done)).toEqual([1, 2]);
+    expect(events.some((event) => event.type === 'embedded')).toBe(true);
+  });
+
+  it('keeps what was committed when the embedder fails mid-ingest', async () => {
+    for (let i = 0; i < 6; i += 1)
+      await writeFile(join(corpus, `extra-${i}.md`), `# Extra ${i}\n\n${paragraph(`extra${i}`, 20)}`);
+    let calls = 0;
+    const original = embedder.embed.bind(embedder);
+    embedder.embed = async (texts, options) => {
+      calls += 1;
+      if (calls === 2) throw new Error('disk on fire');
+      return original(texts, options);
+    };
+    await expect(ingest(['corpus'], { batchChunks: 8 })).rejects.toThrow('disk on fire');
+    const committed = index.catalog.counts().documents;
+    expect(committed).toBeGreaterThan(0);
+    expect(committed).toBeLessThan(8);
+    embedder.embed = original;
+    const summary = await ingest(['corpus']);
+    expect(summary.unchanged).toBe(committed);
+    expect(summary.documents).toBe(8);
+  });
+});

@@ -1,0 +1,282 @@
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { sep } from 'node:path';
+import type { Embedder } from '../embed/embedder.js';
+import { AbortError, type ArticleQAError, InputError, isArticleQAError, throwIfAborted } from '../errors.js';
+import type { ArticleIndex, DocumentWrite } from '../store/article-index.js';
+import { type ChunkOptions, chunkDocument } from './chunk-document.js';
+import { discoverSources } from './discover-sources.js';
+import type { SourceDocument } from './document.js';
+import { type LoadDocumentOptions, loadDocument } from './load-document.js';
+import { isHttpUrl, normalizeSource } from './source-location.js';
+
+/** What happened to one source during an ingest. */
+export type IngestStatus = 'added' | 'updated' | 'unchanged' | 'removed' | 'failed';
+
+/** Progress events, for progress bars. The library never prints. */
+export type IngestProgress =
+  | { type: 'discovered'; total: number }
+  | { type: 'source'; source: string; status: IngestStatus; done: number; total: number; reason?: string }
+  | { type: 'embedded'; chunks: number; totalEmbedded: number };
+
+/** Options for an ingest. */
+export interface IngestOptions extends Omit<LoadDocumentOptions, 'signal'> {
+  signal?: AbortSignal;
+  onProgress?: (event: IngestProgress) => void;
+  /**
+   * Remove indexed documents that came from a given directory but are no longer in it, so that
+   * ingesting a folder mirrors it.
+   * @defaultValue true
+   */
+  prune?: boolean;
+  /**
+   * New chunk texts collected before they are embedded and committed together. Larger batches pad
+   * less (texts of similar length are grouped) but commit less often.
+   * @defaultValue 128
+   */
+  batchChunks?: number;
+  /** Directory relative paths are resolved against. @defaultValue process.cwd() */
+  cwd?: string;
+}
+
+/** One source's outcome. */
+export interface IngestItem {
+  source: string;
+  status: IngestStatus;
+  documentId?: string;
+  title?: string;
+  chunks?: number;
+  /** Why it failed: one line. */
+  reason?: string;
+  code?: string;
+}
+
+/** The outcome of an ingest: counts plus one item per source. */
+export interface IngestSummary {
+  added: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  failed: number;
+  /** Chunks embedded in this run (chunk texts already stored are never embedded again). */
+  chunksEmbedded: number;
+  /** Chunks in the index after the run. */
+  chunks: number;
+  /** Documents in the index after the run. */
+  documents: number;
+  /** Files in the given directories passed over for their extension. */
+  skipped: string[];
+  items: IngestItem[];
+  seconds: number;
+}
+
+/** Everything an ingest needs, injected. */
+export interface IngestContext {
+  index: ArticleIndex;
+  embedder: Embedder;
+  chunkOptions: ChunkOptions;
+}
+
+interface Pending {
+  write: DocumentWrite;
+  item: IngestItem;
+}
+
+/**
+ * Loads, cleans, chunks, embeds and stores the given files, directories and URLs. Unchanged documents
+ * (same content hash) are skipped without embedding; changed ones replace their chunks; identical
+ * chunk text is embedded once. Bad sources are reported in the summary and never stop the batch.
+ * Commits happen every `batchChunks` new chunks, so an interrupted ingest keeps what it committed.
+ */
+export async function ingestSources(
+  inputs: readonly string[],
+  context: IngestContext,
+  options: IngestOptions = {},
+): Promise<IngestSummary> {
+  const started = performance.now();
+  const { index, embedder, chunkOptions } = context;
+  const { signal, onProgress } = options;
+  const batchChunks = options.batchChunks ?? 128;
+  const cwd = options.cwd ?? process.cwd();
+  const items: IngestItem[] = [];
+  let chunksEmbedded = 0;
+
+  const discovered = await discoverSources(inputs, { cwd });
+  for (const failure of discovered.failures) items.push(failedItem(failure.source, failure.error));
+  const total = discovered.sources.length + discovered.failures.length;
+  onProgress?.({ type: 'discovered', total });
+  let done = discovered.failures.length;
+  const report = (item: IngestItem) => {
+    done += 1;
+    onProgress?.({
+      type: 'source',
+      source: item.source,
+      status: item.status,
+      done,
+      total,
+      ...(item.reason ? { reason: item.reason } : {}),
+    });
+  };
+
+  await index.lock();
+  try {
+    let pending: Pending[] = [];
+    let newTexts = new Map<string, string>();
+
+    const commit = async () => {
+      if (pending.length === 0) return;
+      const hashes = [...newTexts.keys()];
+      const vectors = hashes.length > 0 ? await embedBatch(embedder, [...newTexts.values()], signal) : [];
+      const byHash = new Map(hashes.map((hash, position) => [hash, vectors[position]!]));
+      await index.writeDocuments(
+        pending.map((entry) => entry.write),
+        byHash,
+      );
+      chunksEmbedded += hashes.length;
+      if (hashes.length > 0)
+        onProgress?.({ type: 'embedded', chunks: hashes.length, totalEmbedded: chunksEmbedded });
+      for (const entry of pending) {
+        items.push(entry.item);
+        report(entry.item);
+      }
+      pending = [];
+      newTexts = new Map();
+    };
+
+    for (const source of discovered.sources) {
+      throwIfAborted(signal);
+      let document: SourceDocument;
+      try {
+        document = await loadDocument(source, { ...options, ...(signal ? { signal } : {}) });
+      } catch (error) {
+        if (signal?.aborted) throw new AbortError(undefined, { cause: error });
+        const item = failedItem(source, error);
+        items.push(item);
+        report(item);
+        continue;
+      }
+      const previous = index.catalog.getContentHash(document.id);
+      if (
+        previous === document.contentHash ||
+        pending.some((entry) => entry.write.document.id === document.id)
+      ) {
+        const item: IngestItem = {
+          source,
+          status: 'unchanged',
+          documentId: document.id,
+          title: document.title,
+        };
+        items.push(item);
+        report(item);
+        continue;
+      }
+      const chunks = chunkDocument(document, embedder, chunkOptions).map((chunk) => ({
+        position: chunk.index,
+        start: chunk.start,
+        end: chunk.end,
+        tokens: chunk.tokens,
+        text: chunk.text,
+        vectorHash: hashText(chunk.embedText),
+        embedText: chunk.embedText,
+      }));
+      const known = index.catalog.findVectorIds(chunks.map((chunk) => chunk.vectorHash));
+      for (const chunk of chunks) {
+        if (!known.has(chunk.vectorHash)) newTexts.set(chunk.vectorHash, chunk.embedText);
+      }
+      pending.push({
+        write: { document, chunks },
+        item: {
+          source,
+          status: previous === undefined ? 'added' : 'updated',
+          documentId: document.id,
+          title: document.title,
+          chunks: chunks.length,
+        },
+      });
+      if (newTexts.size >= batchChunks) await commit();
+    }
+    await commit();
+
+    const removed = options.prune === false ? [] : await pruneMissing(inputs, cwd, discovered.sources, index);
+    for (const item of removed) {
+      items.push(item);
+      report(item);
+    }
+  } finally {
+    await index.unlock();
+  }
+
+  const counts = index.catalog.counts();
+  const count = (status: IngestStatus) => items.filter((item) => item.status === status).length;
+  return {
+    added: count('added'),
+    updated: count('updated'),
+    unchanged: count('unchanged'),
+    removed: count('removed'),
+    failed: count('failed'),
+    chunksEmbedded,
+    chunks: counts.chunks,
+    documents: counts.documents,
+    skipped: discovered.skipped,
+    items,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** Content hash of an embedded text: identical texts share one vector. */
+export function hashText(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+async function embedBatch(
+  embedder: Embedder,
+  texts: string[],
+  signal: AbortSignal | undefined,
+): Promise<Float32Array[]> {
+  const vectors = await embedder.embed(texts, signal ? { signal } : {});
+  if (vectors.length !== texts.length) {
+    throw new Error(`The embedder returned ${vectors.length} vectors for ${texts.length} texts.`);
+  }
+  return vectors;
+}
+
+/** Documents from an ingested directory whose files are gone. */
+async function pruneMissing(
+  inputs: readonly string[],
+  cwd: string,
+  seenSources: readonly string[],
+  index: ArticleIndex,
+): Promise<IngestItem[]> {
+  const directories: string[] = [];
+  for (const input of inputs) {
+    if (isHttpUrl(input)) continue;
+    const path = normalizeSource(input, cwd);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isDirectory()) directories.push(path.endsWith(sep) ? path : `${path}${sep}`);
+  }
+  if (directories.length === 0) return [];
+  const seen = new Set(seenSources);
+  const removed: IngestItem[] = [];
+  for (const document of index.catalog.listDocuments()) {
+    if (seen.has(document.source)) continue;
+    if (!directories.some((directory) => document.source.startsWith(directory))) continue;
+    const info = await stat(document.source).catch(() => undefined);
+    if (info) continue;
+    await index.removeDocument(document.id);
+    removed.push({
+      source: document.source,
+      status: 'removed',
+      documentId: document.id,
+      title: document.title,
+    });
+  }
+  return removed;
+}
+
+function failedItem(source: string, error: unknown): IngestItem {
+  if (isArticleQAError(error)) {
+    return { source, status: 'failed', reason: error.message, code: (error as ArticleQAError).code };
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return { source, status: 'failed', reason, code: error instanceof InputError ? error.code : 'E_INPUT' };
+}

@@ -1,0 +1,337 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { IndexError } from '../errors.js';
+import type { SourceDocument } from '../ingest/document.js';
+import { Catalog, type NewChunk, SCHEMA_VERSION } from './catalog.js';
+import { type HnswOptions, HnswVectorStore } from './hnsw-vector-store.js';
+import { acquireWriteLock, type ReleaseLock } from './write-lock.js';
+
+/** File names inside an index directory. */
+export const IndexFiles = {
+  catalog: 'articleqa.sqlite',
+  vectors: 'vectors.hnsw',
+} as const;
+
+/** What an index records about how it was built. */
+export interface IndexManifest {
+  schemaVersion: number;
+  embedderId: string;
+  dimensions: number;
+  /** Chunker settings used for every document in the index. */
+  chunker: Record<string, unknown>;
+  createdAt: string;
+  lastIngestAt: string | null;
+}
+
+/** Options for {@link ArticleIndex.open}. */
+export interface OpenIndexOptions {
+  embedderId: string;
+  dimensions: number;
+  /** Chunker settings recorded when the index is created. */
+  chunker: Record<string, unknown>;
+  /** Create the index when it does not exist. @defaultValue true */
+  create?: boolean;
+  hnsw?: HnswOptions;
+}
+
+/** A document and its chunks, ready to be written. */
+export interface DocumentWrite {
+  document: SourceDocument;
+  chunks: NewChunk[];
+}
+
+/**
+ * An index directory: the SQLite catalog (source of truth, vectors included) and the HNSW file derived
+ * from it. The two are kept consistent: each committed write bumps a generation; the HNSW file records
+ * the generation it was saved at; on open, a mismatch (a crash between the two) is repaired from the
+ * catalog. So a killed ingest loses nothing it committed, and the index always opens.
+ */
+export class ArticleIndex {
+  readonly dir: string;
+  readonly catalog: Catalog;
+  vectors: HnswVectorStore;
+  readonly manifest: IndexManifest;
+  readonly #hnswOptions: HnswOptions;
+  #release: ReleaseLock | undefined;
+  #dirty = false;
+
+  private constructor(
+    dir: string,
+    catalog: Catalog,
+    vectors: HnswVectorStore,
+    manifest: IndexManifest,
+    hnsw: HnswOptions,
+  ) {
+    this.dir = dir;
+    this.catalog = catalog;
+    this.vectors = vectors;
+    this.manifest = manifest;
+    this.#hnswOptions = hnsw;
+  }
+
+  /**
+   * Opens the index in `dir`, creating it when allowed.
+   * @throws IndexError `E_INDEX_NOT_FOUND`, `E_INDEX_CORRUPT`, `E_INDEX_MISMATCH`.
+   */
+  static async open(dir: string, options: OpenIndexOptions): Promise<ArticleIndex> {
+    const catalogPath = join(dir, IndexFiles.catalog);
+    const exists = existsSync(catalogPath);
+    if (!exists && options.create === false) {
+      throw new IndexError('E_INDEX_NOT_FOUND', dir, `No articleqa index at ${dir}.`, {
+        hint: 'Build one with `articleqa ingest <paths|urls...>`.',
+      });
+    }
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      throw new IndexError('E_INDEX_NOT_FOUND', dir, `${dir} is a file, not an index directory.`);
+    }
+    mkdirSync(dir, { recursive: true });
+    let catalog: Catalog;
+    try {
+      catalog = Catalog.open(catalogPath, { readonly: false, create: true });
+    } catch (error) {
+      throw new IndexError('E_INDEX_CORRUPT', dir, `The index catalog ${catalogPath} cannot be opened.`, {
+        cause: error,
+        hint: `Delete ${dir} and ingest again.`,
+      });
+    }
+    try {
+      const manifest = readOrCreateManifest(catalog, dir, options, exists);
+      const vectors = await openVectors(dir, manifest.dimensions, options.hnsw ?? {});
+      const index = new ArticleIndex(dir, catalog, vectors, manifest, options.hnsw ?? {});
+      await index.#repairVectors();
+      return index;
+    } catch (error) {
+      catalog.close();
+      throw error;
+    }
+  }
+
+  /** Takes the single-writer lock; every write method needs it. */
+  async lock(): Promise<void> {
+    if (this.#release) return;
+    this.#release = await acquireWriteLock(this.dir);
+  }
+
+  /** Saves pending vector changes and releases the write lock. */
+  async unlock(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      const release = this.#release;
+      this.#release = undefined;
+      await release?.();
+    }
+  }
+
+  get locked(): boolean {
+    return this.#release !== undefined;
+  }
+
+  /**
+   * Replaces or adds documents in one transaction. `newVectors` holds the vectors of chunk texts not
+   * yet stored, by content hash.
+   */
+  async writeDocuments(
+    writes: readonly DocumentWrite[],
+    newVectors: ReadonlyMap<string, Float32Array>,
+  ): Promise<void> {
+    this.#assertLocked();
+    const now = new Date().toISOString();
+    const { added, orphaned } = this.catalog.transaction(() => {
+      const candidates: number[] = [];
+      for (const write of writes) candidates.push(...this.catalog.deleteDocumentRows(write.document.id));
+      const hashes = [...new Set(writes.flatMap((write) => write.chunks.map((chunk) => chunk.vectorHash)))];
+      const vectorIds = this.catalog.findVectorIds(hashes);
+      const insertedVectors: { id: number; vector: Float32Array }[] = [];
+      for (const hash of hashes) {
+        if (vectorIds.has(hash)) continue;
+        const vector = newVectors.get(hash);
+        if (!vector) throw new Error(`Missing vector for chunk hash ${hash}.`);
+        const id = this.catalog.insertVector(hash, vector);
+        vectorIds.set(hash, id);
+        insertedVectors.push({ id, vector });
+      }
+      for (const write of writes) this.catalog.insertDocument(write.document, write.chunks, vectorIds, now);
+      const unused = this.catalog.deleteUnusedVectors(candidates);
+      this.#bumpGeneration(now);
+      return { added: insertedVectors, orphaned: unused };
+    });
+    await this.vectors.add(added);
+    await this.vectors.delete(orphaned);
+    this.#dirty = true;
+  }
+
+  /** Removes a document, its chunks and the vectors only it used. Returns false when it is not indexed. */
+  async removeDocument(documentId: string): Promise<boolean> {
+    this.#assertLocked();
+    const now = new Date().toISOString();
+    const orphaned = this.catalog.transaction(() => {
+      if (this.catalog.getContentHash(documentId) === undefined) return undefined;
+      const unused = this.catalog.deleteUnusedVectors(this.catalog.deleteDocumentRows(documentId));
+      this.#bumpGeneration(now);
+      return unused;
+    });
+    if (!orphaned) return false;
+    await this.vectors.delete(orphaned);
+    this.#dirty = true;
+    return true;
+  }
+
+  /** Makes vector changes durable: compacts when deletions pile up, then saves the HNSW file atomically. */
+  async flush(): Promise<void> {
+    if (!this.#dirty) return;
+    const deletedSlots = this.vectors.slots - this.vectors.size;
+    if (deletedSlots > 1000 && deletedSlots > this.vectors.slots / 4) await this.#rebuildVectors();
+    await this.vectors.save();
+    this.catalog.setMeta('vectorGeneration', this.catalog.getMeta('generation') ?? '0');
+    this.#dirty = false;
+  }
+
+  /** Closes the catalog; saves first when holding the lock. */
+  async close(): Promise<void> {
+    try {
+      if (this.#release) await this.unlock();
+    } finally {
+      await this.vectors.close();
+      this.catalog.close();
+    }
+  }
+
+  #assertLocked(): void {
+    if (!this.#release) throw new Error('ArticleIndex: write without the lock (call lock() first).');
+  }
+
+  #bumpGeneration(now: string): void {
+    const generation = Number(this.catalog.getMeta('generation') ?? '0') + 1;
+    this.catalog.setMeta('generation', String(generation));
+    this.catalog.setMeta('lastIngestAt', now);
+    this.manifest.lastIngestAt = now;
+  }
+
+  /** Brings the HNSW index in line with the catalog after a crash between their two writes. */
+  async #repairVectors(): Promise<void> {
+    const generation = this.catalog.getMeta('generation') ?? '0';
+    const saved = this.catalog.getMeta('vectorGeneration') ?? '0';
+    const catalogCount = this.catalog.counts().vectors;
+    if (generation === saved && this.vectors.size === catalogCount) return;
+    const inCatalog = new Set(this.catalog.allVectorIds());
+    const inStore = new Set(await this.vectors.ids());
+    const missing = [...inCatalog].filter((id) => !inStore.has(id));
+    const extra = [...inStore].filter((id) => !inCatalog.has(id));
+    await this.vectors.delete(extra);
+    for (const batch of chunked(missing, 1000))
+      await this.vectors.add([...this.catalog.iterateVectors(batch)]);
+    this.#dirty = missing.length > 0 || extra.length > 0 || generation !== saved;
+  }
+
+  async #rebuildVectors(): Promise<void> {
+    const fresh = HnswVectorStore.create(
+      join(this.dir, IndexFiles.vectors),
+      this.manifest.dimensions,
+      this.#hnswOptions,
+    );
+    let batch: { id: number; vector: Float32Array }[] = [];
+    for (const entry of this.catalog.iterateVectors()) {
+      batch.push(entry);
+      if (batch.length === 1000) {
+        await fresh.add(batch);
+        batch = [];
+      }
+    }
+    await fresh.add(batch);
+    await this.vectors.close();
+    this.vectors = fresh;
+  }
+}
+
+async function openVectors(dir: string, dimensions: number, options: HnswOptions): Promise<HnswVectorStore> {
+  const path = join(dir, IndexFiles.vectors);
+  try {
+    return await HnswVectorStore.open(path, dimensions, options);
+  } catch (error) {
+    if (error instanceof IndexError && error.code === 'E_INDEX_CORRUPT') {
+      // The catalog holds every vector: an unreadable HNSW file is rebuilt, not fatal.
+      return HnswVectorStore.create(path, dimensions, options);
+    }
+    throw error;
+  }
+}
+
+function readOrCreateManifest(
+  catalog: Catalog,
+  dir: string,
+  options: OpenIndexOptions,
+  existed: boolean,
+): IndexManifest {
+  let schemaVersion: string | undefined;
+  try {
+    schemaVersion = catalog.getMeta('schemaVersion');
+  } catch (error) {
+    throw new IndexError(
+      'E_INDEX_CORRUPT',
+      dir,
+      `${join(dir, IndexFiles.catalog)} is not a readable articleqa index.`,
+      {
+        cause: error,
+        hint: `Delete ${dir} and ingest again.`,
+      },
+    );
+  }
+  if (schemaVersion === undefined) {
+    if (existed && catalog.counts().documents > 0) {
+      throw new IndexError('E_INDEX_CORRUPT', dir, `The index at ${dir} has no manifest.`, {
+        hint: `Delete ${dir} and ingest again.`,
+      });
+    }
+    const createdAt = new Date().toISOString();
+    catalog.transaction(() => {
+      catalog.setMeta('schemaVersion', String(SCHEMA_VERSION));
+      catalog.setMeta('embedderId', options.embedderId);
+      catalog.setMeta('dimensions', String(options.dimensions));
+      catalog.setMeta('chunker', JSON.stringify(options.chunker));
+      catalog.setMeta('createdAt', createdAt);
+      catalog.setMeta('generation', '0');
+      catalog.setMeta('vectorGeneration', '0');
+    });
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      embedderId: options.embedderId,
+      dimensions: options.dimensions,
+      chunker: options.chunker,
+      createdAt,
+      lastIngestAt: null,
+    };
+  }
+  if (Number(schemaVersion) !== SCHEMA_VERSION) {
+    throw new IndexError(
+      'E_INDEX_MISMATCH',
+      dir,
+      `The index at ${dir} has schema version ${schemaVersion}; this articleqa reads version ${SCHEMA_VERSION}.`,
+      { hint: `Rebuild it: delete ${dir} and run \`articleqa ingest\` again.` },
+    );
+  }
+  const embedderId = catalog.getMeta('embedderId') ?? '';
+  const dimensions = Number(catalog.getMeta('dimensions'));
+  if (embedderId !== options.embedderId || dimensions !== options.dimensions) {
+    throw new IndexError(
+      'E_INDEX_MISMATCH',
+      dir,
+      `The index at ${dir} was built with the embedder ${embedderId} (${dimensions} dimensions), not ${options.embedderId} (${options.dimensions}).`,
+      {
+        hint: `Use ARTICLEQA_EMBEDDER=${embedderId}, or rebuild: delete ${dir} and run \`articleqa ingest\` again.`,
+      },
+    );
+  }
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    embedderId,
+    dimensions,
+    chunker: JSON.parse(catalog.getMeta('chunker') ?? '{}') as Record<string, unknown>,
+    createdAt: catalog.getMeta('createdAt') ?? '',
+    lastIngestAt: catalog.getMeta('lastIngestAt') ?? null,
+  };
+}
+
+function* chunked<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
+}

@@ -1,0 +1,404 @@
+import Database from 'better-sqlite3';
+import type { SourceDocument } from '../ingest/document.js';
+
+/** Bumped when the on-disk layout changes; an index with another version must be rebuilt. */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+  id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  title TEXT NOT NULL,
+  text TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  format TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  url TEXT,
+  published_at TEXT,
+  ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vectors (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  hash TEXT NOT NULL UNIQUE,
+  vector BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  start INTEGER NOT NULL,
+  end INTEGER NOT NULL,
+  tokens INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  vector_id INTEGER NOT NULL REFERENCES vectors(id)
+);
+CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id, position);
+CREATE INDEX IF NOT EXISTS chunks_by_vector ON chunks(vector_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+  text, title, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2'
+);
+`;
+
+/** A chunk as stored, with its document's display fields. */
+export interface StoredChunk {
+  id: number;
+  documentId: string;
+  position: number;
+  start: number;
+  end: number;
+  text: string;
+  vectorId: number;
+  title: string;
+  source: string;
+  url: string | null;
+  publishedAt: string | null;
+}
+
+/** A document row without its text. */
+export interface StoredDocumentInfo {
+  id: string;
+  source: string;
+  title: string;
+  contentHash: string;
+  url: string | null;
+  publishedAt: string | null;
+  ingestedAt: string;
+  characters: number;
+  chunks: number;
+}
+
+/** A chunk ready to be written: offsets, text and the vector it uses (by content hash). */
+export interface NewChunk {
+  position: number;
+  start: number;
+  end: number;
+  tokens: number;
+  text: string;
+  vectorHash: string;
+}
+
+/** Filters applied in SQL before ranking. */
+export interface CatalogFilter {
+  documentIds?: readonly string[];
+  source?: string;
+  publishedAfter?: string;
+  publishedBefore?: string;
+}
+
+const CHUNK_COLUMNS = `c.id AS id, c.document_id AS documentId, c.position AS position, c.start AS start,
+  c.end AS end, c.text AS text, c.vector_id AS vectorId, d.title AS title, d.source AS source, d.url AS url,
+  d.published_at AS publishedAt`;
+
+/**
+ * The SQLite half of an index: documents with their full cleaned text, chunks with offsets, the
+ * vectors themselves (the source of truth the HNSW file is rebuilt from), an FTS5 table for BM25, and
+ * the manifest in `meta`. All writes of one batch happen in one transaction.
+ */
+export class Catalog {
+  readonly #db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  /** Opens (and when `create`, creates) the catalog file. */
+  static open(path: string, options: { readonly: boolean; create: boolean }): Catalog {
+    const db = new Database(path, { readonly: options.readonly, fileMustExist: !options.create });
+    if (!options.readonly) {
+      // WAL lets readers (a running bot) keep answering while an ingest writes.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    if (options.create && !options.readonly) db.exec(SCHEMA);
+    return new Catalog(db);
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      | { value: string }
+      | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#db
+      .prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
+  }
+
+  hasTable(name: string): boolean {
+    return (
+      this.#db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?")
+        .get(name) !== undefined
+    );
+  }
+
+  /** Runs `work` in one transaction: all of it is written, or none. */
+  transaction<T>(work: () => T): T {
+    return this.#db.transaction(work)();
+  }
+
+  getContentHash(documentId: string): string | undefined {
+    const row = this.#db.prepare('SELECT content_hash AS hash FROM documents WHERE id = ?').get(documentId) as
+      | { hash: string }
+      | undefined;
+    return row?.hash;
+  }
+
+  /** Ids of the vectors already stored for these content hashes. */
+  findVectorIds(hashes: readonly string[]): Map<string, number> {
+    const found = new Map<string, number>();
+    const statement = this.#db.prepare('SELECT id FROM vectors WHERE hash = ?');
+    for (const hash of hashes) {
+      const row = statement.get(hash) as { id: number } | undefined;
+      if (row) found.set(hash, row.id);
+    }
+    return found;
+  }
+
+  insertVector(hash: string, vector: Float32Array): number {
+    const blob = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+    return Number(
+      this.#db.prepare('INSERT INTO vectors (hash, vector) VALUES (?, ?)').run(hash, blob).lastInsertRowid,
+    );
+  }
+
+  /** Deletes a document and its chunks; returns the vector ids those chunks used (maybe now unused). */
+  deleteDocumentRows(documentId: string): number[] {
+    const chunks = this.#db
+      .prepare('SELECT id, vector_id AS vectorId FROM chunks WHERE document_id = ?')
+      .all(documentId) as {
+      id: number;
+      vectorId: number;
+    }[];
+    const deleteFts = this.#db.prepare('DELETE FROM chunks_fts WHERE rowid = ?');
+    for (const chunk of chunks) deleteFts.run(chunk.id);
+    this.#db.prepare('DELETE FROM chunks WHERE document_id = ?').run(documentId);
+    this.#db.prepare('DELETE FROM documents WHERE id = ?').run(documentId);
+    return [...new Set(chunks.map((chunk) => chunk.vectorId))];
+  }
+
+  /** Deletes those of `vectorIds` that no chunk uses any more; returns the ids deleted. */
+  deleteUnusedVectors(vectorIds: readonly number[]): number[] {
+    const stillUsed = this.#db.prepare('SELECT 1 FROM chunks WHERE vector_id = ? LIMIT 1');
+    const deleteVector = this.#db.prepare('DELETE FROM vectors WHERE id = ?');
+    const deleted: number[] = [];
+    for (const vectorId of new Set(vectorIds)) {
+      if (stillUsed.get(vectorId) !== undefined) continue;
+      deleteVector.run(vectorId);
+      deleted.push(vectorId);
+    }
+    return deleted;
+  }
+
+  insertDocument(
+    document: SourceDocument,
+    chunks: readonly NewChunk[],
+    vectorIds: ReadonlyMap<string, number>,
+    ingestedAt: string,
+  ): void {
+    const metadata = document.metadata;
+    this.#db
+      .prepare(
+        `INSERT INTO documents (id, source, title, text, content_hash, format, metadata, url, published_at, ingested_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        document.id,
+        document.source,
+        document.title,
+        document.text,
+        document.contentHash,
+        document.format,
+        JSON.stringify(metadata),
+        typeof metadata.url === 'string' ? metadata.url : null,
+        typeof metadata.publishedAt === 'string' ? metadata.publishedAt : null,
+        ingestedAt,
+      );
+    const insertChunk = this.#db.prepare(
+      'INSERT INTO chunks (document_id, position, start, end, tokens, text, vector_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insertFts = this.#db.prepare('INSERT INTO chunks_fts (rowid, text, title) VALUES (?, ?, ?)');
+    for (const chunk of chunks) {
+      const vectorId = vectorIds.get(chunk.vectorHash);
+      if (vectorId === undefined)
+        throw new Error(`No vector stored for chunk ${chunk.position} of ${document.id}.`);
+      const { lastInsertRowid } = insertChunk.run(
+        document.id,
+        chunk.position,
+        chunk.start,
+        chunk.end,
+        chunk.tokens,
+        chunk.text,
+        vectorId,
+      );
+      insertFts.run(lastInsertRowid, chunk.text, document.title);
+    }
+  }
+
+  listDocuments(): StoredDocumentInfo[] {
+    return this.#db
+      .prepare(
+        `SELECT d.id, d.source, d.title, d.content_hash AS contentHash, d.url, d.published_at AS publishedAt,
+           d.ingested_at AS ingestedAt, length(d.text) AS characters,
+           (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunks
+         FROM documents d ORDER BY d.title, d.id`,
+      )
+      .all() as StoredDocumentInfo[];
+  }
+
+  /** Finds a document by id, by source (path or URL), or by a unique id prefix. */
+  findDocumentId(reference: string): string | undefined {
+    const exact = this.#db
+      .prepare('SELECT id FROM documents WHERE id = ? OR source = ?')
+      .get(reference, reference) as { id: string } | undefined;
+    if (exact) return exact.id;
+    const prefixed = this.#db
+      .prepare("SELECT id FROM documents WHERE id LIKE ? || '%' LIMIT 2")
+      .all(reference) as { id: string }[];
+    return prefixed.length === 1 ? prefixed[0]?.id : undefined;
+  }
+
+  getDocumentText(documentId: string): string | undefined {
+    const row = this.#db.prepare('SELECT text FROM documents WHERE id = ?').get(documentId) as
+      | { text: string }
+      | undefined;
+    return row?.text;
+  }
+
+  counts(): { documents: number; chunks: number; vectors: number } {
+    return this.#db
+      .prepare(
+        'SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks, (SELECT count(*) FROM vectors) AS vectors',
+      )
+      .get() as { documents: number; chunks: number; vectors: number };
+  }
+
+  allVectorIds(): number[] {
+    return this.#db.prepare('SELECT id FROM vectors ORDER BY id').pluck().all() as number[];
+  }
+
+  /** Streams stored vectors by id, in id order, for rebuilding or repairing the vector index. */
+  *iterateVectors(ids?: readonly number[]): Generator<{ id: number; vector: Float32Array }> {
+    if (ids) {
+      const statement = this.#db.prepare('SELECT id, vector FROM vectors WHERE id = ?');
+      for (const id of ids) {
+        const row = statement.get(id) as { id: number; vector: Buffer } | undefined;
+        if (row) yield { id: row.id, vector: toFloat32(row.vector) };
+      }
+      return;
+    }
+    for (const row of this.#db.prepare('SELECT id, vector FROM vectors ORDER BY id').iterate() as Iterable<{
+      id: number;
+      vector: Buffer;
+    }>) {
+      yield { id: row.id, vector: toFloat32(row.vector) };
+    }
+  }
+
+  /** Chunks that use the given vectors, with document fields. */
+  chunksByVectorIds(vectorIds: readonly number[]): StoredChunk[] {
+    if (vectorIds.length === 0) return [];
+    return this.#db
+      .prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id
+        WHERE c.vector_id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(vectorIds)) as StoredChunk[];
+  }
+
+  chunksByIds(chunkIds: readonly number[]): StoredChunk[] {
+    if (chunkIds.length === 0) return [];
+    return this.#db
+      .prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id
+        WHERE c.id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(chunkIds)) as StoredChunk[];
+  }
+
+  /** The chunks just before and after a chunk in its document. */
+  neighbourChunks(documentId: string, position: number, radius: number): StoredChunk[] {
+    return this.#db
+      .prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id
+        WHERE c.document_id = ? AND c.position BETWEEN ? AND ? ORDER BY c.position`)
+      .all(documentId, position - radius, position + radius) as StoredChunk[];
+  }
+
+  vectorsByIds(vectorIds: readonly number[]): Map<number, Float32Array> {
+    const vectors = new Map<number, Float32Array>();
+    for (const entry of this.iterateVectors(vectorIds)) vectors.set(entry.id, entry.vector);
+    return vectors;
+  }
+
+  /**
+   * BM25 search over chunk text and titles. `match` must already be a safe FTS5 expression. Scores are
+   * negated so that higher is better. Title matches count a third as much as text matches.
+   */
+  lexicalSearch(
+    match: string,
+    limit: number,
+    restrictTo?: readonly number[],
+  ): { chunkId: number; score: number }[] {
+    if (restrictTo) {
+      if (restrictTo.length === 0) return [];
+      return this.#db
+        .prepare(`SELECT rowid AS chunkId, -bm25(chunks_fts, 1.0, 0.33) AS score FROM chunks_fts
+          WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?)) ORDER BY score DESC LIMIT ?`)
+        .all(match, JSON.stringify(restrictTo), limit) as { chunkId: number; score: number }[];
+    }
+    return this.#db
+      .prepare(`SELECT rowid AS chunkId, -bm25(chunks_fts, 1.0, 0.33) AS score FROM chunks_fts
+        WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.33) LIMIT ?`)
+      .all(match, limit) as { chunkId: number; score: number }[];
+  }
+
+  /** Ids of the chunks whose documents pass `filter`; undefined when the filter is empty. */
+  filteredChunkIds(filter: CatalogFilter | undefined): number[] | undefined {
+    if (!filter) return undefined;
+    const clauses: string[] = [];
+    const parameters: unknown[] = [];
+    if (filter.documentIds) {
+      clauses.push('d.id IN (SELECT value FROM json_each(?))');
+      parameters.push(JSON.stringify(filter.documentIds));
+    }
+    if (filter.source !== undefined) {
+      clauses.push('instr(lower(d.source), lower(?)) > 0');
+      parameters.push(filter.source);
+    }
+    if (filter.publishedAfter !== undefined) {
+      clauses.push('d.published_at >= ?');
+      parameters.push(filter.publishedAfter);
+    }
+    if (filter.publishedBefore !== undefined) {
+      // Dates may carry a time: compare on the date part so "before 2015-08-05" includes that day.
+      clauses.push('substr(d.published_at, 1, 10) <= ?');
+      parameters.push(filter.publishedBefore);
+    }
+    if (clauses.length === 0) return undefined;
+    return this.#db
+      .prepare(
+        `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE ${clauses.join(' AND ')}`,
+      )
+      .pluck()
+      .all(...parameters) as number[];
+  }
+
+  /** Integrity check used after crashes: 'ok' when SQLite finds nothing wrong. */
+  quickCheck(): string {
+    return String(this.#db.pragma('quick_check', { simple: true }));
+  }
+}
+
+function toFloat32(buffer: Buffer): Float32Array {
+  // Copy: the Buffer may share memory with SQLite's result and is not 4-byte aligned.
+  const copy = new Float32Array(buffer.byteLength / 4);
+  new Uint8Array(copy.buffer).set(buffer);
+  return copy;
+}
