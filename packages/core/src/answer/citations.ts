@@ -1,0 +1,143 @@
+import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
+import type { Citation } from './answerer.js';
+import { bestSupportingSentence, sentenceSpans } from './citations-quote.js';
+
+/** A citation marker in model output: `[1]`, `[1, 3]`, `[2-4]`. `[1][3]` is two markers. */
+export interface CitationMarker {
+  /** The numbers inside the brackets in written order, ranges expanded. */
+  numbers: number[];
+  /** Offsets of the marker, brackets included, `[start, end)`. */
+  start: number;
+  end: number;
+}
+
+// Numbers, comma lists and short ranges in square brackets; not markdown links (`[1](url)`).
+const markerPattern =
+  /\[\s*(\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*,\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?)*)\s*\](?!\()/g;
+// Ranges wider than this are more likely a typo (or a year span) than a list of sources.
+const maxRangeWidth = 20;
+
+/** `"2"` -> [2]; `"2-4"` -> [2, 3, 4]; a backward or too wide range keeps just its two ends. */
+function expandRange(part: string): number[] {
+  const [from, to] = part.split(/[-–]/).map((value) => Number.parseInt(value, 10));
+  if (from === undefined) return [];
+  if (to === undefined) return [from];
+  if (to < from || to - from > maxRangeWidth) return [from, to];
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/** Finds citation markers in `text`, in order. */
+export function parseCitationMarkers(text: string): CitationMarker[] {
+  return [...text.matchAll(markerPattern)].map((match) => {
+    const numbers = match[1]!.split(',').flatMap(expandRange);
+    return { numbers, start: match.index, end: match.index + match[0].length };
+  });
+}
+
+/** `text` without citation markers (and the spaces before them). */
+export function stripCitationMarkers(text: string): string {
+  return text.replace(new RegExp(`[ \\t]*${markerPattern.source}`, 'g'), '');
+}
+
+/** Options for {@link resolveCitations}. */
+export interface ResolveCitationsOptions {
+  /**
+   * Renumber cited sources 1, 2, 3... in order of first appearance, so the answer's markers and its
+   * citation list read as a tidy footnote sequence whichever sources the model picked.
+   * @defaultValue true
+   */
+  renumber?: boolean;
+}
+
+/** What {@link resolveCitations} returns. */
+export interface ResolvedCitations {
+  /** The answer with unknown markers removed and known ones written as `[n]` (`[1, 2]` becomes `[1][2]`). */
+  text: string;
+  /** One per cited source, ordered by `n`. */
+  citations: Citation[];
+  /** Numbers the model wrote that match no source (`n < 1` or `n > sources.length`), first-seen order. */
+  dropped: number[];
+}
+
+/**
+ * Checks the `[n]` markers of an LLM answer against the numbered `sources` (`[1]` is `sources[0]`),
+ * removes unknown ones and builds a {@link Citation} per cited source. Its `quote` is the sentence of
+ * the source chunk that best supports the answer sentence(s) carrying the marker, as an exact span of
+ * the document text (`start = chunk.start + offset in the chunk`).
+ *
+ * @example
+ * ```ts
+ * const { text, citations, dropped } = resolveCitations('Panels got cheaper [2][7].', sources);
+ * // with 3 sources: text 'Panels got cheaper [1].', one citation of sources[1], dropped [7]
+ * ```
+ */
+export function resolveCitations(
+  answer: string,
+  sources: readonly RetrievedChunk[],
+  options: ResolveCitationsOptions = {},
+): ResolvedCitations {
+  const renumber = options.renumber ?? true;
+  const markers = parseCitationMarkers(answer);
+  const claims = claimsOfMarkers(answer, markers);
+  const newNumbers = new Map<number, number>(); // source number -> number in the answer
+  const claimsBySource = new Map<number, string[]>();
+  const dropped: number[] = [];
+  let text = '';
+  let copiedUpTo = 0;
+  for (const [i, marker] of markers.entries()) {
+    const known = [...new Set(marker.numbers)].filter((n) => n >= 1 && n <= sources.length);
+    for (const n of marker.numbers) if (!known.includes(n) && !dropped.includes(n)) dropped.push(n);
+    for (const n of known) {
+      if (!newNumbers.has(n)) newNumbers.set(n, renumber ? newNumbers.size + 1 : n);
+      claimsBySource.set(n, [...(claimsBySource.get(n) ?? []), claims[i] ?? '']);
+    }
+    let before = answer.slice(copiedUpTo, marker.start);
+    let after = marker.end;
+    if (known.length === 0) {
+      // Take a space with the removed marker, so "rose [7]." becomes "rose." and "[7] Prices" "Prices".
+      const trimmed = before.replace(/[ \t]+$/, '');
+      if (trimmed.length === before.length) after += (/^[ \t]*/.exec(answer.slice(after))?.[0] ?? '').length;
+      before = trimmed;
+    }
+    text += before + known.map((n) => `[${newNumbers.get(n)}]`).join('');
+    copiedUpTo = after;
+  }
+  text += answer.slice(copiedUpTo);
+
+  const citations = [...newNumbers].map(([sourceNumber, n]): Citation => {
+    const source = sources[sourceNumber - 1]!;
+    const span = bestSupportingSentence(source.text, (claimsBySource.get(sourceNumber) ?? []).join(' '));
+    return {
+      n,
+      documentId: source.documentId,
+      title: source.title,
+      ...(source.url === undefined ? {} : { url: source.url }),
+      quote: source.text.slice(span.start, span.end),
+      start: source.start + span.start,
+      end: source.start + span.end,
+    };
+  });
+  citations.sort((a, b) => a.n - b.n);
+  return { text: text.trim(), citations, dropped };
+}
+
+/**
+ * The answer sentence each marker supports, markers stripped. A marker that opens a sentence
+ * ("... rose. [1] Then ...") belongs to the sentence before it, where models often put it.
+ */
+function claimsOfMarkers(answer: string, markers: readonly CitationMarker[]): string[] {
+  const sentences = sentenceSpans(answer);
+  return markers.map((marker) => {
+    let index = sentences.findIndex((span) => marker.start >= span.start && marker.start < span.end);
+    const sentence = sentences[index];
+    if (
+      sentence &&
+      index > 0 &&
+      stripCitationMarkers(answer.slice(sentence.start, marker.start)).trim() === ''
+    ) {
+      index--;
+    }
+    const span = sentences[index];
+    return span ? stripCitationMarkers(answer.slice(span.start, span.end)) : '';
+  });
+}

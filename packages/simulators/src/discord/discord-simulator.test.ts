@@ -1,0 +1,209 @@
+import { Client, DiscordAPIError, Events, GatewayIntentBits, type Message } from 'discord.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type DiscordSimulator,
+  type DiscordSimulatorOptions,
+  startDiscordSimulator,
+} from './discord-simulator.js';
+
+const token = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.simulated.token';
+const botUser = { id: '1100000000000000001', username: 'articleqa' };
+const alice = { id: '1100000000000000002', username: 'alice' };
+const guildId = '1200000000000000001';
+const channelId = '1200000000000000002';
+const options: DiscordSimulatorOptions = {
+  token,
+  applicationId: '1100000000000000009',
+  botUser,
+  guilds: [{ id: guildId, name: 'Test guild', channels: [{ id: channelId, name: 'general' }] }],
+};
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function start(overrides: Partial<DiscordSimulatorOptions> = {}): Promise<DiscordSimulator> {
+  const simulator = await startDiscordSimulator({ ...options, ...overrides });
+  cleanups.push(() => simulator.close());
+  return simulator;
+}
+
+function newClient(simulator: DiscordSimulator): Client {
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+    rest: { api: simulator.apiUrl },
+    waitGuildTimeout: 0,
+  });
+  cleanups.push(() => client.destroy());
+  return client;
+}
+
+async function loggedIn(simulator: DiscordSimulator): Promise<Client<true>> {
+  const client = newClient(simulator);
+  const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
+  await client.login(token);
+  return ready;
+}
+
+/** Handles that stay after a test are sockets, servers and timers; vitest's own are in the baseline. */
+function openHandles(): string[] {
+  return process.getActiveResourcesInfo().filter((name) => /TCP|Timeout|Immediate/.test(name));
+}
+
+describe('Discord simulator with a real discord.js Client', () => {
+  it('logs in to ready with guilds and channels cached', async () => {
+    const simulator = await start();
+    const client = await loggedIn(simulator);
+    expect(client.user.id).toBe(botUser.id);
+    expect(client.application.id).toBe(options.applicationId);
+    expect(client.channels.cache.get(channelId)?.isTextBased()).toBe(true);
+    expect(
+      simulator.requests.some((request) => request.path === '/gateway/bot' && request.status === 200),
+    ).toBe(true);
+  });
+
+  it('delivers a message and records the reply', async () => {
+    const simulator = await start();
+    const client = await loggedIn(simulator);
+    client.on(Events.MessageCreate, (message: Message) => {
+      if (message.author.id === alice.id)
+        void message.reply({ content: 'pong', allowedMentions: { parse: [], repliedUser: false } });
+    });
+    const sent = simulator.sendMessage({
+      channelId,
+      content: '<@1100000000000000001> ping',
+      author: alice,
+      mentions: [botUser],
+    });
+    const reply = await simulator.waitForRequest(
+      (request) => request.method === 'POST' && request.path === `/channels/${channelId}/messages`,
+    );
+    expect(reply.status).toBe(200);
+    expect(reply.headers.authorization).toBe(`Bot ${token}`);
+    expect(reply.body).toMatchObject({
+      content: 'pong',
+      message_reference: { message_id: sent.id },
+      allowed_mentions: { parse: [] },
+    });
+    expect(simulator.channelMessages(channelId).map((message) => message.content)).toEqual([
+      '<@1100000000000000001> ping',
+      'pong',
+    ]);
+  });
+
+  it('takes a deferred interaction, then the edit and a follow-up', async () => {
+    const simulator = await start();
+    const client = await loggedIn(simulator);
+    let seenQuestion: string | null = null;
+    client.on(Events.InteractionCreate, async (interaction) => {
+      if (!interaction.isChatInputCommand()) return;
+      seenQuestion = interaction.options.getString('question');
+      await interaction.deferReply();
+      await interaction.editReply('the answer');
+      await interaction.followUp('more');
+    });
+    const { token: interactionToken } = simulator.sendInteraction({
+      name: 'ask',
+      options: { question: 'why?' },
+      user: alice,
+      channelId,
+    });
+    await simulator.waitForRequest(
+      (request) => request.method === 'POST' && request.path.startsWith('/webhooks/'),
+    );
+    const state = simulator.interaction(interactionToken);
+    expect(seenQuestion).toBe('why?');
+    expect(state?.callbackType).toBe(5);
+    expect(state?.original?.content).toBe('the answer');
+    expect(state?.followUps.map((message) => message.content)).toEqual(['more']);
+    const edit = simulator.requests.find((request) => request.method === 'PATCH');
+    expect(edit?.path).toBe(`/webhooks/${options.applicationId}/${interactionToken}/messages/@original`);
+    expect(edit?.headers.authorization).toBeUndefined();
+  });
+
+  it('starts a thread from a message and delivers messages posted in it', async () => {
+    const simulator = await start();
+    const client = await loggedIn(simulator);
+    const inThread = new Promise<Message>((resolve) => {
+      client.on(Events.MessageCreate, async (message) => {
+        if (message.author.bot) return;
+        if (message.channel.isThread()) return resolve(message);
+        const thread = await message.startThread({ name: 'question' });
+        await thread.send('first answer');
+      });
+    });
+    const question = simulator.sendMessage({ channelId, content: 'question', author: alice });
+    await simulator.waitForRequest(
+      (request) => request.method === 'POST' && request.path === `/channels/${question.id}/messages`,
+    );
+    simulator.sendMessage({ channelId: question.id as string, content: 'follow-up', author: alice });
+    const followUp = await inThread;
+    expect(followUp.channel.isThread() && followUp.channel.ownerId).toBe(botUser.id);
+    const history = await followUp.channel.messages.fetch({ limit: 10 });
+    expect([...history.values()].map((message) => message.content)).toEqual(['follow-up', 'first answer']);
+  });
+
+  it('rejects an acknowledgement after the interaction window', async () => {
+    const simulator = await start({ interactionAckTimeoutMs: 20 });
+    const client = await loggedIn(simulator);
+    const outcome = new Promise<unknown>((resolve) => {
+      client.on(Events.InteractionCreate, async (interaction) => {
+        if (!interaction.isChatInputCommand()) return;
+        await new Promise((wait) => setTimeout(wait, 60));
+        interaction.deferReply().then(resolve, resolve);
+      });
+    });
+    simulator.sendInteraction({ name: 'ask', user: alice, channelId });
+    expect(await outcome).toMatchObject({ code: 10062 });
+  });
+
+  it('answers a 429 once and discord.js retries the request', async () => {
+    const simulator = await start();
+    const client = await loggedIn(simulator);
+    const isSend = (request: { method: string; path: string }) =>
+      request.method === 'POST' && request.path === `/channels/${channelId}/messages`;
+    simulator.rateLimitNext(isSend, { retryAfter: 0.05 });
+    const channel = client.channels.cache.get(channelId);
+    if (!channel?.isSendable()) throw new Error('channel not sendable');
+    const message = await channel.send('after the limit');
+    expect(message.content).toBe('after the limit');
+    expect(simulator.requests.filter(isSend).map((request) => request.status)).toEqual([429, 200]);
+  });
+
+  it('refuses a message over 2000 characters like Discord does', async () => {
+    const simulator = await start();
+    const client = await loggedIn(simulator);
+    const channel = client.channels.cache.get(channelId);
+    if (!channel?.isSendable()) throw new Error('channel not sendable');
+    const error = await channel.send('x'.repeat(2001)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DiscordAPIError);
+    expect(error).toMatchObject({ code: 50035, status: 400 });
+  });
+
+  it('rejects login with a wrong token', async () => {
+    const simulator = await start();
+    const client = newClient(simulator);
+    await expect(client.login('wrong.token.value')).rejects.toMatchObject({ code: 'TokenInvalid' });
+    expect(simulator.requests.find((request) => request.path === '/gateway/bot')?.status).toBe(401);
+  });
+
+  it('leaves no open handles after destroy and close', async () => {
+    // Sockets of the earlier tests close asynchronously: let them go before taking the baseline.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = openHandles().length;
+    const simulator = await startDiscordSimulator(options);
+    const client = newClient(simulator);
+    await new Promise<void>((resolve, reject) => {
+      client.once(Events.ClientReady, () => resolve());
+      client.login(token).catch(reject);
+    });
+    expect(simulator.gatewayConnections).toBe(1);
+    await client.destroy();
+    await simulator.close();
+    const deadline = Date.now() + 2000;
+    while (openHandles().length > before && Date.now() < deadline)
+      await new Promise((resolve) => setImmediate(resolve));
+    expect(openHandles()).toHaveLength(before);
+  });
+});

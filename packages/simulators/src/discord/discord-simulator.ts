@@ -1,0 +1,513 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { guildShard, SimulatedGateway } from './gateway.js';
+import {
+  channelPayload,
+  type Json,
+  messagePayload,
+  type SimulatedChannel,
+  type SimulatedGuild,
+  type SimulatedUser,
+  snowflake,
+  userPayload,
+  validateMessageBody,
+} from './payloads.js';
+import { createRouter, type Reply, type RouteContext } from './rest-routes.js';
+
+/** Options of {@link startDiscordSimulator}. */
+export interface DiscordSimulatorOptions {
+  /** The bot token the simulator accepts; any other gets 401 on REST and close code 4004 on the gateway. */
+  token: string;
+  applicationId: string;
+  /** The bot's own user, sent in READY. */
+  botUser: SimulatedUser;
+  guilds?: SimulatedGuild[];
+  /** Shards recommended by `GET /gateway/bot`. @defaultValue 1 */
+  shards?: number;
+  /** @defaultValue 41250 (Discord's usual value) */
+  heartbeatIntervalMs?: number;
+  /** How long an interaction may wait for its first callback before its token dies. @defaultValue 3000 */
+  interactionAckTimeoutMs?: number;
+}
+
+/** One REST call as the simulator received it. */
+export interface RecordedDiscordRequest {
+  method: string;
+  /** Decoded path after `/api/v10` (`/webhooks/1/tok/messages/@original`). */
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body, or undefined. */
+  body: unknown;
+  /** Status the simulator answered with. */
+  status: number;
+  /** `Date.now()` when the request arrived. */
+  at: number;
+}
+
+/** Options of {@link DiscordSimulator.waitForRequest}. */
+export interface WaitForRequestOptions {
+  /** @defaultValue 5000 */
+  timeoutMs?: number;
+  /** Index in `requests` to start from: requests recorded before it are not considered. @defaultValue 0 */
+  since?: number;
+}
+
+/** A slash command option value; the option type follows from the JS type. */
+export type InteractionOptionValue = string | number | boolean;
+
+/** State of one interaction, for assertions. */
+export interface SimulatedInteraction {
+  id: string;
+  token: string;
+  channelId: string;
+  guildId: string | undefined;
+  createdAt: number;
+  /** 4 replied, 5 deferred, undefined while unacknowledged. */
+  callbackType: number | undefined;
+  ephemeral: boolean;
+  original: Json | undefined;
+  followUps: Json[];
+}
+
+/** A running simulator of the Discord REST API and gateway on 127.0.0.1. */
+export interface DiscordSimulator {
+  /** Pass as `rest: { api }` to discord.js (`http://127.0.0.1:PORT/api`). */
+  readonly apiUrl: string;
+  /** Every REST call, in order of arrival. */
+  readonly requests: RecordedDiscordRequest[];
+  /** Open gateway WebSocket connections. */
+  readonly gatewayConnections: number;
+  /** Messages stored in a channel, oldest first. */
+  channelMessages(channelId: string): Json[];
+  interaction(token: string): SimulatedInteraction | undefined;
+  /** A user posts a message: MESSAGE_CREATE. `mentions` is what Discord parses from `<@id>` in the text. */
+  sendMessage(input: {
+    channelId: string;
+    content: string;
+    author: SimulatedUser;
+    mentions?: SimulatedUser[];
+    guildId?: string;
+    webhookId?: string;
+  }): Json;
+  /** A thread appears: THREAD_CREATE. Without it discord.js drops messages sent in the thread. */
+  createThread(input: { parentId: string; name?: string; ownerId?: string; id?: string }): Json;
+  /** A user runs a slash command: INTERACTION_CREATE type 2. */
+  sendInteraction(input: {
+    name: string;
+    options?: Record<string, InteractionOptionValue>;
+    user: SimulatedUser;
+    channelId: string;
+    guildId?: string;
+  }): { id: string; token: string };
+  /** Resolves with the first matching request (already recorded or still to come), or rejects after the timeout. */
+  waitForRequest(
+    predicate: (request: RecordedDiscordRequest) => boolean,
+    options?: number | WaitForRequestOptions,
+  ): Promise<RecordedDiscordRequest>;
+  /** Answers the next matching request with a 429 and rate-limit headers, once. */
+  rateLimitNext(
+    predicate: (request: RecordedDiscordRequest) => boolean,
+    options?: { retryAfter?: number; global?: boolean },
+  ): void;
+  /** Answers the next matching request with an error status, once. */
+  failNext(
+    predicate: (request: RecordedDiscordRequest) => boolean,
+    options?: { status?: number; code?: number; message?: string },
+  ): void;
+  close(): Promise<void>;
+}
+
+interface ChannelRecord {
+  channel: SimulatedChannel;
+  guildId: string;
+}
+
+interface Waiter {
+  predicate: (request: RecordedDiscordRequest) => boolean;
+  since: number;
+  resolve: (request: RecordedDiscordRequest) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Maps JS values to Discord option types: string 3, integer 4, boolean 5, number 10. */
+function optionType(value: InteractionOptionValue): number {
+  if (typeof value === 'string') return 3;
+  if (typeof value === 'boolean') return 5;
+  return Number.isInteger(value) ? 4 : 10;
+}
+
+/**
+ * Starts a Discord simulator on an ephemeral port of 127.0.0.1: HTTP API under `/api/v10` and the gateway
+ * WebSocket at `/gateway`, on one port. A real discord.js `Client` connects to it when created with
+ * `rest: { api: simulator.apiUrl }` and `waitGuildTimeout: 0`.
+ *
+ * @example
+ * const simulator = await startDiscordSimulator({ token, applicationId, botUser, guilds });
+ * const client = new Client({ intents, rest: { api: simulator.apiUrl }, waitGuildTimeout: 0 });
+ */
+export async function startDiscordSimulator(options: DiscordSimulatorOptions): Promise<DiscordSimulator> {
+  const guilds = options.guilds ?? [];
+  const channels = new Map<string, ChannelRecord>();
+  const messages = new Map<string, Json[]>();
+  const interactions = new Map<string, SimulatedInteraction>();
+  const requests: RecordedDiscordRequest[] = [];
+  const waiters = new Set<Waiter>();
+  const forced: Array<{ predicate: (request: RecordedDiscordRequest) => boolean; reply: () => Reply }> = [];
+  for (const guild of guilds) {
+    for (const channel of guild.channels) channels.set(channel.id, { channel, guildId: guild.id });
+  }
+
+  let port = 0;
+  const gateway = new SimulatedGateway({
+    token: options.token,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
+    onIdentify: (shardId, shardCount, sessionId) => {
+      const own = guilds.filter((guild) => guildShard(guild.id, shardCount) === shardId);
+      const ready: Json = {
+        v: 10,
+        user: {
+          ...userPayload({ ...options.botUser, bot: true }),
+          verified: true,
+          mfa_enabled: false,
+          flags: 0,
+        },
+        guilds: own.map((guild) => ({ id: guild.id, unavailable: true })),
+        session_id: sessionId,
+        resume_gateway_url: `ws://127.0.0.1:${port}/gateway`,
+        shard: [shardId, shardCount],
+        application: { id: options.applicationId, flags: 0 },
+      };
+      return [
+        { event: 'READY', data: ready },
+        ...own.map((guild) => ({ event: 'GUILD_CREATE', data: guildPayload(guild) })),
+      ];
+    },
+  });
+
+  function guildPayload(guild: SimulatedGuild): Json {
+    const inGuild = [...channels.values()].filter((record) => record.guildId === guild.id);
+    const isThread = (record: ChannelRecord) => record.channel.type === 11 || record.channel.type === 12;
+    return {
+      id: guild.id,
+      name: guild.name ?? `guild-${guild.id.slice(-4)}`,
+      icon: null,
+      owner_id: options.botUser.id,
+      unavailable: false,
+      large: false,
+      joined_at: new Date().toISOString(),
+      member_count: 1,
+      features: [],
+      emojis: [],
+      stickers: [],
+      presences: [],
+      voice_states: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      // An @everyone role with Administrator, so permission checks in the bot pass as on a well-set-up server.
+      roles: [
+        {
+          id: guild.id,
+          name: '@everyone',
+          permissions: '8',
+          position: 0,
+          color: 0,
+          hoist: false,
+          managed: false,
+          mentionable: false,
+          flags: 0,
+        },
+      ],
+      members: [
+        {
+          user: userPayload({ ...options.botUser, bot: true }),
+          roles: [],
+          joined_at: new Date().toISOString(),
+          deaf: false,
+          mute: false,
+          flags: 0,
+        },
+      ],
+      channels: inGuild
+        .filter((record) => !isThread(record))
+        .map((record) => channelPayload(record.channel, guild.id)),
+      threads: inGuild.filter(isThread).map((record) => channelPayload(record.channel, guild.id)),
+    };
+  }
+
+  function storeMessage(message: Json, guildId: string | undefined): Json {
+    const channelId = message.channel_id as string;
+    const list = messages.get(channelId) ?? [];
+    list.push(message);
+    messages.set(channelId, list);
+    gateway.dispatch('MESSAGE_CREATE', message, guildId);
+    return message;
+  }
+
+  function addThread(thread: SimulatedChannel, guildId: string): Json {
+    channels.set(thread.id, { channel: thread, guildId });
+    const payload = { ...channelPayload(thread, guildId), newly_created: true };
+    gateway.dispatch('THREAD_CREATE', payload, guildId);
+    return payload;
+  }
+
+  const botUser: SimulatedUser = { ...options.botUser, bot: true };
+  const route = createRouter({
+    token: options.token,
+    applicationId: options.applicationId,
+    botUser,
+    gatewayUrl: () => `ws://127.0.0.1:${port}/gateway`,
+    shards: options.shards ?? 1,
+    interactionAckTimeoutMs: options.interactionAckTimeoutMs ?? 3000,
+    channels,
+    messages,
+    interactions,
+    storeMessage,
+    addThread,
+    validate: validateMessageBody,
+  });
+
+  function record(request: RecordedDiscordRequest): void {
+    requests.push(request);
+    const index = requests.length - 1;
+    for (const waiter of waiters) {
+      if (index >= waiter.since && waiter.predicate(request)) {
+        clearTimeout(waiter.timer);
+        waiters.delete(waiter);
+        waiter.resolve(request);
+      }
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: unknown;
+    try {
+      body =
+        text.length > 0 && String(req.headers['content-type']).includes('json')
+          ? JSON.parse(text)
+          : undefined;
+    } catch {
+      body = undefined;
+    }
+    const apiPath = /^\/api(?:\/v\d+)?(\/.*)$/.exec(url.pathname)?.[1] ?? url.pathname;
+    let path: string;
+    try {
+      path = apiPath.split('/').map(decodeURIComponent).join('/');
+    } catch {
+      path = apiPath;
+    }
+    const request: RecordedDiscordRequest = {
+      method: req.method ?? 'GET',
+      path,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body,
+      status: 0,
+      at: Date.now(),
+    };
+    const forcedIndex = forced.findIndex((rule) => rule.predicate(request));
+    let reply: Reply;
+    if (forcedIndex >= 0) {
+      reply = forced[forcedIndex]!.reply();
+      forced.splice(forcedIndex, 1);
+    } else {
+      const context: RouteContext = {
+        method: request.method,
+        path,
+        query: request.query,
+        headers: req.headers,
+        body,
+      };
+      reply = route(context);
+    }
+    request.status = reply.status;
+    record(request);
+    const headers: Record<string, string> = { ...reply.headers };
+    if (reply.body !== undefined) headers['content-type'] = 'application/json';
+    res.writeHead(reply.status, headers);
+    res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: `simulator error: ${String(error)}`, code: 0 }));
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname === '/gateway')
+      gateway.upgrade(req, socket, head);
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  function channelGuild(channelId: string, guildId: string | undefined): string | undefined {
+    return guildId ?? channels.get(channelId)?.guildId;
+  }
+
+  return {
+    apiUrl: `http://127.0.0.1:${port}/api`,
+    requests,
+    get gatewayConnections() {
+      return gateway.connections;
+    },
+    channelMessages: (channelId) => [...(messages.get(channelId) ?? [])],
+    interaction: (token) => interactions.get(token),
+    sendMessage(input) {
+      const guildId = channelGuild(input.channelId, input.guildId);
+      const init = { channelId: input.channelId, guildId, author: input.author, content: input.content };
+      const message = messagePayload({
+        ...init,
+        ...(input.mentions ? { mentions: input.mentions } : {}),
+        ...(input.webhookId ? { webhookId: input.webhookId } : {}),
+      });
+      if (guildId !== undefined && !input.webhookId) {
+        message.member = {
+          roles: [],
+          joined_at: new Date().toISOString(),
+          deaf: false,
+          mute: false,
+          flags: 0,
+        };
+      }
+      return storeMessage(message, guildId);
+    },
+    createThread(input) {
+      const guildId = channels.get(input.parentId)?.guildId;
+      if (guildId === undefined) throw new Error(`createThread: unknown parent channel ${input.parentId}`);
+      const thread: SimulatedChannel = {
+        id: input.id ?? snowflake(),
+        type: 11,
+        parentId: input.parentId,
+        name: input.name ?? 'thread',
+        ownerId: input.ownerId ?? options.botUser.id,
+      };
+      return addThread(thread, guildId);
+    },
+    sendInteraction(input) {
+      const guildId = channelGuild(input.channelId, input.guildId);
+      const channel = channels.get(input.channelId)?.channel;
+      const id = snowflake();
+      const token = `interaction-token-${id}`;
+      interactions.set(token, {
+        id,
+        token,
+        channelId: input.channelId,
+        guildId,
+        createdAt: Date.now(),
+        callbackType: undefined,
+        ephemeral: false,
+        original: undefined,
+        followUps: [],
+      });
+      const user = userPayload(input.user);
+      const data: Json = {
+        id,
+        application_id: options.applicationId,
+        type: 2,
+        token,
+        version: 1,
+        data: {
+          id: route.commandId(input.name, guildId),
+          name: input.name,
+          type: 1,
+          options: Object.entries(input.options ?? {}).map(([name, value]) => ({
+            name,
+            type: optionType(value),
+            value,
+          })),
+        },
+        channel_id: input.channelId,
+        channel: channel ? channelPayload(channel, guildId ?? '') : { id: input.channelId, type: 0 },
+        app_permissions: '8',
+        locale: 'en-US',
+        entitlements: [],
+        authorizing_integration_owners: guildId ? { '0': guildId } : { '1': input.user.id },
+        context: guildId ? 0 : 1,
+        attachment_size_limit: 10_485_760,
+      };
+      if (guildId !== undefined) {
+        data.guild_id = guildId;
+        data.guild_locale = 'en-US';
+        data.member = {
+          user,
+          roles: [],
+          permissions: '0',
+          joined_at: new Date().toISOString(),
+          deaf: false,
+          mute: false,
+          flags: 0,
+        };
+      } else {
+        data.user = user;
+      }
+      gateway.dispatch('INTERACTION_CREATE', data, guildId);
+      return { id, token };
+    },
+    waitForRequest(predicate, waitOptions) {
+      const { timeoutMs = 5000, since = 0 } =
+        typeof waitOptions === 'number' ? { timeoutMs: waitOptions } : (waitOptions ?? {});
+      const found = requests.slice(since).find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const waiter: Waiter = {
+          predicate,
+          since,
+          resolve,
+          reject,
+          timer: setTimeout(() => {
+            waiters.delete(waiter);
+            const seen = requests
+              .map((request) => `${request.method} ${request.path} ${request.status}`)
+              .join('\n  ');
+            reject(new Error(`waitForRequest: no matching request within ${timeoutMs} ms; seen:\n  ${seen}`));
+          }, timeoutMs),
+        };
+        waiters.add(waiter);
+      });
+    },
+    rateLimitNext(predicate, { retryAfter = 0.05, global = false } = {}) {
+      forced.push({
+        predicate,
+        reply: () => ({
+          status: 429,
+          // Discord sends whole seconds in Retry-After and the exact value in the body; the simulator sends
+          // the exact value in both so tests wait milliseconds, and discord.js reads either.
+          headers: {
+            'retry-after': String(retryAfter),
+            'x-ratelimit-limit': '5',
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset': String(Date.now() / 1000 + retryAfter),
+            'x-ratelimit-reset-after': String(retryAfter),
+            'x-ratelimit-bucket': 'simulated-bucket',
+            'x-ratelimit-scope': global ? 'global' : 'user',
+            ...(global ? { 'x-ratelimit-global': 'true' } : {}),
+          },
+          body: { message: 'You are being rate limited.', retry_after: retryAfter, global },
+        }),
+      });
+    },
+    failNext(predicate, { status = 500, code = 0, message = 'Internal Server Error' } = {}) {
+      forced.push({ predicate, reply: () => ({ status, body: { message, code } }) });
+    },
+    async close() {
+      for (const waiter of waiters) {
+        clearTimeout(waiter.timer);
+        waiter.reject(new Error('waitForRequest: simulator closed'));
+      }
+      waiters.clear();
+      gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,10 @@
+export {
+  type DiscordSimulator,
+  type DiscordSimulatorOptions,
+  type InteractionOptionValue,
+  type RecordedDiscordRequest,
+  type SimulatedInteraction,
+  startDiscordSimulator,
+  type WaitForRequestOptions,
+} from './discord-simulator.js';
+export type { Json, SimulatedChannel, SimulatedGuild, SimulatedUser } from './payloads.js';
