@@ -1,0 +1,336 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Answerer, AnswerOutput } from './answer/answerer.js';
+import type { ChatMessage, ChatModel } from './answer/chat-model.js';
+import { ExtractiveAnswerer, type ExtractiveOptions } from './answer/extractive-answerer.js';
+import { rewriteFollowUp } from './answer/follow-up.js';
+import { createLLMAnswerer } from './answer/llm-answerer.js';
+import { rewriteQuestionMessages } from './answer/prompt.js';
+import type { AskOptions, AskResult, DocumentInfo, SearchOptions } from './api-types.js';
+import type { Embedder } from './embed/embedder.js';
+import { ArticleQAError, isArticleQAError } from './errors.js';
+import { type ChunkOptions, DefaultChunkOptions } from './ingest/chunk-document.js';
+import { type IngestOptions, type IngestSummary, ingestSources } from './ingest/ingest-sources.js';
+import { DefaultRetrieveOptions, hybridSearch, type RetrieveOptions } from './retrieve/hybrid-search.js';
+import type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
+import { ArticleIndex, type IndexManifest } from './store/article-index.js';
+import type { HnswOptions } from './store/hnsw-vector-store.js';
+
+/** Options for {@link openArticleQA}. */
+export interface OpenArticleQAOptions {
+  /** Index directory (created on first ingest unless `create` is false). */
+  dir: string;
+  /** Turns text into vectors; build one with `createLocalEmbedder` or `createOpenAIEmbedder`. */
+  embedder: Embedder;
+  /** When given, answers come from this model (extractive answers remain the fallback). */
+  chatModel?: ChatModel;
+  /** Create the index when missing. @defaultValue true */
+  create?: boolean;
+  /** Chunking for a new index; an existing index keeps the settings it was built with. */
+  chunking?: ChunkOptions;
+  /** Retrieval defaults for `search` and `ask`. */
+  retrieval?: Omit<RetrieveOptions, 'signal' | 'filter'>;
+  extractive?: ExtractiveOptions;
+  hnsw?: HnswOptions;
+  /** Used to fetch URLs during ingest. @defaultValue globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/** Index statistics, as `articleqa stats` shows them. */
+export interface IndexStats {
+  dir: string;
+  documents: number;
+  chunks: number;
+  /** Distinct vectors (identical chunk texts share one). */
+  vectors: number;
+  /** Bytes of all index files. */
+  bytesOnDisk: number;
+  embedder: string;
+  dimensions: number;
+  chunker: Record<string, unknown>;
+  schemaVersion: number;
+  createdAt: string;
+  lastIngestAt: string | null;
+}
+
+/** The outcome of {@link ArticleQA.remove}. */
+export interface RemoveSummary {
+  removed: { documentId: string; title: string; source: string }[];
+  notFound: string[];
+}
+
+/** Most characters of a question; longer ones are refused rather than silently cut. */
+export const MAX_QUESTION_LENGTH = 2000;
+
+/** Chunks `ask` retrieves unless told otherwise. */
+export const DEFAULT_ASK_K = 6;
+
+/**
+ * The library's entry point: an index plus the models that read and answer from it.
+ *
+ * @example
+ * const embedder = createLocalEmbedder({ cacheDir: '.cache/articleqa' });
+ * const qa = await openArticleQA({ dir: '.articleqa', embedder });
+ * await qa.ingest(['corpus']);
+ * const result = await qa.ask('Who will set up network security offices?');
+ * console.log(result.answer, result.citations);
+ * await qa.close();
+ */
+export class ArticleQA {
+  readonly #index: ArticleIndex;
+  readonly #embedder: Embedder;
+  readonly #chatModel: ChatModel | undefined;
+  readonly #extractive: ExtractiveAnswerer;
+  readonly #llm: Answerer | undefined;
+  readonly #options: OpenArticleQAOptions;
+
+  private constructor(index: ArticleIndex, options: OpenArticleQAOptions) {
+    this.#index = index;
+    this.#options = options;
+    this.#embedder = options.embedder;
+    this.#chatModel = options.chatModel;
+    this.#extractive = new ExtractiveAnswerer(options.embedder, options.extractive ?? {});
+    this.#llm = options.chatModel
+      ? createLLMAnswerer({ chatModel: options.chatModel, fallback: this.#extractive })
+      : undefined;
+  }
+
+  /** Opens (or creates) the index in `options.dir`. See {@link openArticleQA}. */
+  static async open(options: OpenArticleQAOptions): Promise<ArticleQA> {
+    await (options.embedder as { ready?: () => Promise<void> }).ready?.();
+    const index = await ArticleIndex.open(options.dir, {
+      embedderId: options.embedder.id,
+      dimensions: options.embedder.dimensions,
+      chunker: { ...DefaultChunkOptions, ...options.chunking },
+      create: options.create ?? true,
+      ...(options.hnsw ? { hnsw: options.hnsw } : {}),
+    });
+    return new ArticleQA(index, options);
+  }
+
+  /** The index manifest: schema version, embedder, chunker settings. */
+  get manifest(): IndexManifest {
+    return this.#index.manifest;
+  }
+
+  /** True when an LLM is configured. */
+  get hasChatModel(): boolean {
+    return this.#chatModel !== undefined;
+  }
+
+  /**
+   * Ingests files, directories and http(s) URLs incrementally. Takes the index's write lock for the
+   * duration; a second writer fails with `E_INDEX_LOCKED`.
+   */
+  async ingest(inputs: readonly string[], options: IngestOptions = {}): Promise<IngestSummary> {
+    return ingestSources(
+      inputs,
+      {
+        index: this.#index,
+        embedder: this.#embedder,
+        chunkOptions: this.#index.manifest.chunker as ChunkOptions,
+      },
+      { ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}), ...options },
+    );
+  }
+
+  /** Removes documents by id, id prefix, file path or URL. */
+  async remove(references: readonly string[]): Promise<RemoveSummary> {
+    const summary: RemoveSummary = { removed: [], notFound: [] };
+    const documents = new Map(this.#index.catalog.listDocuments().map((document) => [document.id, document]));
+    await this.#index.lock();
+    try {
+      for (const reference of references) {
+        const id =
+          this.#index.catalog.findDocumentId(reference) ??
+          this.#index.catalog.findDocumentId(resolvePath(reference));
+        const document = id ? documents.get(id) : undefined;
+        if (!id || !document || !(await this.#index.removeDocument(id))) {
+          summary.notFound.push(reference);
+          continue;
+        }
+        summary.removed.push({ documentId: id, title: document.title, source: document.source });
+      }
+    } finally {
+      await this.#index.unlock();
+    }
+    return summary;
+  }
+
+  /** Retrieves the chunks that best match `query`, best first. */
+  async search(query: string, options: SearchOptions = {}): Promise<RetrievedChunk[]> {
+    const text = validateQuestion(query);
+    const outcome = await hybridSearch(
+      text,
+      this.#searchContext(),
+      this.#retrieveOptions(options, DefaultRetrieveOptions.k),
+    );
+    return outcome.results;
+  }
+
+  /**
+   * Answers a question from the articles with numbered citations that quote exact spans. Uses the
+   * LLM when configured (falling back to the extractive answer if it fails), the extractive answerer
+   * otherwise; abstains when the articles don't support an answer.
+   */
+  async ask(question: string, options: AskOptions = {}): Promise<AskResult> {
+    const started = performance.now();
+    const text = validateQuestion(question);
+    const history = options.history ?? [];
+    const useLLM =
+      options.answerer === 'llm' || (options.answerer !== 'extractive' && this.#llm !== undefined);
+    if (options.answerer === 'llm' && !this.#llm) {
+      throw new ArticleQAError('E_CONFIG', 'No chat model is configured.', {
+        hint: 'Set OPENAI_API_KEY or OPENAI_BASE_URL and ARTICLEQA_CHAT_MODEL.',
+      });
+    }
+    const standaloneQuestion = await this.#standalone(text, history, useLLM, options.signal);
+    const outcome = await hybridSearch(
+      standaloneQuestion,
+      this.#searchContext(),
+      this.#retrieveOptions(options, DEFAULT_ASK_K),
+    );
+    const retrieved = performance.now();
+    const answerer = useLLM && this.#llm ? this.#llm : this.#extractive;
+    const output: AnswerOutput = await answerer.answer(
+      {
+        question: text,
+        standaloneQuestion,
+        history,
+        sources: outcome.results,
+        queryVector: outcome.queryVector,
+      },
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onToken ? { onToken: options.onToken } : {}),
+      },
+    );
+    if (output.answerer === 'extractive' && !useLLM) options.onToken?.(output.answer);
+    const finished = performance.now();
+    return {
+      question: text,
+      standaloneQuestion,
+      answer: output.answer,
+      abstained: output.abstained,
+      citations: output.citations,
+      retrieved: outcome.results,
+      answerer: output.answerer,
+      ...(output.fallbackReason ? { fallbackReason: output.fallbackReason } : {}),
+      ...(output.droppedCitations?.length ? { droppedCitations: output.droppedCitations } : {}),
+      timings: {
+        retrieveMs: retrieved - started,
+        answerMs: finished - retrieved,
+        totalMs: finished - started,
+      },
+      ...(output.usage ? { usage: output.usage } : {}),
+    };
+  }
+
+  /** Indexed documents, by title. */
+  listDocuments(): DocumentInfo[] {
+    return this.#index.catalog.listDocuments().map((document) => ({
+      id: document.id,
+      title: document.title,
+      source: document.source,
+      ...(document.url ? { url: document.url } : {}),
+      ...(document.publishedAt ? { publishedAt: document.publishedAt } : {}),
+      chunks: document.chunks,
+      characters: document.characters,
+      contentHash: document.contentHash,
+      ingestedAt: document.ingestedAt,
+    }));
+  }
+
+  /** Counts, size on disk and how the index was built. */
+  stats(): IndexStats {
+    const counts = this.#index.catalog.counts();
+    const manifest = this.#index.manifest;
+    return {
+      dir: this.#index.dir,
+      ...counts,
+      bytesOnDisk: directorySize(this.#index.dir),
+      embedder: manifest.embedderId,
+      dimensions: manifest.dimensions,
+      chunker: manifest.chunker,
+      schemaVersion: manifest.schemaVersion,
+      createdAt: manifest.createdAt,
+      lastIngestAt: manifest.lastIngestAt,
+    };
+  }
+
+  /** Saves pending changes and closes the index. The embedder is the caller's to close. */
+  async close(): Promise<void> {
+    await this.#index.close();
+  }
+
+  #searchContext() {
+    return { catalog: this.#index.catalog, vectors: this.#index.vectors, embedder: this.#embedder };
+  }
+
+  #retrieveOptions(options: SearchOptions, defaultK: number): RetrieveOptions {
+    return {
+      ...this.#options.retrieval,
+      k: options.k ?? this.#options.retrieval?.k ?? defaultK,
+      ...(options.filter ? { filter: options.filter } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+  }
+
+  async #standalone(
+    question: string,
+    history: readonly ChatMessage[],
+    useLLM: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<string> {
+    if (history.length === 0) return question;
+    if (useLLM && this.#chatModel) {
+      try {
+        const result = await this.#chatModel.generate(
+          rewriteQuestionMessages(history, question),
+          signal ? { signal } : {},
+        );
+        const rewritten = result.text.trim();
+        if (rewritten.length > 0 && rewritten.length <= MAX_QUESTION_LENGTH) return rewritten;
+      } catch (error) {
+        if (isArticleQAError(error, 'E_ABORTED')) throw error;
+        // The answer step reports the endpoint failure; retrieval goes on with the heuristic.
+      }
+    }
+    return rewriteFollowUp(question, history);
+  }
+}
+
+/**
+ * Opens an index for ingesting, searching and asking.
+ * @throws IndexError `E_INDEX_NOT_FOUND` (with `create: false`), `E_INDEX_MISMATCH`, `E_INDEX_CORRUPT`.
+ */
+export function openArticleQA(options: OpenArticleQAOptions): Promise<ArticleQA> {
+  return ArticleQA.open(options);
+}
+
+function validateQuestion(question: string): string {
+  const text = question.trim();
+  if (text.length === 0)
+    throw new ArticleQAError('E_INPUT', 'The question is empty.', {
+      hint: 'Ask something, e.g. articleqa ask "Who announced it?"',
+    });
+  if (text.length > MAX_QUESTION_LENGTH) {
+    throw new ArticleQAError(
+      'E_INPUT',
+      `The question is ${text.length} characters long; the limit is ${MAX_QUESTION_LENGTH}.`,
+    );
+  }
+  return text;
+}
+
+function resolvePath(reference: string): string {
+  return /^[a-z]+:\/\//i.test(reference) ? reference : resolve(reference);
+}
+
+function directorySize(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile()) total += statSync(join(dir, entry.name)).size;
+  }
+  return total;
+}

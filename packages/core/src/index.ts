@@ -1,0 +1,127 @@
+// Public API of @articleqa/core. Apps and other projects import only from here.
+
+// Answer
+export type { AnswerCallOptions, Answerer, AnswerInput, AnswerOutput, Citation } from './answer/answerer.js';
+export type {
+  ChatCallOptions,
+  ChatMessage,
+  ChatModel,
+  ChatResult,
+  ChatStreamPart,
+  TokenUsage,
+} from './answer/chat-model.js';
+export {
+  ABSTAIN_TEXT,
+  createExtractiveAnswerer,
+  DefaultExtractiveOptions,
+  ExtractiveAnswerer,
+  type ExtractiveOptions,
+} from './answer/extractive-answerer.js';
+export { rewriteFollowUp } from './answer/follow-up.js';
+export { createLLMAnswerer, LLMAnswerer, type LLMAnswererOptions } from './answer/llm-answerer.js';
+export {
+  createOpenAIChatModel,
+  OpenAIChatModel,
+  type OpenAIChatModelOptions,
+} from './answer/openai-chat-model.js';
+export type {
+  ArticleQAParts,
+  AskOptions,
+  AskResult,
+  AskTimings,
+  DocumentInfo,
+  SearchFilter,
+  SearchOptions,
+} from './api-types.js';
+// Entry point
+export {
+  ArticleQA,
+  DEFAULT_ASK_K,
+  type IndexStats,
+  MAX_QUESTION_LENGTH,
+  type OpenArticleQAOptions,
+  openArticleQA,
+  type RemoveSummary,
+} from './article-qa.js';
+// Configuration (apps pass their environment in; the library never reads it)
+export {
+  type ArticleQAConfig,
+  type ChatConfig,
+  CONFIG_VARIABLES,
+  type ConfigVariable,
+  createModels,
+  describeConfig,
+  type EmbedderConfig,
+  type EnvironmentRecord,
+  mask,
+  resolveConfig,
+} from './config.js';
+// Embed
+export type { Embedder, EmbedOptions } from './embed/embedder.js';
+export {
+  BUNDLED_MINILM_MODEL,
+  createLocalEmbedder,
+  DefaultLocalEmbedderOptions,
+  ensureMiniLMModelFolder,
+  type LocalEmbedderOptions,
+  TransformersEmbedder,
+} from './embed/index.js';
+export { createOpenAIEmbedder, OpenAIEmbedder, type OpenAIEmbedderOptions } from './embed/openai-embedder.js';
+// Errors
+export {
+  AbortError,
+  ArticleQAError,
+  type ArticleQAErrorOptions,
+  ConfigError,
+  type ErrorCode,
+  IndexError,
+  InputError,
+  isArticleQAError,
+  LLMError,
+  ModelError,
+} from './errors.js';
+// Evaluate
+export {
+  type Asker,
+  type EvalMetrics,
+  type EvalQuestion,
+  type EvalRecord,
+  type EvaluateOptions,
+  evaluate,
+  normalize as normalizeForMatch,
+  parseQuestions,
+} from './eval/evaluate.js';
+// Ingest: load, clean, chunk
+export {
+  type Chunk,
+  type ChunkOptions,
+  type ChunkTokenizer,
+  chunkDocument,
+  DefaultChunkOptions,
+} from './ingest/chunk-document.js';
+export {
+  cleanText,
+  type DocumentFormat,
+  type DocumentMetadata,
+  discoverSources,
+  type LoadDocumentOptions,
+  loadDocument,
+  type SourceDocument,
+} from './ingest/index.js';
+export {
+  type IngestItem,
+  type IngestOptions,
+  type IngestProgress,
+  type IngestStatus,
+  type IngestSummary,
+  ingestSources,
+} from './ingest/ingest-sources.js';
+export { type SentenceSpan, splitSentences } from './ingest/sentences.js';
+export { toFtsQuery } from './retrieve/fts-query.js';
+// Retrieve
+export { DefaultRetrieveOptions, hybridSearch, type RetrieveOptions } from './retrieve/hybrid-search.js';
+export type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
+// Store
+export { ArticleIndex, IndexFiles, type IndexManifest } from './store/article-index.js';
+export { DefaultHnswOptions, type HnswOptions, HnswVectorStore } from './store/hnsw-vector-store.js';
+export type { VectorEntry, VectorMatch, VectorQuery, VectorStore } from './store/vector-store.js';
