@@ -1,0 +1,84 @@
+import type { AskResult } from '@articleqa/core';
+import { ensureCorpusIndexed, type GlobalOptions, openContext } from '../context.js';
+import { ExitCode } from '../errors.js';
+import type { Output } from '../output.js';
+import { parseFilter } from './filter.js';
+
+export interface AskCommandOptions extends GlobalOptions {
+  json?: boolean;
+  k?: number;
+  filter?: string[];
+  llm?: boolean;
+  corpus: string;
+}
+
+/** `articleqa ask "<question>"` */
+export async function askCommand(question: string, options: AskCommandOptions): Promise<number> {
+  const filter = parseFilter(options.filter);
+  const context = await openContext(options, { create: true, llm: options.llm !== false });
+  try {
+    await ensureCorpusIndexed(context, options.corpus);
+    const controller = new AbortController();
+    const onSigint = () => controller.abort(new Error('Interrupted'));
+    process.once('SIGINT', onSigint);
+    let streamed = false;
+    try {
+      const result = await context.qa.ask(question, {
+        signal: controller.signal,
+        ...(options.k ? { k: options.k } : {}),
+        ...(filter ? { filter } : {}),
+        // Stream LLM tokens as they come; extractive answers arrive whole and are printed below.
+        ...(!options.json && context.qa.hasChatModel
+          ? {
+              onToken: (text: string) => {
+                streamed = true;
+                process.stdout.write(text);
+              },
+            }
+          : {}),
+      });
+      if (options.json) {
+        context.output.out(JSON.stringify(result, null, 2));
+      } else {
+        if (streamed) process.stdout.write('\n');
+        printAnswer(context.output, result, {
+          answerPrinted: streamed && result.answerer === 'llm' && !result.fallbackReason,
+        });
+      }
+      return ExitCode.ok;
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+    }
+  } finally {
+    await context.close();
+  }
+}
+
+/** Prints an answer and its sources for a person. */
+export function printAnswer(
+  output: Output,
+  result: AskResult,
+  options: { answerPrinted?: boolean } = {},
+): void {
+  const colors = output.colors;
+  if (result.fallbackReason)
+    output.info(
+      output.errColors.yellow(`LLM unavailable (${result.fallbackReason}); showing the offline answer.`),
+    );
+  if (!options.answerPrinted) output.out(result.abstained ? colors.yellow(result.answer) : result.answer);
+  if (result.droppedCitations?.length) {
+    output.info(
+      output.errColors.dim(
+        `(removed citation numbers that matched no source: ${result.droppedCitations.join(', ')})`,
+      ),
+    );
+  }
+  if (result.citations.length === 0) return;
+  output.out('');
+  output.out(colors.bold('Sources'));
+  for (const citation of result.citations) {
+    const where = citation.url ? ` ${colors.dim(citation.url)}` : '';
+    output.out(`  ${colors.cyan(`[${citation.n}]`)} ${colors.bold(citation.title)}${where}`);
+    output.out(`      ${colors.dim('│')} ${citation.quote} ${colors.dim(`(chars ${citation.start}–${citation.end})`)}`);
+  }
+}

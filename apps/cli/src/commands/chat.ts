@@ -1,0 +1,108 @@
+import { createInterface } from 'node:readline';
+import type { AskResult, ChatMessage } from '@articleqa/core';
+import { ensureCorpusIndexed, type GlobalOptions, openContext } from '../context.js';
+import { describeError, ExitCode } from '../errors.js';
+import { printAnswer } from './ask.js';
+
+export interface ChatCommandOptions extends GlobalOptions {
+  k?: number;
+  llm?: boolean;
+  corpus: string;
+}
+
+const HELP =
+  'Ask a question, or: /sources (last sources), /clear (forget the conversation), /exit. Ctrl-C cancels an answer; twice exits.';
+
+/** `articleqa chat`: questions with history; one question a line when stdin is not a TTY. */
+export async function chatCommand(options: ChatCommandOptions): Promise<number> {
+  const context = await openContext(options, { create: true, llm: options.llm !== false });
+  const { output } = context;
+  const interactive = process.stdin.isTTY === true;
+  const history: ChatMessage[] = [];
+  let last: AskResult | undefined;
+  let current: AbortController | undefined;
+  let lastInterrupt = 0;
+  let exitCode: number = ExitCode.ok;
+
+  try {
+    await ensureCorpusIndexed(context, options.corpus);
+    const lines = createInterface({
+      input: process.stdin,
+      output: interactive ? process.stderr : undefined,
+      terminal: interactive,
+    });
+    const onInterrupt = () => {
+      if (current) {
+        current.abort(new Error('Cancelled'));
+        output.info(output.errColors.dim('\n(cancelled)'));
+        return;
+      }
+      const now = Date.now();
+      if (now - lastInterrupt < 2000) lines.close();
+      else output.info(output.errColors.dim('\n(press Ctrl-C again to exit)'));
+      lastInterrupt = now;
+      if (interactive) lines.prompt();
+    };
+    lines.on('SIGINT', onInterrupt);
+    process.on('SIGINT', onInterrupt);
+    if (interactive) {
+      output.info(output.errColors.dim(HELP));
+      lines.setPrompt(output.errColors.cyan('› '));
+      lines.prompt();
+    }
+    try {
+      for await (const raw of lines) {
+        const line = raw.trim();
+        if (line === '/exit' || line === '/quit') break;
+        if (line === '/help') output.info(HELP);
+        else if (line === '/clear') {
+          history.length = 0;
+          last = undefined;
+          output.info(output.errColors.dim('(conversation cleared)'));
+        } else if (line === '/sources') {
+          if (last) printAnswer(output, { ...last, answer: '' }, { answerPrinted: true });
+          else output.info('No sources yet: ask a question first.');
+        } else if (line.length > 0) {
+          current = new AbortController();
+          try {
+            let streamed = false;
+            last = await context.qa.ask(line, {
+              history,
+              signal: current.signal,
+              ...(options.k ? { k: options.k } : {}),
+              ...(context.qa.hasChatModel
+                ? {
+                    onToken: (text: string) => {
+                      streamed = true;
+                      process.stdout.write(text);
+                    },
+                  }
+                : {}),
+            });
+            if (streamed) process.stdout.write('\n');
+            printAnswer(output, last, {
+              answerPrinted: streamed && last.answerer === 'llm' && !last.fallbackReason,
+            });
+            output.out('');
+            history.push({ role: 'user', content: line }, { role: 'assistant', content: last.answer });
+          } catch (error) {
+            const described = describeError(error);
+            if (!current.signal.aborted) {
+              output.error(`${output.errColors.red('error')} ${described.message}`);
+              if (!described.expected) exitCode = ExitCode.failure;
+            }
+          } finally {
+            current = undefined;
+          }
+        }
+        if (interactive) lines.prompt();
+      }
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+      lines.close();
+    }
+    return exitCode;
+  } finally {
+    await context.close();
+  }
+}

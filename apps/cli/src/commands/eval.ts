@@ -1,0 +1,79 @@
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { type EvalMetrics, evaluate, parseQuestions } from '@articleqa/core';
+import { type GlobalOptions, openContext } from '../context.js';
+import { ExitCode, UsageError } from '../errors.js';
+import type { Output } from '../output.js';
+import { createProgress } from '../progress.js';
+
+export interface EvalCommandOptions extends GlobalOptions {
+  corpus?: string;
+  k: number;
+  out?: string;
+  json?: boolean;
+  llm?: boolean;
+}
+
+/** `articleqa eval <questions.jsonl>` */
+export async function evalCommand(file: string, options: EvalCommandOptions): Promise<number> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`Cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}.`);
+  });
+  const questions = parseQuestions(text, file);
+  const context = await openContext(options, {
+    create: options.corpus !== undefined,
+    llm: options.llm !== false,
+  });
+  const out = options.out ? createWriteStream(options.out) : undefined;
+  try {
+    if (options.corpus) {
+      const progress = createProgress(context.output, 'Ingesting', { quiet: options.quiet === true });
+      const summary = await context.qa.ingest([options.corpus], {
+        onProgress: progress.update,
+        prune: false,
+      });
+      progress.done();
+      context.output.info(
+        context.output.errColors.dim(
+          `Corpus: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed} failed.`,
+        ),
+      );
+    }
+    const tty = context.output.stderrIsTTY && !options.quiet;
+    const { metrics } = await evaluate(context.qa, questions, {
+      k: options.k,
+      onRecord: (record, done, total) => {
+        out?.write(`${JSON.stringify(record)}\n`);
+        if (tty) process.stderr.write(`\r\x1b[2KEvaluating ${done}/${total}`);
+      },
+    });
+    if (tty) process.stderr.write('\r\x1b[2K');
+    if (options.json) context.output.out(JSON.stringify(metrics, null, 2));
+    else printMetrics(context.output, metrics);
+    return ExitCode.ok;
+  } finally {
+    if (out) await new Promise<void>((resolve) => out.end(resolve));
+    await context.close();
+  }
+}
+
+function printMetrics(output: Output, metrics: EvalMetrics): void {
+  const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+  const rows: [string, string][] = [
+    [
+      'questions',
+      `${metrics.questions} (${metrics.answerable} answerable, ${metrics.unanswerable} unanswerable)`,
+    ],
+    ['answer recall@1', percent(metrics.recallAt1)],
+    ['answer recall@5', percent(metrics.recallAt5)],
+    ['answer recall@10', percent(metrics.recallAt10)],
+    [`recall in ${metrics.contextBudget} chars`, percent(metrics.recallWithinBudget)],
+    ['MRR@10', metrics.mrrAt10.toFixed(3)],
+    ['answer hit rate', percent(metrics.answerHitRate)],
+    ['citation accuracy', percent(metrics.citationAccuracy)],
+    ['abstained, unanswerable', percent(metrics.abstentionOnUnanswerable)],
+    ['abstained, answerable', percent(metrics.abstentionOnAnswerable)],
+    ['latency p50 / p95', `${metrics.latencyP50Ms.toFixed(1)} ms / ${metrics.latencyP95Ms.toFixed(1)} ms`],
+  ];
+  for (const [label, value] of rows) output.out(`${output.colors.dim(label.padEnd(26))} ${value}`);
+}

@@ -1,0 +1,44 @@
+import type { SearchFilter } from '@articleqa/core';
+import { UsageError } from '../errors.js';
+
+/**
+ * Parses repeated `--filter key=value` flags: `doc=<id>` (repeatable), `source=<text>`,
+ * `after=<YYYY-MM-DD>`, `before=<YYYY-MM-DD>`.
+ */
+export function parseFilter(values: readonly string[] | undefined): SearchFilter | undefined {
+  if (!values || values.length === 0) return undefined;
+  const filter: {
+    documentIds?: string[];
+    source?: string;
+    publishedAfter?: string;
+    publishedBefore?: string;
+  } = {};
+  for (const value of values) {
+    const separator = value.indexOf('=');
+    const key = separator > 0 ? value.slice(0, separator).trim() : '';
+    const argument = separator > 0 ? value.slice(separator + 1).trim() : '';
+    if (!key || !argument)
+      throw new UsageError(
+        `--filter ${value} must look like key=value.`,
+        'Keys: doc, source, after, before.',
+      );
+    switch (key) {
+      case 'doc':
+        filter.documentIds = [...(filter.documentIds ?? []), argument];
+        break;
+      case 'source':
+        filter.source = argument;
+        break;
+      case 'after':
+      case 'before':
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(argument))
+          throw new UsageError(`--filter ${key}= needs a date like 2015-08-05, not ${argument}.`);
+        if (key === 'after') filter.publishedAfter = argument;
+        else filter.publishedBefore = argument;
+        break;
+      default:
+        throw new UsageError(`Unknown filter key "${key}".`, 'Keys: doc, source, after, before.');
+    }
+  }
+  return filter;
+}

@@ -1,0 +1,41 @@
+import { type GlobalOptions, openContext } from '../context.js';
+import { ExitCode } from '../errors.js';
+
+export interface StatsCommandOptions extends GlobalOptions {
+  json?: boolean;
+}
+
+/** `articleqa stats` */
+export async function statsCommand(options: StatsCommandOptions): Promise<number> {
+  const context = await openContext(options, { create: false, llm: false });
+  try {
+    const stats = context.qa.stats();
+    if (options.json) {
+      context.output.out(JSON.stringify(stats, null, 2));
+      return ExitCode.ok;
+    }
+    const colors = context.output.colors;
+    const rows: [string, string][] = [
+      ['index', stats.dir],
+      ['documents', String(stats.documents)],
+      ['chunks', String(stats.chunks)],
+      ['vectors', `${stats.vectors} (identical chunk texts share one)`],
+      ['size on disk', formatBytes(stats.bytesOnDisk)],
+      ['embedder', `${stats.embedder} (${stats.dimensions} dimensions)`],
+      ['chunker', JSON.stringify(stats.chunker)],
+      ['created', stats.createdAt],
+      ['last ingest', stats.lastIngestAt ?? 'never'],
+    ];
+    for (const [label, value] of rows) context.output.out(`${colors.dim(label.padEnd(13))} ${value}`);
+    return ExitCode.ok;
+  } finally {
+    await context.close();
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}

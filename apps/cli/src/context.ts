@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import {
+  type ArticleQA,
+  type ArticleQAConfig,
+  createModels,
+  IndexFiles,
+  type IngestSummary,
+  openArticleQA,
+  resolveConfig,
+} from '@articleqa/core';
+import { createOutput, type Output } from './output.js';
+import { createProgress } from './progress.js';
+
+/** Flags every command accepts. */
+export interface GlobalOptions {
+  index?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** What a command runs with. */
+export interface CommandContext {
+  qa: ArticleQA;
+  config: ArticleQAConfig;
+  output: Output;
+  indexDir: string;
+  close(): Promise<void>;
+}
+
+/** The index directory: --index, else ARTICLEQA_INDEX, else .articleqa in the current directory. */
+export function indexDirFor(globals: GlobalOptions, config: ArticleQAConfig): string {
+  return resolve(globals.index ?? config.indexDir ?? '.articleqa');
+}
+
+/** True when an index has been created in `dir`. */
+export function indexExists(dir: string): boolean {
+  return existsSync(join(dir, IndexFiles.catalog));
+}
+
+/**
+ * Reads configuration once, builds the models and opens the index. Commands that only read refuse
+ * a missing index (`create: false`) so a typo in --index does not silently create an empty one.
+ */
+export async function openContext(
+  globals: GlobalOptions,
+  options: { create: boolean; llm?: boolean },
+): Promise<CommandContext> {
+  const output = createOutput(globals);
+  const config = resolveConfig(process.env);
+  const indexDir = indexDirFor(globals, config);
+  const { chat, ...offline } = config;
+  const { embedder, chatModel } = createModels(options.llm === false || !chat ? offline : { ...offline, chat });
+  const qa = await openArticleQA({
+    dir: indexDir,
+    embedder,
+    create: options.create,
+    ...(chatModel && options.llm !== false ? { chatModel } : {}),
+  });
+  return {
+    qa,
+    config,
+    output,
+    indexDir,
+    close: async () => {
+      await qa.close();
+      await embedder.close?.();
+    },
+  };
+}
+
+/**
+ * The first-use path: when the index is empty and a corpus folder exists, build the index from it,
+ * saying so in one line. Returns the summary, or undefined when nothing was needed.
+ */
+export async function ensureCorpusIndexed(
+  context: CommandContext,
+  corpus: string,
+): Promise<IngestSummary | undefined> {
+  if (context.qa.stats().documents > 0) return undefined;
+  const corpusDir = resolve(corpus);
+  if (!existsSync(corpusDir)) return undefined;
+  const shown = relative(process.cwd(), corpusDir) || '.';
+  context.output.info(context.output.errColors.dim(`No index yet: building it from ${shown}/ (first use)…`));
+  const progress = createProgress(context.output, 'Indexing');
+  try {
+    const summary = await context.qa.ingest([corpusDir], { onProgress: progress.update });
+    progress.done();
+    context.output.info(
+      context.output.errColors.dim(
+        `Indexed ${summary.documents} article${summary.documents === 1 ? '' : 's'} (${summary.chunks} chunks) in ${summary.seconds.toFixed(1)} s.`,
+      ),
+    );
+    return summary;
+  } catch (error) {
+    progress.done();
+    throw error;
+  }
+}

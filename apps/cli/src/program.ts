@@ -1,0 +1,189 @@
+import { Command, InvalidArgumentError } from 'commander';
+
+/** Runs a command module's function, loaded on demand so that --help and --version stay fast. */
+type Runner = (...args: unknown[]) => Promise<number>;
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1000)
+    throw new InvalidArgumentError('must be a whole number from 1 to 1000.');
+  return parsed;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+const examples = (lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+
+/**
+ * The command tree. Each action receives the parsed arguments and the merged global options; the
+ * result is the exit code.
+ */
+export function buildProgram(
+  version: string,
+  run: (load: () => Promise<Runner>, ...args: unknown[]) => Promise<void>,
+): Command {
+  const program = new Command('articleqa')
+    .description(
+      'Ask questions about your articles. Answers quote the articles, with citations; offline by default.',
+    )
+    .version(version, '-V, --version')
+    .option('--index <dir>', 'index directory (default: .articleqa, or $ARTICLEQA_INDEX)')
+    .option('-q, --quiet', 'print only results and errors')
+    .option('-v, --verbose', 'print more, including the cause chain of errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false })
+    .addHelpText(
+      'after',
+      examples([
+        'articleqa ask "Why does China want police inside internet companies?"',
+        'articleqa ingest corpus/ https://example.com/article.html',
+        'articleqa chat',
+        'articleqa search "network security offices" --k 5',
+      ]),
+    );
+
+  const globals = (command: Command) => command.optsWithGlobals();
+
+  program
+    .command('ask')
+    .description('answer a question from the indexed articles, with sources')
+    .argument('<question>', 'the question, in quotes')
+    .option('--json', 'print the full result object as JSON')
+    .option('-k, --k <n>', 'chunks to retrieve', positiveInteger)
+    .option(
+      '--filter <key=value>',
+      'only some articles: doc=<id>, source=<text>, after=<date>, before=<date> (repeatable)',
+      collect,
+    )
+    .option('--no-llm', 'answer offline even when an LLM is configured')
+    .option('--corpus <dir>', 'folder indexed on first use when the index is empty', 'corpus')
+    .addHelpText(
+      'after',
+      examples([
+        'articleqa ask "Who announced the network security offices?"',
+        'articleqa ask "What is planned?" --json --no-llm',
+      ]),
+    )
+    .action((question: string, _options, command: Command) =>
+      run(() => import('./commands/ask.js').then((m) => m.askCommand as Runner), question, globals(command)),
+    );
+
+  program
+    .command('chat')
+    .description(
+      'ask questions in a conversation; follow-ups use the history (one question a line when piped)',
+    )
+    .option('-k, --k <n>', 'chunks to retrieve', positiveInteger)
+    .option('--no-llm', 'answer offline even when an LLM is configured')
+    .option('--corpus <dir>', 'folder indexed on first use when the index is empty', 'corpus')
+    .addHelpText(
+      'after',
+      examples(['articleqa chat', 'printf "What will be set up?\\nWho announced it?\\n" | articleqa chat']),
+    )
+    .action((_options, command: Command) =>
+      run(() => import('./commands/chat.js').then((m) => m.chatCommand as Runner), globals(command)),
+    );
+
+  program
+    .command('ingest')
+    .description('add or update articles: Markdown, text, HTML files, folders (recursively) and http(s) URLs')
+    .argument('<paths...>', 'files, folders or URLs')
+    .option('--json', 'print the summary as JSON')
+    .option('--no-prune', 'keep indexed documents whose files left an ingested folder')
+    .addHelpText(
+      'after',
+      examples([
+        'articleqa ingest corpus/',
+        'articleqa ingest notes.md https://example.com/story.html --json',
+      ]),
+    )
+    .action((paths: string[], _options, command: Command) =>
+      run(
+        () => import('./commands/ingest.js').then((m) => m.ingestCommand as Runner),
+        paths,
+        globals(command),
+      ),
+    );
+
+  program
+    .command('search')
+    .description('show the chunks that best match a query, with scores and offsets')
+    .argument('<query>', 'search text')
+    .option('--json', 'print results as JSON')
+    .option('-k, --k <n>', 'results', positiveInteger)
+    .option(
+      '--filter <key=value>',
+      'doc=<id>, source=<text>, after=<date>, before=<date> (repeatable)',
+      collect,
+    )
+    .addHelpText('after', examples(['articleqa search "cyber crime units" --k 3']))
+    .action((query: string, _options, command: Command) =>
+      run(
+        () => import('./commands/search.js').then((m) => m.searchCommand as Runner),
+        query,
+        globals(command),
+      ),
+    );
+
+  program
+    .command('list')
+    .description('list indexed articles')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['articleqa list', 'articleqa list --json']))
+    .action((_options, command: Command) =>
+      run(() => import('./commands/list.js').then((m) => m.listCommand as Runner), globals(command)),
+    );
+
+  program
+    .command('remove')
+    .description('remove articles by id (or unique id prefix), file path or URL')
+    .argument('<references...>', 'ids, paths or URLs (see `articleqa list`)')
+    .option('--json', 'print the outcome as JSON')
+    .addHelpText('after', examples(['articleqa remove 3f2a9c1b', 'articleqa remove corpus/old-story.md']))
+    .action((references: string[], _options, command: Command) =>
+      run(
+        () => import('./commands/remove.js').then((m) => m.removeCommand as Runner),
+        references,
+        globals(command),
+      ),
+    );
+
+  program
+    .command('stats')
+    .description('documents, chunks, size on disk, embedder and last ingest')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['articleqa stats']))
+    .action((_options, command: Command) =>
+      run(() => import('./commands/stats.js').then((m) => m.statsCommand as Runner), globals(command)),
+    );
+
+  program
+    .command('eval')
+    .description('score retrieval, answers, citations and abstention on a JSONL question set')
+    .argument('<questions.jsonl>', 'lines of {"id","question","answers":[...],"article","answerable"}')
+    .option('--corpus <dir>', 'ingest this folder first (incrementally)')
+    .option('-k, --k <n>', 'chunks retrieved per question', positiveInteger, 10)
+    .option('--out <file>', 'write one JSON line per question')
+    .option('--json', 'print metrics as JSON')
+    .option('--no-llm', 'evaluate the offline answerer even when an LLM is configured')
+    .addHelpText(
+      'after',
+      examples(['articleqa eval eval/seed-questions.jsonl --corpus corpus --out results.jsonl']),
+    )
+    .action((file: string, _options, command: Command) =>
+      run(() => import('./commands/eval.js').then((m) => m.evalCommand as Runner), file, globals(command)),
+    );
+
+  program
+    .command('config')
+    .description('show the effective configuration (secrets masked)')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['articleqa config']))
+    .action((_options, command: Command) =>
+      run(() => import('./commands/config.js').then((m) => m.configCommand as Runner), globals(command)),
+    );
+
+  return program;
+}
