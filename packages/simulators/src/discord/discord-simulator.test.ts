@@ -171,6 +171,21 @@ describe('Discord simulator with a real discord.js Client', () => {
     expect(simulator.requests.filter(isSend).map((request) => request.status)).toEqual([429, 200]);
   });
 
+  it('fails the next matching request once with the given status', async () => {
+    const simulator = await start();
+    const client = await loggedIn(simulator);
+    const channel = client.channels.cache.get(channelId);
+    if (!channel?.isSendable()) throw new Error('channel not sendable');
+    const isSend = (request: { method: string; path: string }) =>
+      request.method === 'POST' && request.path === `/channels/${channelId}/messages`;
+    simulator.failNext(isSend, { status: 403, code: 50013, message: 'Missing Permissions' });
+    await expect(channel.send('forbidden')).rejects.toMatchObject({ status: 403, code: 50013 });
+    // discord.js retries a 5xx by itself; the second attempt succeeds.
+    simulator.failNext(isSend, { status: 502 });
+    await expect(channel.send('after a 502')).resolves.toMatchObject({ content: 'after a 502' });
+    expect(simulator.requests.filter(isSend).map((request) => request.status)).toEqual([403, 502, 200]);
+  });
+
   it('refuses a message over 2000 characters like Discord does', async () => {
     const simulator = await start();
     const client = await loggedIn(simulator);

@@ -1,0 +1,148 @@
+import { Client, type ClientOptions, Events, GatewayIntentBits, Options } from 'discord.js';
+import type { Logger } from 'pino';
+import { type BotContext, NO_MENTIONS } from './bot-context.js';
+import { registerCommands } from './commands/index.js';
+import type { BotConfig } from './config.js';
+import * as interactionCreate from './events/interaction-create.js';
+import * as messageCreate from './events/message-create.js';
+import * as ready from './events/ready.js';
+import { type DrainSummary, QuestionGate } from './limits/question-gate.js';
+import type { QAService } from './qa-service.js';
+
+/** The gateway refused the bot before it was ready; `code` follows discord.js's error codes. */
+export class GatewayRefusedError extends Error {
+  readonly code: 'TokenInvalid' | 'DisallowedIntents' | 'GatewayClosed';
+  /** The WebSocket close code Discord sent (4004 authentication failed, 4014 disallowed intents...). */
+  readonly closeCode: number;
+
+  constructor(closeCode: number) {
+    const code =
+      closeCode === 4004 ? 'TokenInvalid' : closeCode === 4014 ? 'DisallowedIntents' : 'GatewayClosed';
+    super(`The Discord gateway closed the connection before ready (close code ${closeCode}).`);
+    this.name = 'GatewayRefusedError';
+    this.code = code;
+    this.closeCode = closeCode;
+  }
+}
+
+/** Options of {@link createBot}. */
+export interface CreateBotOptions {
+  qa: QAService;
+  config: BotConfig;
+  logger: Logger;
+  /**
+   * Extra discord.js client options, merged over the bot's. Tests pass `rest: { api }` and
+   * `waitGuildTimeout: 0` to talk to the simulator.
+   */
+  clientOptions?: Partial<ClientOptions>;
+  /** Clock for cooldowns. @defaultValue Date.now */
+  now?: () => number;
+}
+
+/** A bot built by {@link createBot}. */
+export interface Bot {
+  readonly client: Client;
+  /** The admission gate shared by all handlers (exposed for metrics and tests). */
+  readonly gate: QuestionGate;
+  /** Logs in and resolves once the bot is ready; registers commands first when configured to. */
+  start(): Promise<void>;
+  /**
+   * Stops taking questions, lets those in flight finish until `timeoutMs`, cancels the rest, then
+   * disconnects. The QA service is the caller's to close.
+   */
+  stop(options?: { timeoutMs?: number }): Promise<DrainSummary>;
+}
+
+/**
+ * Builds the bot: one discord.js client, one admission gate and the event handlers around a shared
+ * {@link QAService}. Nothing connects until `start()`.
+ *
+ * @example
+ * const bot = createBot({ qa, config, logger });
+ * await bot.start();
+ * process.once('SIGTERM', () => bot.stop({ timeoutMs: 10_000 }));
+ */
+export function createBot(options: CreateBotOptions): Bot {
+  const { config, logger } = options;
+  const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages];
+  // Mentions carry their content without the privileged intent; follow-ups in threads do not mention
+  // the bot, so thread mode needs Message Content (enable it in the Developer Portal).
+  if (config.threadMode) intents.push(GatewayIntentBits.MessageContent);
+  const client = new Client({
+    intents,
+    allowedMentions: { ...NO_MENTIONS },
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 50 }),
+    ...options.clientOptions,
+  });
+  const gate = new QuestionGate({
+    cooldownSeconds: config.cooldownSeconds,
+    guildConcurrency: config.guildConcurrency,
+    queueSize: config.queueSize,
+    maxQuestionLength: config.maxQuestionLength,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const context: BotContext = { qa: options.qa, config, logger, gate };
+
+  client.once(ready.name, (readyClient) => ready.execute(context, readyClient));
+  client.on(interactionCreate.name, (interaction) => void interactionCreate.execute(context, interaction));
+  client.on(messageCreate.name, (message) => void messageCreate.execute(context, message));
+  client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
+  client.on(Events.Warn, (warning) => logger.warn(warning));
+  client.rest.on('rateLimited', (info) =>
+    logger.warn(
+      { route: info.route, retryAfterMs: info.retryAfter, global: info.global, scope: info.scope },
+      'rate limited by Discord',
+    ),
+  );
+
+  return {
+    client,
+    gate,
+    async start() {
+      const ready = waitForReady(client);
+      try {
+        await client.login(config.discordToken);
+        await ready.promise;
+      } finally {
+        ready.dispose();
+      }
+      client.on(Events.ShardDisconnect, (event, shardId) =>
+        logger.error(
+          { shardId, closeCode: event.code },
+          'gateway closed the connection for good; restart the bot',
+        ),
+      );
+      if (config.registerOnStart) {
+        const count = await registerCommands(client.rest, {
+          applicationId: config.applicationId,
+          guildId: config.guildId,
+        });
+        logger.info({ count, scope: config.guildId ? 'guild' : 'global' }, 'slash commands registered');
+      }
+    },
+    async stop({ timeoutMs = config.shutdownTimeoutSeconds * 1000 } = {}) {
+      const summary = await gate.close({ timeoutMs });
+      await client.destroy();
+      return summary;
+    },
+  };
+}
+
+/**
+ * Resolves on `clientReady`; rejects when a shard disconnects for good first (wrong token at the gateway,
+ * intents not enabled), which `login()` alone would not report.
+ */
+function waitForReady(client: Client): { promise: Promise<void>; dispose(): void } {
+  let dispose = () => {};
+  const promise = new Promise<void>((resolve, reject) => {
+    const onReady = () => resolve();
+    const onDisconnect = (event: { code: number }) => reject(new GatewayRefusedError(event.code));
+    client.once(Events.ClientReady, onReady);
+    client.once(Events.ShardDisconnect, onDisconnect);
+    dispose = () => {
+      client.off(Events.ClientReady, onReady);
+      client.off(Events.ShardDisconnect, onDisconnect);
+    };
+  });
+  return { promise, dispose };
+}

@@ -1,0 +1,62 @@
+import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { answerLogFields, isAllowedChannel, NO_MENTIONS } from '../bot-context.js';
+import { QUESTION_LENGTH_CEILING } from '../config.js';
+import { formatAnswer } from '../format/answer-reply.js';
+import { channelNotAllowedNotice, GUILD_ONLY, helpText, rejectionNotice } from '../format/notices.js';
+import { ShutdownError } from '../limits/question-gate.js';
+import type { Command } from './command.js';
+
+/** `/ask question:` */
+export const data = new SlashCommandBuilder()
+  .setName('ask')
+  .setDescription('Ask a question about the indexed articles')
+  .setContexts(InteractionContextType.Guild)
+  .addStringOption((option) =>
+    option
+      .setName('question')
+      .setDescription('Your question')
+      .setRequired(true)
+      .setMaxLength(QUESTION_LENGTH_CEILING),
+  );
+
+/**
+ * Defers at once (Discord allows 3 s for the first response, and a queued question can wait longer),
+ * then edits the deferred reply with the first part of the answer and sends the rest as follow-ups.
+ * Refusals are ephemeral and sent before deferring, so they never leave a public "thinking…" behind.
+ */
+export const execute: Command['execute'] = async (interaction, context) => {
+  const { config, gate, qa, logger } = context;
+  const ephemeral = (content: string) =>
+    interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+  if (!interaction.inGuild()) return void (await ephemeral(GUILD_ONLY));
+  const channel = interaction.channel;
+  const parentId = channel?.isThread() ? channel.parentId : null;
+  if (!isAllowedChannel(config, interaction.channelId, parentId) && config.allowedChannels) {
+    return void (await ephemeral(channelNotAllowedNotice(config.allowedChannels)));
+  }
+  const question = interaction.options.getString('question', true).trim();
+  if (question === '') return void (await ephemeral(helpText(config)));
+
+  const admission = gate.admit({ userId: interaction.user.id, guildId: interaction.guildId, question });
+  if (!admission.ok) {
+    logger.info({ reason: admission.reason }, 'question refused');
+    return void (await ephemeral(rejectionNotice(admission)));
+  }
+  try {
+    await interaction.deferReply();
+    await admission.turn();
+    const result = await qa.ask(question, { signal: admission.signal });
+    logger.info(answerLogFields(result), 'answered');
+    const [first, ...rest] = formatAnswer(result);
+    if (!first) throw new Error('formatAnswer returned no message');
+    await interaction.editReply({ ...first, allowedMentions: NO_MENTIONS });
+    for (const message of rest) await interaction.followUp({ ...message, allowedMentions: NO_MENTIONS });
+  } catch (error) {
+    throw admission.signal.aborted ? new ShutdownError({ cause: error }) : error;
+  } finally {
+    admission.done();
+  }
+};
+
+/** The `/ask` command. */
+export const ask: Command = { data, execute };

@@ -1,0 +1,32 @@
+import { type REST, type RESTPutAPIApplicationCommandsResult, Routes } from 'discord.js';
+import { ask } from './ask.js';
+import type { Command } from './command.js';
+import { help } from './help.js';
+import { sources } from './sources.js';
+
+export type { Command } from './command.js';
+
+/** Every slash command of the bot. */
+export const commands: readonly Command[] = [ask, sources, help];
+
+/** Commands by name, for dispatching interactions. */
+export const commandsByName: ReadonlyMap<string, Command> = new Map(
+  commands.map((command) => [command.data.name, command]),
+);
+
+/**
+ * Registers the slash commands with one bulk overwrite: in `guildId` when given (visible at once, for
+ * development), otherwise globally. Returns the number of commands Discord now has.
+ */
+export async function registerCommands(
+  rest: REST,
+  options: { applicationId: string; guildId?: string | undefined },
+): Promise<number> {
+  const route = options.guildId
+    ? Routes.applicationGuildCommands(options.applicationId, options.guildId)
+    : Routes.applicationCommands(options.applicationId);
+  const result = (await rest.put(route, {
+    body: commands.map((command) => command.data.toJSON()),
+  })) as RESTPutAPIApplicationCommandsResult;
+  return result.length;
+}

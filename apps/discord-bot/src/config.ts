@@ -1,0 +1,183 @@
+/** Settings of the bot, read once from the environment by {@link parseConfig}. */
+export interface BotConfig {
+  /** DISCORD_TOKEN. Never logged or printed. */
+  discordToken: string;
+  /** DISCORD_APPLICATION_ID. */
+  applicationId: string;
+  /** DISCORD_GUILD_ID: register commands in this guild only (instant, for development). */
+  guildId: string | undefined;
+  /** DISCORD_API_URL: another Discord API base URL, for tests and proxies (`http://127.0.0.1:PORT/api`). */
+  apiUrl: string | undefined;
+  /** ARTICLEQA_ALLOWED_CHANNELS: channels where the bot answers; undefined means every channel it can see. */
+  allowedChannels: ReadonlySet<string> | undefined;
+  /** ARTICLEQA_THREAD_MODE: answer mentions in a new thread, where follow-ups keep the conversation. */
+  threadMode: boolean;
+  /** ARTICLEQA_COOLDOWN_SECONDS: per user, between accepted questions; 0 turns it off. */
+  cooldownSeconds: number;
+  /** ARTICLEQA_GUILD_CONCURRENCY: questions answered at once per guild. */
+  guildConcurrency: number;
+  /** ARTICLEQA_QUEUE_SIZE: questions waiting per guild beyond those being answered. */
+  queueSize: number;
+  /** ARTICLEQA_MAX_QUESTION_LENGTH: longer questions are refused with a notice. */
+  maxQuestionLength: number;
+  /** ARTICLEQA_INDEX: the index directory built by `articleqa ingest`. */
+  indexDir: string;
+  /** DISCORD_REGISTER_COMMANDS_ON_START: register slash commands at every start (otherwise run `register`). */
+  registerOnStart: boolean;
+  /** ARTICLEQA_SHUTDOWN_TIMEOUT_SECONDS: how long in-flight answers may finish at shutdown before they are cancelled. */
+  shutdownTimeoutSeconds: number;
+  /** LOG_LEVEL: pino level. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Defaults of the optional settings. */
+export const DefaultBotConfig = {
+  threadMode: false,
+  cooldownSeconds: 10,
+  guildConcurrency: 2,
+  queueSize: 10,
+  maxQuestionLength: 500,
+  indexDir: '.articleqa',
+  registerOnStart: false,
+  shutdownTimeoutSeconds: 10,
+  logLevel: 'info',
+} as const satisfies Partial<BotConfig>;
+
+/** The longest question the `/ask` option accepts; ARTICLEQA_MAX_QUESTION_LENGTH may only lower it. */
+export const QUESTION_LENGTH_CEILING = 1000;
+
+/** The outcome of {@link parseConfig}: a config, or one line per problem. */
+export type ConfigResult = { ok: true; config: BotConfig } | { ok: false; problems: string[] };
+
+const SNOWFLAKE = /^\d{17,20}$/;
+// Bot tokens are three base64url parts joined by dots; anything else is a copy-paste accident.
+const TOKEN_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/**
+ * Validates the bot's settings from a plain environment object (`process.env` after `.env` is loaded).
+ * Every problem is reported, one clear line each, and no line ever contains the token.
+ *
+ * @example
+ * const result = parseConfig(process.env);
+ * if (!result.ok) for (const problem of result.problems) console.error(problem);
+ */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const token = read('DISCORD_TOKEN');
+  if (token === undefined) {
+    problems.push(
+      'DISCORD_TOKEN is missing: copy the bot token from the Discord Developer Portal (Bot > Reset Token).',
+    );
+  } else if (/^bot\s/i.test(token)) {
+    problems.push("DISCORD_TOKEN must be the bare token, without the 'Bot ' prefix.");
+  } else if (!TOKEN_SHAPE.test(token)) {
+    problems.push(
+      'DISCORD_TOKEN does not look like a bot token (three parts separated by dots); copy it again.',
+    );
+  }
+
+  const applicationId = read('DISCORD_APPLICATION_ID');
+  if (applicationId === undefined) {
+    problems.push(
+      'DISCORD_APPLICATION_ID is missing: copy the Application ID from the Developer Portal (General Information).',
+    );
+  } else if (!SNOWFLAKE.test(applicationId)) {
+    problems.push(`DISCORD_APPLICATION_ID must be a numeric Discord id (got "${applicationId}").`);
+  }
+
+  const guildId = read('DISCORD_GUILD_ID');
+  if (guildId !== undefined && !SNOWFLAKE.test(guildId)) {
+    problems.push(`DISCORD_GUILD_ID must be a numeric Discord id (got "${guildId}").`);
+  }
+
+  const apiUrl = read('DISCORD_API_URL');
+  if (apiUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(apiUrl)) {
+    problems.push(
+      `DISCORD_API_URL must be an http(s) URL such as http://127.0.0.1:8080/api (got "${apiUrl}").`,
+    );
+  }
+
+  let allowedChannels: Set<string> | undefined;
+  const channelList = read('ARTICLEQA_ALLOWED_CHANNELS');
+  if (channelList !== undefined) {
+    const ids = channelList
+      .split(/[\s,]+/)
+      .map((id) => id.trim())
+      .filter((id) => id.length > 0);
+    const bad = ids.filter((id) => !SNOWFLAKE.test(id));
+    if (bad.length > 0)
+      problems.push(
+        `ARTICLEQA_ALLOWED_CHANNELS must list numeric channel ids separated by commas (bad: ${bad.join(', ')}).`,
+      );
+    else allowedChannels = new Set(ids);
+  }
+
+  const flag = (name: string, fallback: boolean): boolean => {
+    const value = read(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    problems.push(`${name} must be on or off (got "${value}").`);
+    return fallback;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const value = read(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${value}").`);
+      return fallback;
+    }
+    return parsed;
+  };
+
+  const threadMode = flag('ARTICLEQA_THREAD_MODE', DefaultBotConfig.threadMode);
+  const registerOnStart = flag('DISCORD_REGISTER_COMMANDS_ON_START', DefaultBotConfig.registerOnStart);
+  const cooldownSeconds = integer('ARTICLEQA_COOLDOWN_SECONDS', DefaultBotConfig.cooldownSeconds, 0, 3600);
+  const guildConcurrency = integer('ARTICLEQA_GUILD_CONCURRENCY', DefaultBotConfig.guildConcurrency, 1, 64);
+  const queueSize = integer('ARTICLEQA_QUEUE_SIZE', DefaultBotConfig.queueSize, 0, 1000);
+  const maxQuestionLength = integer(
+    'ARTICLEQA_MAX_QUESTION_LENGTH',
+    DefaultBotConfig.maxQuestionLength,
+    10,
+    QUESTION_LENGTH_CEILING,
+  );
+  const shutdownTimeoutSeconds = integer(
+    'ARTICLEQA_SHUTDOWN_TIMEOUT_SECONDS',
+    DefaultBotConfig.shutdownTimeoutSeconds,
+    0,
+    300,
+  );
+
+  const logLevel = read('LOG_LEVEL')?.toLowerCase() ?? DefaultBotConfig.logLevel;
+  if (!LOG_LEVELS.has(logLevel))
+    problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')} (got "${logLevel}").`);
+
+  if (problems.length > 0 || token === undefined || applicationId === undefined)
+    return { ok: false, problems };
+  return {
+    ok: true,
+    config: {
+      discordToken: token,
+      applicationId,
+      guildId,
+      apiUrl,
+      allowedChannels,
+      threadMode,
+      cooldownSeconds,
+      guildConcurrency,
+      queueSize,
+      maxQuestionLength,
+      indexDir: read('ARTICLEQA_INDEX') ?? DefaultBotConfig.indexDir,
+      registerOnStart,
+      shutdownTimeoutSeconds,
+      logLevel: logLevel as BotConfig['logLevel'],
+    },
+  };
+}

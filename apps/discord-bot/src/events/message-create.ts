@@ -1,0 +1,135 @@
+import { Events, type Message, type SendableChannels, ThreadAutoArchiveDuration } from 'discord.js';
+import type { Logger } from 'pino';
+import { answerLogFields, type BotContext, isAllowedChannel, NO_MENTIONS } from '../bot-context.js';
+import { formatAnswer } from '../format/answer-reply.js';
+import { APOLOGY, CANCELLED_BY_SHUTDOWN, helpText, rejectionNotice } from '../format/notices.js';
+import { questionFromMention, threadName } from '../format/question-text.js';
+import { type Admission, ShutdownError } from '../limits/question-gate.js';
+import { threadHistory } from '../threads/thread-history.js';
+
+/** The event this handler listens to. */
+export const name = Events.MessageCreate;
+
+/** Discord shows "typing…" for 10 s per call; refreshing a little earlier keeps it steady. */
+const TYPING_REFRESH_MS = 8000;
+
+/**
+ * Answers a message that mentions the bot in an allowed channel, or, in thread mode, any message in a
+ * thread the bot opened (a follow-up, answered with the thread's history). Everything else is ignored
+ * without a word: bots (the bot itself included), webhooks, system messages, DMs, other channels, and
+ * `@everyone`/role mentions, which are not addressed to the bot.
+ */
+export async function execute(context: BotContext, message: Message): Promise<void> {
+  const me = message.client.user;
+  if (message.author.bot || message.webhookId !== null || message.system || !message.inGuild()) return;
+  const channel = message.channel;
+  const followUp = context.config.threadMode && channel.isThread() && channel.ownerId === me.id;
+  if (!followUp && !message.mentions.users.has(me.id)) return;
+  if (!isAllowedChannel(context.config, channel.id, channel.isThread() ? channel.parentId : null)) return;
+
+  const logger = context.logger.child({
+    requestId: message.id,
+    kind: followUp ? 'thread-follow-up' : 'mention',
+    guildId: message.guildId,
+    channelId: channel.id,
+    userId: message.author.id,
+  });
+  // failIfNotExists false: if the question was deleted meanwhile, the reply is sent as a plain message.
+  const reply = (content: string) =>
+    message.reply({ content, allowedMentions: NO_MENTIONS, failIfNotExists: false });
+  try {
+    const question = questionFromMention(message.content, me.id);
+    if (question === '') return void (await reply(helpText(context.config)));
+    const admission = context.gate.admit({ userId: message.author.id, guildId: message.guildId, question });
+    if (!admission.ok) {
+      logger.info({ reason: admission.reason }, 'question refused');
+      return void (await reply(rejectionNotice(admission)));
+    }
+    await answer({ context, logger, message, question, admission, followUp });
+  } catch (error) {
+    const cancelled = error instanceof ShutdownError;
+    if (cancelled) logger.warn({ err: error }, 'answer cancelled by shutdown');
+    else logger.error({ err: error }, 'mention handler failed');
+    await reply(cancelled ? CANCELLED_BY_SHUTDOWN : APOLOGY).catch((sendError: unknown) =>
+      logger.warn({ err: sendError }, 'could not tell the user about the failure'),
+    );
+  }
+}
+
+/** One accepted question from a message, on its way to an answer. */
+interface MessageQuestion {
+  context: BotContext;
+  logger: Logger;
+  message: Message<true>;
+  question: string;
+  admission: Admission;
+  /** A follow-up in the bot's own thread: answered with the thread's history. */
+  followUp: boolean;
+}
+
+async function answer({
+  context,
+  logger,
+  message,
+  question,
+  admission,
+  followUp,
+}: MessageQuestion): Promise<void> {
+  const channel = message.channel;
+  const stopTyping = keepTyping(channel, logger);
+  try {
+    await admission.turn();
+    const history =
+      followUp && channel.isThread()
+        ? await threadHistory(channel, { botId: message.client.user.id, before: message.id })
+        : [];
+    const result = await context.qa.ask(question, {
+      signal: admission.signal,
+      ...(history.length > 0 ? { history } : {}),
+    });
+    logger.info({ ...answerLogFields(result), historyTurns: history.length }, 'answered');
+    const [first, ...rest] = formatAnswer(result);
+    if (!first) throw new Error('formatAnswer returned no message');
+    const thread =
+      context.config.threadMode && !channel.isThread()
+        ? await openThread(message, question, logger)
+        : undefined;
+    if (thread) {
+      for (const part of [first, ...rest]) await thread.send({ ...part, allowedMentions: NO_MENTIONS });
+    } else {
+      await message.reply({ ...first, allowedMentions: NO_MENTIONS, failIfNotExists: false });
+      for (const part of rest) await channel.send({ ...part, allowedMentions: NO_MENTIONS });
+    }
+  } catch (error) {
+    throw admission.signal.aborted ? new ShutdownError({ cause: error }) : error;
+  } finally {
+    stopTyping();
+    admission.done();
+  }
+}
+
+/** A thread on the question's message for the answer; without permission to make one, the answer is a plain reply. */
+async function openThread(
+  message: Message<true>,
+  question: string,
+  logger: Logger,
+): Promise<SendableChannels | undefined> {
+  try {
+    return await message.startThread({
+      name: threadName(question),
+      autoArchiveDuration: ThreadAutoArchiveDuration.OneDay,
+    });
+  } catch (error) {
+    logger.warn({ err: error }, 'could not open a thread; replying in the channel');
+    return undefined;
+  }
+}
+
+/** Shows "typing…" until stopped. Typing is cosmetic: its failures are logged at debug and ignored. */
+function keepTyping(channel: SendableChannels, logger: Logger): () => void {
+  const type = () =>
+    void channel.sendTyping().catch((error: unknown) => logger.debug({ err: error }, 'typing failed'));
+  type();
+  const timer = setInterval(type, TYPING_REFRESH_MS);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,28 @@
+import type { APIEmbed } from 'discord.js';
+import type { AskResult } from '../qa-service.js';
+import { FALLBACK_NOTE, NO_ANSWER } from './notices.js';
+import { sourcesEmbed } from './sources-embed.js';
+import { splitMessage } from './split-message.js';
+
+/** One Discord message of an answer. */
+export interface ReplyMessage {
+  content: string;
+  embeds: APIEmbed[];
+}
+
+/**
+ * Turns an answer into the messages to send: the text split into valid messages, a note when the offline
+ * answerer stood in for a failed LLM, and the sources embed on the last message (so it follows the text
+ * that cites it). Pure: delivery is the caller's business.
+ */
+export function formatAnswer(result: AskResult): ReplyMessage[] {
+  const answer = result.answer.trim() || NO_ANSWER;
+  const fellBack = result.answerer === 'extractive' && result.fallbackReason !== undefined;
+  // `-# ` renders as Discord's small grey subtext: visible, but clearly not part of the answer.
+  const text = fellBack ? `${answer}\n\n-# ${FALLBACK_NOTE}` : answer;
+  const messages: ReplyMessage[] = splitMessage(text).map((content) => ({ content, embeds: [] }));
+  const embed = result.abstained ? undefined : sourcesEmbed(result.citations);
+  const last = messages.at(-1);
+  if (embed && last) last.embeds.push(embed);
+  return messages;
+}

@@ -1,0 +1,131 @@
+import { Cooldowns } from './cooldown.js';
+import { GuildLimiter, type LimiterTicket } from './guild-limiter.js';
+
+/** Why a question in flight was abandoned: the bot is shutting down. Handlers tell the user so. */
+export class ShutdownError extends Error {
+  constructor(options?: ErrorOptions) {
+    super('The bot is shutting down.', options);
+    this.name = 'ShutdownError';
+  }
+}
+
+/** Options of {@link QuestionGate}. */
+export interface QuestionGateOptions {
+  cooldownSeconds: number;
+  guildConcurrency: number;
+  queueSize: number;
+  maxQuestionLength: number;
+  /** Clock for cooldowns. @defaultValue Date.now */
+  now?: () => number;
+}
+
+/** Why a question was not taken. Each reason gets its own short notice. */
+export type Rejection =
+  | { ok: false; reason: 'closing' }
+  | { ok: false; reason: 'too-long'; maxLength: number }
+  | { ok: false; reason: 'cooldown'; retryAfterSeconds: number }
+  | { ok: false; reason: 'busy' };
+
+/** A question taken: it holds a slot or a queue place in its guild until {@link Admission.done}. */
+export interface Admission {
+  ok: true;
+  /** Aborted when shutdown's deadline passes with the question still in flight. */
+  signal: AbortSignal;
+  /** Waits for the question's turn in its guild (immediate when a slot was free). */
+  turn(): Promise<void>;
+  /** Frees the slot or queue place. Call once handling is over, answer delivered or not. */
+  done(): void;
+}
+
+/** What {@link QuestionGate.close} did. */
+export interface DrainSummary {
+  /** Questions in flight at shutdown that finished before the deadline. */
+  finished: number;
+  /** Questions cancelled at the deadline. */
+  cancelled: number;
+}
+
+/**
+ * The one door every question goes through, whether it came from `/ask` or a mention: shutdown state,
+ * question length, per-user cooldown, then per-guild concurrency and queue. Admission is synchronous, so
+ * a burst of events is admitted in order without races; the gate also knows what is in flight so that
+ * shutdown can wait for it or cancel it.
+ */
+export class QuestionGate {
+  readonly #options: QuestionGateOptions;
+  readonly #cooldowns: Cooldowns;
+  readonly #limiter: GuildLimiter;
+  readonly #active = new Set<AbortController>();
+  #accepting = true;
+  #onIdle: (() => void) | undefined;
+
+  constructor(options: QuestionGateOptions) {
+    this.#options = options;
+    this.#cooldowns = new Cooldowns({
+      seconds: options.cooldownSeconds,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    this.#limiter = new GuildLimiter({ concurrency: options.guildConcurrency, queueSize: options.queueSize });
+  }
+
+  /** False once shutdown has begun. */
+  get accepting(): boolean {
+    return this.#accepting;
+  }
+
+  /** Questions taken and not yet done (running or queued). */
+  get inFlight(): number {
+    return this.#active.size;
+  }
+
+  /** Decides whether a question is taken now. Never waits. */
+  admit(request: { userId: string; guildId: string; question: string }): Admission | Rejection {
+    if (!this.#accepting) return { ok: false, reason: 'closing' };
+    if (request.question.length > this.#options.maxQuestionLength) {
+      return { ok: false, reason: 'too-long', maxLength: this.#options.maxQuestionLength };
+    }
+    const waitMs = this.#cooldowns.remainingMs(request.userId);
+    if (waitMs > 0) return { ok: false, reason: 'cooldown', retryAfterSeconds: Math.ceil(waitMs / 1000) };
+    const ticket: LimiterTicket | undefined = this.#limiter.tryEnter(request.guildId);
+    if (!ticket) return { ok: false, reason: 'busy' };
+    this.#cooldowns.start(request.userId);
+    const controller = new AbortController();
+    this.#active.add(controller);
+    return {
+      ok: true,
+      signal: controller.signal,
+      turn: () => ticket.turn(controller.signal),
+      done: () => {
+        ticket.release();
+        if (this.#active.delete(controller) && this.#active.size === 0) this.#onIdle?.();
+      },
+    };
+  }
+
+  /**
+   * Stops taking questions, lets those in flight finish for `timeoutMs`, then aborts the rest and gives
+   * their handlers `graceMs` to tell their users before returning.
+   */
+  async close(options: { timeoutMs: number; graceMs?: number }): Promise<DrainSummary> {
+    this.#accepting = false;
+    const atStart = this.#active.size;
+    await this.#idle(options.timeoutMs);
+    const cancelled = this.#active.size;
+    for (const controller of this.#active) controller.abort(new ShutdownError());
+    if (cancelled > 0) await this.#idle(options.graceMs ?? 2000);
+    return { finished: atStart - cancelled, cancelled };
+  }
+
+  #idle(timeoutMs: number): Promise<void> {
+    if (this.#active.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.#onIdle = undefined;
+        resolve();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.#onIdle = finish;
+    });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The bot's process entry point (`node dist/main.js`): reads the environment once, validates it, builds
+ * the object graph (core service, bot, logger) and handles shutdown. Exit codes: 0 after a clean
+ * shutdown, 1 when something failed at run time (index, network), 2 when the configuration is invalid
+ * or Discord rejects the token.
+ */
+import { DiscordAPIError, Events, REST, Routes } from 'discord.js';
+import { config as loadDotenv } from 'dotenv';
+import { createBot } from './bot.js';
+import { parseConfig } from './config.js';
+import { createLogger } from './logger.js';
+import type { ClosableQAService } from './qa-service.js';
+
+const EXIT_FAILURE = 1;
+const EXIT_CONFIG = 2;
+
+/** One line on stderr for a person; the structured log is for operations. */
+function fail(message: string): void {
+  process.stderr.write(`articleqa-bot: ${message}\n`);
+}
+
+/** An error as one line: a core error's message and hint, or the message alone. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const hint = (error as { hint?: unknown }).hint;
+  return typeof hint === 'string' && hint ? `${error.message} ${hint}` : error.message;
+}
+
+async function main(): Promise<number | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  // .env fills in what the real environment does not set; process.env itself is left untouched.
+  loadDotenv({ processEnv: env, quiet: true });
+  const parsed = parseConfig(env);
+  if (!parsed.ok) {
+    for (const problem of parsed.problems) fail(problem);
+    return EXIT_CONFIG;
+  }
+  const config = parsed.config;
+  const logger = createLogger({ level: config.logLevel, secrets: [config.discordToken, env.OPENAI_API_KEY] });
+
+  // The token is checked before the model and index load (seconds of CPU work that would also delay
+  // this request), so a bad token fails at once. No sweeper timers: this client makes one request.
+  const rest = new REST({
+    version: '10',
+    hashSweepInterval: 0,
+    handlerSweepInterval: 0,
+    ...(config.apiUrl ? { api: config.apiUrl } : {}),
+  });
+  rest.setToken(config.discordToken);
+  try {
+    await rest.get(Routes.user());
+  } catch (error) {
+    if (error instanceof DiscordAPIError && error.status === 401) {
+      fail(
+        'Discord rejected DISCORD_TOKEN (401 Unauthorized): reset the token in the Developer Portal and update DISCORD_TOKEN.',
+      );
+      return EXIT_CONFIG;
+    }
+    fail(`Could not reach Discord to check the token: ${describe(error)}`);
+    return EXIT_FAILURE;
+  }
+
+  // Loaded only now: the core brings the model runtime with it (about a second), which a process that
+  // exits on a configuration error or a rejected token should not pay for.
+  const { isCoreConfigError, openQAService } = await import('./open-qa.js');
+  let qa: ClosableQAService;
+  try {
+    qa = await openQAService({ env, indexDir: config.indexDir });
+  } catch (error) {
+    if (isCoreConfigError(error)) {
+      fail(describe(error));
+      return EXIT_CONFIG;
+    }
+    fail(`Could not open the article index in ${config.indexDir}: ${describe(error)}`);
+    return EXIT_FAILURE;
+  }
+
+  const bot = createBot({
+    qa,
+    config,
+    logger,
+    ...(config.apiUrl ? { clientOptions: { rest: { api: config.apiUrl } } } : {}),
+  });
+  let stopping = false;
+  /** Drains and closes everything, then exits: idle keep-alive sockets must not hold the process. */
+  const shutdown = async (reason: string, exitCode: number): Promise<void> => {
+    stopping = true;
+    try {
+      logger.info({ reason, inFlight: bot.gate.inFlight }, 'shutting down');
+      const summary = await bot.stop();
+      await qa.close();
+      logger.info(summary, 'stopped');
+      process.exit(exitCode);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(EXIT_FAILURE);
+    }
+  };
+  const exitAfter = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal means "now": skip the drain.
+      logger.warn({ signal }, 'second signal, exiting immediately');
+      process.exit(EXIT_FAILURE);
+    }
+    void shutdown(signal, 0);
+  };
+  process.on('SIGINT', exitAfter);
+  process.on('SIGTERM', exitAfter);
+
+  try {
+    await bot.start();
+  } catch (error) {
+    await bot.client.destroy();
+    await qa.close();
+    const code = (error as { code?: unknown }).code;
+    if (code === 'TokenInvalid') {
+      fail(
+        'Discord rejected DISCORD_TOKEN: reset the token in the Developer Portal and update DISCORD_TOKEN.',
+      );
+      return EXIT_CONFIG;
+    }
+    if (code === 'DisallowedIntents') {
+      fail(
+        'Discord refused the gateway intents: enable Message Content for the bot in the Developer Portal, or turn ARTICLEQA_THREAD_MODE off.',
+      );
+      return EXIT_CONFIG;
+    }
+    fail(`Could not connect to Discord: ${describe(error)}`);
+    return EXIT_FAILURE;
+  }
+  // The gateway gave up for good (token reset, intents revoked): exit non-zero so a supervisor restarts us.
+  bot.client.on(Events.ShardDisconnect, () => {
+    if (!stopping) void shutdown('gateway closed the connection for good', EXIT_FAILURE);
+  });
+  // A handler bug must not take the bot down: log it and keep serving.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  logger.info('accepting questions');
+  // Running: the client's connection keeps the process alive until a signal ends it.
+  return undefined;
+}
+
+// On a start-up failure exit at once: idle keep-alive sockets to Discord would otherwise hold the
+// process for seconds. While running, the signal handlers end the process.
+main().then(
+  (code) => {
+    if (code !== undefined) process.exit(code);
+  },
+  (error: unknown) => {
+    fail(describe(error));
+    process.exit(EXIT_FAILURE);
+  },
+);
