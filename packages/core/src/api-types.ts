@@ -56,6 +56,8 @@ export interface AskResult {
   /** Set when the LLM failed and the extractive answer was used: why. */
   fallbackReason?: string;
   droppedCitations?: number[];
+  /** The extractive answerer's confidence in [0, 1]; abstention happens below its threshold. */
+  confidence?: number;
   timings: AskTimings;
   usage?: TokenUsage;
 }

@@ -97,7 +97,9 @@ export class ArticleQA {
 
   /** Opens (or creates) the index in `options.dir`. See {@link openArticleQA}. */
   static async open(options: OpenArticleQAOptions): Promise<ArticleQA> {
-    await (options.embedder as { ready?: () => Promise<void> }).ready?.();
+    // Fail on a missing index before paying for a model load.
+    if (options.create === false) ArticleIndex.assertExists(options.dir);
+    await options.embedder.ready?.();
     const index = await ArticleIndex.open(options.dir, {
       embedderId: options.embedder.id,
       dimensions: options.embedder.dimensions,
@@ -217,6 +219,7 @@ export class ArticleQA {
       answerer: output.answerer,
       ...(output.fallbackReason ? { fallbackReason: output.fallbackReason } : {}),
       ...(output.droppedCitations?.length ? { droppedCitations: output.droppedCitations } : {}),
+      ...(output.confidence !== undefined ? { confidence: output.confidence } : {}),
       timings: {
         retrieveMs: retrieved - started,
         answerMs: finished - retrieved,

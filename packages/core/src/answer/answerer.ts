@@ -50,6 +50,8 @@ export interface AnswerOutput {
   /** Citation numbers the LLM wrote that matched no source, removed from `answer`. */
   droppedCitations?: number[];
   usage?: TokenUsage;
+  /** How sure the answerer is that the sources answer the question, in [0, 1], when it can tell. */
+  confidence?: number;
 }
 
 /** Turns retrieved sources into a grounded answer. */

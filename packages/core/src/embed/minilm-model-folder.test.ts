@@ -48,7 +48,11 @@ describe('ensureMiniLMModelFolder', () => {
     await expectOneCompleteFolder(cacheDir);
 
     const tokenizerConfig = JSON.parse(await readFile(join(first.modelDir, 'tokenizer_config.json'), 'utf8'));
-    expect(tokenizerConfig).toMatchObject({ tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 256 });
+    expect(tokenizerConfig).toMatchObject({
+      tokenizer_class: 'BertTokenizer',
+      do_lower_case: true,
+      model_max_length: 256,
+    });
     // int8 weights: the quantised model is about a quarter of the fp32 one.
     const fp32 = (await stat(join(first.modelDir, 'onnx', 'model.onnx'))).size;
     const int8 = (await stat(join(first.modelDir, 'onnx', 'model_quantized.onnx'))).size;
@@ -60,14 +64,19 @@ describe('ensureMiniLMModelFolder', () => {
 
   it('leaves one valid folder when two builds race in one process', async () => {
     const cacheDir = await freshCacheDir();
-    const results = await Promise.all([ensureMiniLMModelFolder({ cacheDir }), ensureMiniLMModelFolder({ cacheDir })]);
+    const results = await Promise.all([
+      ensureMiniLMModelFolder({ cacheDir }),
+      ensureMiniLMModelFolder({ cacheDir }),
+    ]);
     expect(results[0].modelDir).toBe(results[1].modelDir);
     await expectOneCompleteFolder(cacheDir);
   });
 
   it('leaves one valid folder when two processes build into the same empty cache at once', async () => {
     if (!existsSync(compiledBuilder)) {
-      throw new Error(`${compiledBuilder} is missing: build the package first (pnpm --filter @articleqa/core build).`);
+      throw new Error(
+        `${compiledBuilder} is missing: build the package first (pnpm --filter @articleqa/core build).`,
+      );
     }
     const cacheDir = await freshCacheDir();
     const script = `
@@ -75,9 +84,12 @@ describe('ensureMiniLMModelFolder', () => {
       const folder = await ensureMiniLMModelFolder({ cacheDir: process.argv[1] });
       process.stdout.write(JSON.stringify(folder));
     `;
-    const child = () => run(process.execPath, ['--input-type=module', '-e', script, cacheDir], { cwd: packageDir });
+    const child = () =>
+      run(process.execPath, ['--input-type=module', '-e', script, cacheDir], { cwd: packageDir });
     const outputs = await Promise.all([child(), child()]);
-    const folders = outputs.map((output) => JSON.parse(output.stdout) as { modelDir: string; built: boolean });
+    const folders = outputs.map(
+      (output) => JSON.parse(output.stdout) as { modelDir: string; built: boolean },
+    );
     expect(folders[0]!.modelDir).toBe(folders[1]!.modelDir);
     await expectOneCompleteFolder(cacheDir);
   });
@@ -94,7 +106,9 @@ describe('ensureMiniLMModelFolder', () => {
 
   it('stops on abort and removes its partial folder', async () => {
     const cacheDir = await freshCacheDir();
-    await expect(ensureMiniLMModelFolder({ cacheDir, signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
+    await expect(ensureMiniLMModelFolder({ cacheDir, signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+      AbortError,
+    );
 
     const controller = new AbortController();
     const building = ensureMiniLMModelFolder({ cacheDir, signal: controller.signal });

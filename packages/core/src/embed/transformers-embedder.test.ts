@@ -26,7 +26,8 @@ const sentences = [
   'Bake for 25 minutes until golden.',
 ];
 
-const dot = (a: Float32Array, b: Float32Array): number => a.reduce((sum, value, index) => sum + value * b[index]!, 0);
+const dot = (a: Float32Array, b: Float32Array): number =>
+  a.reduce((sum, value, index) => sum + value * b[index]!, 0);
 
 let fp32: TransformersEmbedder;
 let int8: TransformersEmbedder;
@@ -49,7 +50,8 @@ describe('TransformersEmbedder with the bundled all-MiniLM-L6-v2', () => {
   it('matches the published sentence-transformers vector in fp32', async () => {
     const [vector] = await fp32.embed(['This is an example sentence']);
     const expected = [0.0677, 0.0636, 0.0487, 0.0794];
-    expected.forEach((value, index) => expect(Math.abs(vector![index]! - value)).toBeLessThan(1e-3));
+    for (const [index, value] of expected.entries())
+      expect(Math.abs(vector![index]! - value)).toBeLessThan(1e-3);
   });
 
   it('returns unit-length vectors, and int8 ones close to fp32', async () => {
@@ -69,8 +71,11 @@ describe('TransformersEmbedder with the bundled all-MiniLM-L6-v2', () => {
     const medium = sentences[4]!;
     for (const embedder of [fp32, int8]) {
       const batched = await embedder.embed([long, short, medium]);
-      const alone = await Promise.all([long, short, medium].map(async (text) => (await embedder.embed([text]))[0]!));
-      alone.forEach((vector, index) => expect(dot(vector, batched[index]!)).toBeGreaterThan(0.99));
+      const alone = await Promise.all(
+        [long, short, medium].map(async (text) => (await embedder.embed([text]))[0]!),
+      );
+      for (const [index, vector] of alone.entries())
+        expect(dot(vector, batched[index]!)).toBeGreaterThan(0.99);
     }
   });
 
@@ -79,7 +84,8 @@ describe('TransformersEmbedder with the bundled all-MiniLM-L6-v2', () => {
     try {
       const batched = await small.embed(sentences);
       const alone = await int8.embed(sentences);
-      alone.forEach((vector, index) => expect(dot(vector, batched[index]!)).toBeGreaterThan(0.99));
+      for (const [index, vector] of alone.entries())
+        expect(dot(vector, batched[index]!)).toBeGreaterThan(0.99);
     } finally {
       await small.close();
     }
@@ -133,7 +139,10 @@ describe('TransformersEmbedder without a loaded model', () => {
   });
 
   it('refuses a hub model unless remote models are allowed', async () => {
-    const embedder = createLocalEmbedder({ cacheDir: join(tmpdir(), 'articleqa-no-such-model'), model: 'Xenova/not-in-cache' });
+    const embedder = createLocalEmbedder({
+      cacheDir: join(tmpdir(), 'articleqa-no-such-model'),
+      model: 'Xenova/not-in-cache',
+    });
     await expect(embedder.ready()).rejects.toMatchObject({ name: 'ModelError', code: 'E_MODEL_NOT_FOUND' });
   });
 });

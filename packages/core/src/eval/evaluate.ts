@@ -20,6 +20,8 @@ export interface EvalRecord {
   question: string;
   answer: string;
   abstained: boolean;
+  /** The answerer's confidence, when it reports one. */
+  confidence?: number;
   citations: Pick<Citation, 'title' | 'quote' | 'start' | 'end' | 'documentId'>[];
   retrieved: Pick<RetrievedChunk, 'rank' | 'title' | 'text' | 'score' | 'documentId' | 'start' | 'end'>[];
   latencyMs: number;
@@ -112,6 +114,7 @@ export async function evaluate(
       question: question.question,
       answer: result.answer,
       abstained: result.abstained,
+      ...(result.confidence !== undefined ? { confidence: result.confidence } : {}),
       citations: result.citations.map(({ title, quote, start, end, documentId }) => ({
         title,
         quote,

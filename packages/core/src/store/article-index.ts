@@ -69,6 +69,15 @@ export class ArticleIndex {
     this.#hnswOptions = hnsw;
   }
 
+  /** @throws IndexError `E_INDEX_NOT_FOUND` when `dir` holds no index. */
+  static assertExists(dir: string): void {
+    if (!existsSync(join(dir, IndexFiles.catalog))) {
+      throw new IndexError('E_INDEX_NOT_FOUND', dir, `No articleqa index at ${dir}.`, {
+        hint: 'Build one with `articleqa ingest <paths|urls...>`.',
+      });
+    }
+  }
+
   /**
    * Opens the index in `dir`, creating it when allowed.
    * @throws IndexError `E_INDEX_NOT_FOUND`, `E_INDEX_CORRUPT`, `E_INDEX_MISMATCH`.
@@ -76,11 +85,7 @@ export class ArticleIndex {
   static async open(dir: string, options: OpenIndexOptions): Promise<ArticleIndex> {
     const catalogPath = join(dir, IndexFiles.catalog);
     const exists = existsSync(catalogPath);
-    if (!exists && options.create === false) {
-      throw new IndexError('E_INDEX_NOT_FOUND', dir, `No articleqa index at ${dir}.`, {
-        hint: 'Build one with `articleqa ingest <paths|urls...>`.',
-      });
-    }
+    if (options.create === false) ArticleIndex.assertExists(dir);
     if (existsSync(dir) && !statSync(dir).isDirectory()) {
       throw new IndexError('E_INDEX_NOT_FOUND', dir, `${dir} is a file, not an index directory.`);
     }

@@ -37,7 +37,10 @@ export async function acquireWriteLock(dir: string, staleMs = 15_000): Promise<R
         'E_INDEX_LOCKED',
         dir,
         `The index at ${dir} is locked: another articleqa process is writing to it.`,
-        { cause: error, hint: 'Wait for the other ingest or remove to finish, then try again.' },
+        {
+          cause: error,
+          hint: 'Wait for the other ingest or remove to finish. If no articleqa process is running, the lock of a killed one clears within 15 s.',
+        },
       );
     }
     throw new IndexError('E_INDEX_LOCKED', dir, `Could not lock the index at ${dir}.`, { cause: error });
