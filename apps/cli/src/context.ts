@@ -50,7 +50,9 @@ export async function openContext(
   const config = resolveConfig(process.env);
   const indexDir = indexDirFor(globals, config);
   const { chat, ...offline } = config;
-  const { embedder, chatModel } = createModels(options.llm === false || !chat ? offline : { ...offline, chat });
+  const { embedder, chatModel } = createModels(
+    options.llm === false || !chat ? offline : { ...offline, chat },
+  );
   const qa = await openArticleQA({
     dir: indexDir,
     embedder,
@@ -71,7 +73,8 @@ export async function openContext(
 
 /**
  * The first-use path: when the index is empty and a corpus folder exists, build the index from it,
- * saying so in one line. Returns the summary, or undefined when nothing was needed.
+ * saying so in one line (a transient bar on a TTY; counts with --verbose; failures always). Returns
+ * the summary, or undefined when nothing was needed.
  */
 export async function ensureCorpusIndexed(
   context: CommandContext,
@@ -80,17 +83,20 @@ export async function ensureCorpusIndexed(
   if (context.qa.stats().documents > 0) return undefined;
   const corpusDir = resolve(corpus);
   if (!existsSync(corpusDir)) return undefined;
+  const { output } = context;
   const shown = relative(process.cwd(), corpusDir) || '.';
-  context.output.info(context.output.errColors.dim(`No index yet: building it from ${shown}/ (first use)…`));
-  const progress = createProgress(context.output, 'Indexing');
+  output.info(output.errColors.dim(`No index yet: building it from ${shown}/ (first use)…`));
+  const progress = createProgress(output, 'Indexing', { lines: false });
   try {
     const summary = await context.qa.ingest([corpusDir], { onProgress: progress.update });
     progress.done();
-    context.output.info(
-      context.output.errColors.dim(
-        `Indexed ${summary.documents} article${summary.documents === 1 ? '' : 's'} (${summary.chunks} chunks) in ${summary.seconds.toFixed(1)} s.`,
-      ),
+    output.verbose(
+      `Indexed ${summary.documents} article${summary.documents === 1 ? '' : 's'} (${summary.chunks} chunks) in ${summary.seconds.toFixed(1)} s.`,
     );
+    for (const item of summary.items.filter((entry) => entry.status === 'failed'))
+      output.error(
+        `${output.errColors.yellow('skipped')} ${item.source}: ${item.reason ?? 'unknown reason'}`,
+      );
     return summary;
   } catch (error) {
     progress.done();

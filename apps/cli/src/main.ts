@@ -26,18 +26,21 @@ async function main(argv: string[]): Promise<number> {
     const runner = await load();
     exitCode = await runner(...args);
   });
-  program.exitOverride();
-  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  // Subcommands copy their parent's settings when created, so each one needs its own override:
+  // otherwise commander exits with 1 itself on a subcommand's usage error (`ask --bogus`).
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride();
+    command.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  }
   try {
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
-    const code = (error as { code?: string }).code;
+    const { code, exitCode } = error as { code?: unknown; exitCode?: unknown };
     if (typeof code === 'string' && code.startsWith('commander.')) {
-      // Help and version exit 0; every other commander error is a usage error, already printed.
-      return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help'
-        ? 0
-        : 2;
+      // Asked-for help and --version exit 0; every other commander exit (including the help shown on
+      // stderr when no command is given) is a usage error, already printed.
+      return exitCode === 0 ? 0 : 2;
     }
     const { causeChain, describeError } = await import('./errors.js');
     const described = describeError(error);

@@ -6,7 +6,7 @@ type Runner = (...args: unknown[]) => Promise<number>;
 function positiveInteger(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1000)
-    throw new InvalidArgumentError('must be a whole number from 1 to 1000.');
+    throw new InvalidArgumentError('Must be a whole number from 1 to 1000.');
   return parsed;
 }
 

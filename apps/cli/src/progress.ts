@@ -7,7 +7,15 @@ export interface Progress {
   done: () => void;
 }
 
-export function createProgress(output: Output, label: string, options: { quiet?: boolean } = {}): Progress {
+/** Options for {@link createProgress}. */
+export interface ProgressOptions {
+  /** Draw nothing at all. */
+  quiet?: boolean;
+  /** When not on a TTY, print a line per added, updated or failed source. @defaultValue true */
+  lines?: boolean;
+}
+
+export function createProgress(output: Output, label: string, options: ProgressOptions = {}): Progress {
   const started = performance.now();
   let drawn = false;
   let total = 0;
@@ -34,7 +42,7 @@ export function createProgress(output: Output, label: string, options: { quiet?:
       }
       if (event.type !== 'source') return;
       if (tty) draw(event.done);
-      else if (event.status !== 'unchanged') {
+      else if (options.lines !== false && event.status !== 'unchanged') {
         output.info(`${event.status.padEnd(9)} ${event.source}${event.reason ? ` (${event.reason})` : ''}`);
       }
     },

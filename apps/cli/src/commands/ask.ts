@@ -1,6 +1,6 @@
 import type { AskResult } from '@articleqa/core';
 import { ensureCorpusIndexed, type GlobalOptions, openContext } from '../context.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { parseFilter } from './filter.js';
 
@@ -14,6 +14,10 @@ export interface AskCommandOptions extends GlobalOptions {
 
 /** `articleqa ask "<question>"` */
 export async function askCommand(question: string, options: AskCommandOptions): Promise<number> {
+  // Checked before the model loads and before a first-use ingest of the corpus (which would otherwise
+  // build an index just to refuse the question).
+  if (question.trim() === '')
+    throw new UsageError('The question is empty.', 'Ask something, e.g. articleqa ask "Who announced it?"');
   const filter = parseFilter(options.filter);
   const context = await openContext(options, { create: true, llm: options.llm !== false });
   try {
@@ -79,6 +83,8 @@ export function printAnswer(
   for (const citation of result.citations) {
     const where = citation.url ? ` ${colors.dim(citation.url)}` : '';
     output.out(`  ${colors.cyan(`[${citation.n}]`)} ${colors.bold(citation.title)}${where}`);
-    output.out(`      ${colors.dim('│')} ${citation.quote} ${colors.dim(`(chars ${citation.start}–${citation.end})`)}`);
+    output.out(
+      `      ${colors.dim('│')} ${citation.quote} ${colors.dim(`(chars ${citation.start}–${citation.end})`)}`,
+    );
   }
 }

@@ -91,11 +91,11 @@ export async function hybridSearch(
 
   const candidates = new Map<number, Candidate>();
   // Dense candidates.
-  for (const match of await denseMatches(queryVector, context, settings, allowedChunks)) {
-    for (const chunk of catalog.chunksByVectorIds([match.id])) {
-      if (allowedSet && !allowedSet.has(chunk.id)) continue;
-      candidates.set(chunk.id, { chunk, dense: match.similarity, fused: 0 });
-    }
+  const dense = await denseMatches(queryVector, context, settings, allowedChunks);
+  const similarity = new Map(dense.map((match) => [match.id, match.similarity]));
+  for (const chunk of catalog.chunksByVectorIds(dense.map((match) => match.id))) {
+    if (allowedSet && !allowedSet.has(chunk.id)) continue;
+    candidates.set(chunk.id, { chunk, dense: similarity.get(chunk.vectorId) ?? 0, fused: 0 });
   }
   // Lexical candidates.
   const match = toFtsQuery(query);

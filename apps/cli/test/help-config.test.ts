@@ -1,0 +1,137 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lines, makeTempDir, runCli } from './support/run-cli.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+const commands = ['ask', 'chat', 'ingest', 'search', 'list', 'remove', 'stats', 'eval', 'config'];
+
+describe('--help and --version', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  // HOME is the empty working directory and no cache dir is set: a model build would show up as
+  // .cache/, an opened index as .articleqa/.
+  const env = { ARTICLEQA_CACHE_DIR: undefined };
+  beforeEach(() => {
+    temp = makeTempDir();
+  });
+  afterEach(() => {
+    expect(readdirSync(temp.dir)).toEqual([]);
+    temp.cleanup();
+  });
+
+  it('the top-level help lists every command with examples, exit 0', async () => {
+    const result = await runCli(['--help'], { cwd: temp.dir, env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: articleqa /);
+    for (const command of commands) expect(result.stdout).toMatch(new RegExp(`^ {2}${command}\\b`, 'm'));
+    expect(result.stdout).toContain('Examples:');
+    expect(result.stdout).toContain('--index <dir>');
+    expect(result.stderr).toBe('');
+  });
+
+  for (const command of commands) {
+    it(`${command} --help: usage and examples, exit 0, nothing loaded`, async () => {
+      const result = await runCli([command, '--help'], { cwd: temp.dir, env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^Usage: articleqa ${command}\\b`));
+      expect(result.stdout).toContain('Examples:');
+      expect(result.stdout).toMatch(new RegExp(`^ {2}\\$ articleqa ${command}\\b`, 'm'));
+      expect(result.stderr).toBe('');
+    });
+  }
+
+  it('help <command> works like <command> --help', async () => {
+    const result = await runCli(['help', 'ask'], { cwd: temp.dir, env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: articleqa ask/);
+  });
+
+  for (const flag of ['--version', '-V']) {
+    it(`${flag} prints the package version, exit 0`, async () => {
+      const result = await runCli([flag], { cwd: temp.dir, env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toBe(`${version}\n`);
+      expect(result.stderr).toBe('');
+    });
+  }
+
+  it('no command at all prints help on stderr with a usage exit code (regression: exited 0)', async () => {
+    const result = await runCli([], { cwd: temp.dir, env });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^Usage: articleqa /);
+  });
+});
+
+describe('config', () => {
+  const secret = 'sk-test-secret-123456';
+  let temp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => {
+    temp = makeTempDir();
+  });
+  afterEach(() => temp.cleanup());
+
+  it('masks OPENAI_API_KEY and shows the LLM as the effective answerer', async () => {
+    const result = await runCli(['config'], {
+      cwd: temp.dir,
+      env: {
+        OPENAI_API_KEY: secret,
+        OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+        ARTICLEQA_CHAT_MODEL: 'test-model',
+      },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain(secret);
+    expect(result.stderr).not.toContain(secret);
+    const row = (name: string) => lines(result.stdout).find((line) => line.startsWith(`${name} `));
+    expect(row('OPENAI_API_KEY')).toMatch(/^OPENAI_API_KEY\s+sk-…\*{4} \(21 chars\)$/);
+    expect(row('effective answerer')).toMatch(
+      /\s+LLM test-model at http:\/\/127\.0\.0\.1:9\/v1, extractive fallback$/,
+    );
+    expect(row('effective index')).toMatch(new RegExp(`\\s${join(temp.dir, '.articleqa')}$`));
+    expect(row('ARTICLEQA_CACHE_DIR')).toMatch(/articleqa-test-cache$/);
+    // Showing the configuration loads no model and creates no index.
+    expect(readdirSync(temp.dir)).toEqual([]);
+  });
+
+  it('--json parses, still masked; with nothing configured the answerer is extractive', async () => {
+    const result = await runCli(['config', '--json', '--index', 'elsewhere'], {
+      cwd: temp.dir,
+      env: { OPENAI_API_KEY: undefined },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const config = JSON.parse(result.stdout) as Record<string, string>;
+    expect(config['effective answerer']).toBe('extractive (offline)');
+    expect(config.OPENAI_API_KEY).toBe('(not set)');
+    expect(config['effective index']).toBe(join(temp.dir, 'elsewhere'));
+    expect(config['effective embedder']).toMatch(/^local .*MiniLM.*int8/);
+  });
+
+  it('reads .env from the current directory, the real environment winning, and masks its key too', async () => {
+    writeFileSync(
+      join(temp.dir, '.env'),
+      `OPENAI_API_KEY=${secret}\nARTICLEQA_CHAT_MODEL=from-dotenv\nARTICLEQA_INDEX=dotenv-index\n`,
+    );
+    const result = await runCli(['config', '--json'], {
+      cwd: temp.dir,
+      env: { ARTICLEQA_INDEX: 'env-index' },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain(secret);
+    const config = JSON.parse(result.stdout) as Record<string, string>;
+    expect(config['effective answerer']).toBe(
+      'LLM from-dotenv at https://api.openai.com/v1, extractive fallback',
+    );
+    expect(config['effective index']).toBe(join(temp.dir, 'env-index'));
+  });
+
+  it('a bad .env value is a configuration error naming the variable', async () => {
+    writeFileSync(join(temp.dir, '.env'), 'ARTICLEQA_TEMPERATURE=hot\nOPENAI_API_KEY=sk-abcdefghijkl\n');
+    const result = await runCli(['config'], { cwd: temp.dir });
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)[0]).toBe('error: ARTICLEQA_TEMPERATURE=hot must be a number from 0 to 2.');
+    expect(result.stderr).not.toContain('sk-abcdefghijkl');
+  });
+});
