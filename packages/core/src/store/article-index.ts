@@ -323,7 +323,7 @@ function readOrCreateManifest(
       dir,
       `The index at ${dir} was built with the embedder ${embedderId} (${dimensions} dimensions), not ${options.embedderId} (${options.dimensions}).`,
       {
-        hint: `Use ARTICLEQA_EMBEDDER=${embedderId}, or rebuild: delete ${dir} and run \`articleqa ingest\` again.`,
+        hint: `Rebuild it: delete ${dir} and run \`articleqa ingest\` again; or switch back to the embedder it was built with (ARTICLEQA_EMBEDDER=local for transformers:all-MiniLM-L6-v2:int8, local:fp32 for its fp32 variant).`,
       },
     );
   }
