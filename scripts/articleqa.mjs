@@ -14,16 +14,21 @@ if (!existsSync(turbo)) {
   process.stderr.write('error: dependencies are not installed.\nhint: run `npx -y pnpm@10 install` first.\n');
   process.exit(1);
 }
-const build = spawnSync(turbo, ['run', 'build', '--filter=@articleqa/cli...', '--output-logs=errors-only', '--log-prefix=none'], {
-  cwd: root,
-  stdio: ['ignore', 'pipe', 'pipe'],
-  encoding: 'utf8',
-});
+const build = spawnSync(
+  turbo,
+  ['run', 'build', '--filter=@articleqa/cli...', '--output-logs=errors-only', '--log-prefix=none'],
+  {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  },
+);
 if (build.status !== 0 || !existsSync(cli)) {
   process.stderr.write(`${build.stdout ?? ''}${build.stderr ?? ''}error: building the CLI failed.\n`);
   process.exit(1);
 }
 // Relative paths given by the user are relative to where they ran pnpm, not the repository root.
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: pnpm sets INIT_CWD to where the user ran it.
 const userDirectory = process.env.INIT_CWD;
 if (userDirectory && existsSync(userDirectory)) process.chdir(userDirectory);
 await import(pathToFileURL(cli).href);
