@@ -1,40 +1,15 @@
+import { splitSentences } from '../ingest/sentences.js';
+import { contentTerms, stem } from '../text/terms.js';
+
 /** A span of text, `[start, end)`. */
 export interface TextSpan {
   start: number;
   end: number;
 }
 
-const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
-
-/** Sentences of `text` as spans with surrounding whitespace trimmed; empty sentences are left out. */
-export function sentenceSpans(text: string): TextSpan[] {
-  const spans: TextSpan[] = [];
-  for (const { segment, index } of sentenceSegmenter.segment(text)) {
-    const leading = segment.length - segment.trimStart().length;
-    const trailing = segment.length - segment.trimEnd().length;
-    if (leading + trailing < segment.length)
-      spans.push({ start: index + leading, end: index + segment.length - trailing });
-  }
-  return spans;
-}
-
-// Function words carry no evidence of support; leaving them out keeps "the", "is" from picking a quote.
-const stopwords = new Set(
-  (
-    'a an and are as at be been but by can could did do does for from had has have he her his how i if in into is ' +
-    'it its of on or our she so than that the their them then there these they this those to too was we were what ' +
-    'when where which who whom why will with would you your not no yes about also more most such only own same'
-  ).split(' '),
-);
-
-/** Content words of `text`, lower-cased, with a plural `s` stripped so "panels" meets "panel". */
-export function contentWords(text: string): Set<string> {
-  const words = new Set<string>();
-  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
-    if (stopwords.has(word)) continue;
-    words.add(word.length > 4 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word);
-  }
-  return words;
+/** Content words of `text` (stopwords dropped, lightly stemmed so "panels" meets "panel"). */
+function contentWords(text: string): Set<string> {
+  return new Set(contentTerms(text).map(stem));
 }
 
 /**
@@ -48,7 +23,7 @@ export function bestSupportingSentence(chunkText: string, claim: string): TextSp
   const claimWords = contentWords(claim);
   let best: TextSpan | undefined;
   let bestScore = -1;
-  for (const span of sentenceSpans(chunkText)) {
+  for (const span of splitSentences(chunkText)) {
     const words = contentWords(chunkText.slice(span.start, span.end));
     let shared = 0;
     for (const word of words) if (claimWords.has(word)) shared++;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
 import { parseCitationMarkers, resolveCitations, stripCitationMarkers } from './citations.js';
-import { bestSupportingSentence, sentenceSpans } from './citations-quote.js';
+import { bestSupportingSentence } from './citations-quote.js';
 
 /** Builds a chunk of `documentText` at `[start, start + text.length)`, as retrieval would. */
 function chunkOf(documentText: string, text: string, documentId: string, rank: number): RetrievedChunk {
@@ -145,10 +145,5 @@ describe('bestSupportingSentence', () => {
     const text = '  First one. Second one.';
     const span = bestSupportingSentence(text, 'unrelated');
     expect(text.slice(span.start, span.end)).toBe('First one.');
-  });
-
-  it('sentenceSpans trims whitespace around sentences', () => {
-    const text = ' A b.  C d? ';
-    expect(sentenceSpans(text).map((span) => text.slice(span.start, span.end))).toEqual(['A b.', 'C d?']);
   });
 });

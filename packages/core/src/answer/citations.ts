@@ -1,6 +1,7 @@
+import { splitSentences } from '../ingest/sentences.js';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
 import type { Citation } from './answerer.js';
-import { bestSupportingSentence, sentenceSpans } from './citations-quote.js';
+import { bestSupportingSentence } from './citations-quote.js';
 
 /** A citation marker in model output: `[1]`, `[1, 3]`, `[2-4]`. `[1][3]` is two markers. */
 export interface CitationMarker {
@@ -126,7 +127,7 @@ export function resolveCitations(
  * ("... rose. [1] Then ...") belongs to the sentence before it, where models often put it.
  */
 function claimsOfMarkers(answer: string, markers: readonly CitationMarker[]): string[] {
-  const sentences = sentenceSpans(answer);
+  const sentences = splitSentences(answer);
   return markers.map((marker) => {
     let index = sentences.findIndex((span) => marker.start >= span.start && marker.start < span.end);
     const sentence = sentences[index];
