@@ -132,6 +132,9 @@ export function createExtractiveAnswerer(
 /**
  * Confidence that the articles answer the question, in [0, 1]: how much of the question's weighted
  * vocabulary the best sentence and the best chunk contain, and how close the best chunk is in meaning.
+ * On SQuAD alone, weighting the chunk similarity more separates slightly better (AUC 0.625 vs 0.55),
+ * but then a quarter of the seed news article's answerable questions abstain: names and terms carry
+ * news questions, so term coverage keeps its weight.
  */
 function confidence(best: Candidate, sources: readonly RetrievedChunk[], chunkCoverage: number): number {
   const topDense = Math.max(0, ...sources.map((source) => source.scores.dense ?? 0));
