@@ -178,7 +178,15 @@ describe('user mistakes: one line, the right exit code, no stack trace', () => {
       env: { ARTICLEQA_EMBEDDER: 'local:fp32' },
     });
     const stderr = expectUserError(result, 1, /was built with the embedder .*int8.*not .*fp32/);
-    expect(stderr[1]).toMatch(/^hint: .*rebuild: delete .* and run `articleqa ingest` again\./);
+    expect(stderr[1]).toMatch(
+      /^hint: Rebuild it: delete .* and run `articleqa ingest` again; or switch back .*ARTICLEQA_EMBEDDER=local /,
+    );
+    // The value the hint suggests is one the configuration accepts, and it opens the index.
+    const back = await runCli(['search', 'lighthouse', '--index', index], {
+      cwd,
+      env: { ARTICLEQA_EMBEDDER: 'local' },
+    });
+    expect(back.code, back.stderr).toBe(0);
   });
 
   it('ingest with a bad file among good ones: exit 1, the reason in the summary, the good ones indexed', async () => {
