@@ -99,15 +99,11 @@ export {
   chunkDocument,
   DefaultChunkOptions,
 } from './ingest/chunk-document.js';
-export {
-  cleanText,
-  type DocumentFormat,
-  type DocumentMetadata,
-  discoverSources,
-  type LoadDocumentOptions,
-  loadDocument,
-  type SourceDocument,
-} from './ingest/index.js';
+// Imported file by file, not through the ingest barrel, so that importing the library does not load
+// the HTML and Markdown parsers (see loadParser).
+export { cleanText } from './ingest/clean-text.js';
+export { discoverSources } from './ingest/discover-sources.js';
+export type { DocumentFormat, DocumentMetadata, SourceDocument } from './ingest/document.js';
 export {
   type IngestItem,
   type IngestOptions,
@@ -116,6 +112,7 @@ export {
   type IngestSummary,
   ingestSources,
 } from './ingest/ingest-sources.js';
+export { type LoadDocumentOptions, loadDocument, loadParser, type Parser } from './ingest/load-document.js';
 export { type SentenceSpan, splitSentences } from './ingest/sentences.js';
 export { toFtsQuery } from './retrieve/fts-query.js';
 // Retrieve

@@ -24,7 +24,8 @@ export {
   DefaultLoadDocumentOptions,
   type LoadDocumentOptions,
   loadDocument,
-  PARSERS,
+  loadParser,
+  type Parser,
 } from './load-document.js';
 export { normalizeDate } from './normalize-date.js';
 export { parseHtml } from './parse-html.js';

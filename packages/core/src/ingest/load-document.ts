@@ -4,9 +4,6 @@ import { createDocument } from './create-document.js';
 import { decodeText } from './decode-text.js';
 import type { DocumentFormat, SourceDocument } from './document.js';
 import { type FetchFunction, fetchSource } from './fetch-source.js';
-import { parseHtml } from './parse-html.js';
-import { parseMarkdown } from './parse-markdown.js';
-import { parseText } from './parse-text.js';
 import type { ParsedDocument, ParseInput } from './parsed-document.js';
 import { readSourceFile } from './read-source-file.js';
 import { formatForPath, SUPPORTED_EXTENSIONS } from './source-format.js';
@@ -45,12 +42,23 @@ export const DefaultLoadDocumentOptions = {
   timeoutMs: 15_000,
 } as const satisfies Required<Pick<LoadDocumentOptions, 'maxBytes' | 'timeoutMs'>>;
 
-/** The parser for each format. */
-export const PARSERS: Readonly<Record<DocumentFormat, (input: ParseInput) => ParsedDocument>> = {
-  markdown: parseMarkdown,
-  text: parseText,
-  html: parseHtml,
-};
+/** A format's parser. */
+export type Parser = (input: ParseInput) => ParsedDocument;
+
+/**
+ * Loads the parser for a format. The Markdown and HTML parsers pull in a DOM (linkedom) that costs
+ * ~170 ms to import; loading them on first use keeps it off the start-up of commands that only ask.
+ */
+export async function loadParser(format: DocumentFormat): Promise<Parser> {
+  switch (format) {
+    case 'markdown':
+      return (await import('./parse-markdown.js')).parseMarkdown;
+    case 'html':
+      return (await import('./parse-html.js')).parseHtml;
+    case 'text':
+      return (await import('./parse-text.js')).parseText;
+  }
+}
 
 /**
  * Loads one source (a file path or an http(s) URL) as a cleaned {@link SourceDocument}.
@@ -85,7 +93,7 @@ export async function loadDocument(
       signal: options.signal,
     });
     const content = decodeText(fetched.bytes, url, fetched.contentType.charset);
-    const parsed = PARSERS[fetched.format]({ content, source: url, url: fetched.url });
+    const parsed = (await loadParser(fetched.format))({ content, source: url, url: fetched.url });
     return createDocument({ source: url, format: fetched.format, ...parsed });
   }
 
@@ -103,6 +111,6 @@ export async function loadDocument(
   const bytes = await readSourceFile(path, maxBytes);
   throwIfAborted(options.signal);
   const content = decodeText(bytes, path);
-  const parsed = PARSERS[format]({ content, source: path });
+  const parsed = (await loadParser(format))({ content, source: path });
   return createDocument({ source: path, format, ...parsed });
 }
