@@ -149,6 +149,15 @@ describe('hybridSearch', () => {
     expect(new Set(diverse.map((result) => result.chunkId)).size).toBe(diverse.length);
   });
 
+  it('re-scores by the best single sentence when sentenceWeight is set', async () => {
+    const plain = await search('Chen Zhimin plan', { k: 6, sentenceWeight: 0 });
+    const reranked = await search('Chen Zhimin plan', { k: 6, sentenceWeight: 1 });
+    const top = (results: typeof plain) => results.find((result) => result.text.includes('Zhimin'));
+    // The chunk whose one sentence holds all the terms gains; scores only ever go up.
+    expect(top(reranked)!.score).toBeGreaterThan(top(plain)!.score);
+    expect(reranked[0]?.text).toContain('Chen Zhimin');
+  });
+
   it.each([
     '"unbalanced quote',
     'police AND OR NOT',

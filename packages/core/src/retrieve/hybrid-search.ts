@@ -1,8 +1,10 @@
 import type { Embedder } from '../embed/embedder.js';
 import { dot } from '../embed/vector-math.js';
 import { throwIfAborted } from '../errors.js';
+import { splitSentences } from '../ingest/sentences.js';
 import type { Catalog, CatalogFilter, StoredChunk } from '../store/catalog.js';
 import type { VectorStore } from '../store/vector-store.js';
+import { contentTerms, stem } from '../text/terms.js';
 import { toFtsQuery } from './fts-query.js';
 import type { RetrievedChunk } from './retrieved-chunk.js';
 
@@ -29,6 +31,16 @@ export interface RetrieveOptions {
   expandNeighbours?: number;
   /** HNSW query breadth. */
   ef?: number;
+  /**
+   * Weight of the best single sentence's match in a chunk's final score. Chunk-level scores dilute a
+   * question that paraphrases one sentence; this adds the IDF-weighted share of the question's terms
+   * found together in one sentence of the chunk. 0 turns it off. On the SQuAD half, 0.2 raised answer
+   * recall@1 from 0.828 to 0.845 but lowered recall within 2,500 characters from 0.948 to 0.940, so it
+   * is off by default.
+   */
+  sentenceWeight?: number;
+  /** Top fused candidates the sentence match re-scores. */
+  rerankDepth?: number;
   /** Below this many allowed chunks, filtered dense search is exact instead of filtered HNSW. */
   exactFilterLimit?: number;
   signal?: AbortSignal;
@@ -44,6 +56,8 @@ export const DefaultRetrieveOptions = {
   mmrLambda: 1,
   expandNeighbours: 0,
   ef: 64,
+  sentenceWeight: 0,
+  rerankDepth: 30,
   exactFilterLimit: 20_000,
 } as const satisfies Required<Omit<RetrieveOptions, 'signal'>>;
 
@@ -135,6 +149,10 @@ export async function hybridSearch(
   const pool = [...candidates.values()];
   fuse(pool, settings.denseWeight);
   pool.sort((a, b) => b.fused - a.fused || a.chunk.id - b.chunk.id);
+  if (settings.sentenceWeight > 0) {
+    rerankBySentence(pool.slice(0, settings.rerankDepth), query, settings.sentenceWeight);
+    pool.sort((a, b) => b.fused - a.fused || a.chunk.id - b.chunk.id);
+  }
   const ranked =
     settings.mmrLambda < 1
       ? await diversify(pool, settings.k, settings.mmrLambda, catalog)
@@ -169,6 +187,32 @@ async function denseMatches(
     ef: Math.max(settings.ef, settings.denseCandidates * 4),
     filter: (id) => allowedVectors.has(id),
   });
+}
+
+/** Adds `weight` times each candidate's best sentence coverage of the query's terms. */
+function rerankBySentence(candidates: Candidate[], query: string, weight: number): void {
+  const queryTerms = [...new Set(contentTerms(query).map(stem))];
+  if (queryTerms.length === 0 || candidates.length === 0) return;
+  const sentences = candidates.map((candidate) =>
+    splitSentences(candidate.chunk.text).map(
+      (span) => new Set(contentTerms(candidate.chunk.text.slice(span.start, span.end)).map(stem)),
+    ),
+  );
+  // Inverse document frequency over the candidate pool: terms every candidate shares say little.
+  const weights = queryTerms.map((term) => {
+    const frequency = sentences.filter((chunk) => chunk.some((terms) => terms.has(term))).length;
+    return Math.log(1 + candidates.length / (1 + frequency));
+  });
+  const total = weights.reduce((sum, value) => sum + value, 0);
+  for (const [position, candidate] of candidates.entries()) {
+    let best = 0;
+    for (const terms of sentences[position] ?? []) {
+      let matched = 0;
+      for (const [index, term] of queryTerms.entries()) if (terms.has(term)) matched += weights[index] ?? 0;
+      best = Math.max(best, matched);
+    }
+    candidate.fused += weight * (total > 0 ? best / total : 0);
+  }
 }
 
 /** Min-max normalises both scores over the pool and sets the weighted sum. */
