@@ -17,6 +17,8 @@ export interface RetrieveOptions {
   denseCandidates?: number;
   /** Candidates taken from BM25 before fusion. */
   lexicalCandidates?: number;
+  /** BM25 matches scored per query, to complete the lexical score of dense candidates. */
+  lexicalScoreDepth?: number;
   /**
    * Weight of the dense score in the fused score; BM25 gets the rest. Both are min-max normalised
    * over the candidate pool first, and every candidate gets both scores (the missing one is computed),
@@ -52,6 +54,7 @@ export const DefaultRetrieveOptions = {
   filter: {},
   denseCandidates: 50,
   lexicalCandidates: 50,
+  lexicalScoreDepth: 1000,
   denseWeight: 0.4,
   mmrLambda: 1,
   expandNeighbours: 0,
@@ -111,33 +114,20 @@ export async function hybridSearch(
     if (allowedSet && !allowedSet.has(chunk.id)) continue;
     candidates.set(chunk.id, { chunk, dense: similarity.get(chunk.vectorId) ?? 0, fused: 0 });
   }
-  // Lexical candidates.
+  // Lexical candidates. One BM25 query ranks every match (FTS5 scores them all to sort anyway); its
+  // head becomes candidates and the rest completes the BM25 of dense candidates, which is ~10x cheaper
+  // than a second query restricted to their rowids.
   const match = toFtsQuery(query);
+  const lexicalScores = new Map<number, number>();
   if (match) {
-    const lexical = catalog.lexicalSearch(match, settings.lexicalCandidates, allowedChunks);
-    const newIds = lexical.filter((hit) => !candidates.has(hit.chunkId)).map((hit) => hit.chunkId);
-    const newChunks = new Map(catalog.chunksByIds(newIds).map((chunk) => [chunk.id, chunk]));
-    for (const hit of lexical) {
-      const existing = candidates.get(hit.chunkId);
-      if (existing) existing.lexical = hit.score;
-      else {
-        const chunk = newChunks.get(hit.chunkId);
-        if (chunk) candidates.set(hit.chunkId, { chunk, lexical: hit.score, fused: 0 });
-      }
-    }
-    // Complete BM25 for dense-only candidates (0 when no term matches).
-    const missingLexical = [...candidates.values()].filter((candidate) => candidate.lexical === undefined);
-    const scores = new Map(
-      catalog
-        .lexicalSearch(
-          match,
-          missingLexical.length,
-          missingLexical.map((candidate) => candidate.chunk.id),
-        )
-        .map((hit) => [hit.chunkId, hit.score]),
-    );
-    for (const candidate of missingLexical) candidate.lexical = scores.get(candidate.chunk.id) ?? 0;
+    const lexical = catalog.lexicalSearch(match, settings.lexicalScoreDepth, allowedChunks);
+    for (const hit of lexical) lexicalScores.set(hit.chunkId, hit.score);
+    const head = lexical.slice(0, settings.lexicalCandidates);
+    const newIds = head.filter((hit) => !candidates.has(hit.chunkId)).map((hit) => hit.chunkId);
+    for (const chunk of catalog.chunksByIds(newIds)) candidates.set(chunk.id, { chunk, fused: 0 });
   }
+  // A chunk below the scored depth matched no query term, or too weakly to matter: 0.
+  for (const candidate of candidates.values()) candidate.lexical = lexicalScores.get(candidate.chunk.id) ?? 0;
   // Complete dense similarity for lexical-only candidates from the stored vectors.
   const missingDense = [...candidates.values()].filter((candidate) => candidate.dense === undefined);
   const stored = catalog.vectorsByIds(missingDense.map((candidate) => candidate.chunk.vectorId));
