@@ -13,6 +13,12 @@ import type { ClosableQAService } from './qa-service.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_CONFIG = 2;
+/**
+ * Signals this close together are one request. Under the ShardingManager a terminal's Ctrl-C (or a
+ * service manager's SIGTERM to the whole group) reaches a shard twice within milliseconds: directly, and
+ * passed on by the manager. Counting the copy as "a second signal: exit now" would skip the drain.
+ */
+const REPEATED_SIGNAL_WINDOW_MS = 2000;
 
 /** One line on stderr for a person; the structured log is for operations. */
 function fail(message: string): void {
@@ -27,6 +33,11 @@ function describe(error: unknown): string {
 }
 
 async function main(): Promise<number | undefined> {
+  // A shard of the ShardingManager (forked with an IPC channel) whose manager is gone, killed outright,
+  // would run on as an orphan holding its gateway session: the channel closing means "stop". Until the
+  // bot runs there is nothing to drain.
+  let onManagerGone: () => void = () => process.exit(EXIT_FAILURE);
+  if (process.send !== undefined) process.once('disconnect', () => onManagerGone());
   const env: Record<string, string | undefined> = { ...process.env };
   // .env fills in what the real environment does not set; process.env itself is left untouched.
   loadDotenv({ processEnv: env, quiet: true });
@@ -82,6 +93,7 @@ async function main(): Promise<number | undefined> {
     ...(config.apiUrl ? { clientOptions: { rest: { api: config.apiUrl } } } : {}),
   });
   let stopping = false;
+  let firstSignalAt = 0;
   /** Drains and closes everything, then exits: idle keep-alive sockets must not hold the process. */
   const shutdown = async (reason: string, exitCode: number): Promise<void> => {
     stopping = true;
@@ -98,14 +110,19 @@ async function main(): Promise<number | undefined> {
   };
   const exitAfter = (signal: NodeJS.Signals) => {
     if (stopping) {
+      if (Date.now() - firstSignalAt < REPEATED_SIGNAL_WINDOW_MS) return;
       // A second signal means "now": skip the drain.
       logger.warn({ signal }, 'second signal, exiting immediately');
       process.exit(EXIT_FAILURE);
     }
+    firstSignalAt = Date.now();
     void shutdown(signal, 0);
   };
   process.on('SIGINT', exitAfter);
   process.on('SIGTERM', exitAfter);
+  onManagerGone = () => {
+    if (!stopping) void shutdown('the sharding manager exited', EXIT_FAILURE);
+  };
 
   try {
     await bot.start();

@@ -4,65 +4,177 @@
  * (Discord requires sharding from there). Each shard process is a whole bot: it loads the model and opens
  * the index itself (read-only use of the same index directory), so memory grows with the shard count.
  * DISCORD_SHARD_COUNT sets the number of shards; by default Discord recommends it ('auto').
- * SIGINT/SIGTERM are passed on to every shard, which shuts down gracefully as `main` does alone.
+ * SIGINT/SIGTERM are passed on to every shard, which shuts down gracefully as `main` does alone; the
+ * manager exits once every shard has, with 0 when all of them stopped cleanly and 1 otherwise.
  */
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ShardingManager } from 'discord.js';
+import {
+  DiscordAPIError,
+  REST,
+  type RESTGetAPIGatewayBotResult,
+  Routes,
+  type Shard,
+  ShardingManager,
+} from 'discord.js';
 import { config as loadDotenv } from 'dotenv';
-import { parseConfig } from './config.js';
+import { type BotConfig, parseConfig } from './config.js';
+
+const EXIT_FAILURE = 1;
+const EXIT_CONFIG = 2;
+/** How long shards may take beyond their own shutdown timeout before they are killed. */
+const STOP_GRACE_MS = 15_000;
+/** How long a shard may take to load the index and become ready at start. */
+const READY_TIMEOUT_MS = 60_000;
+
+function say(line: string): void {
+  process.stdout.write(`articleqa-bot shard: ${line}\n`);
+}
+
+function fail(line: string): void {
+  process.stderr.write(`articleqa-bot shard: ${line}\n`);
+}
+
+/**
+ * The shard count Discord recommends. discord.js's `'auto'` asks discord.com itself, ignoring any other
+ * API base URL, so the count is fetched here where DISCORD_API_URL is honoured.
+ */
+async function recommendedShardCount(config: BotConfig): Promise<number> {
+  const rest = new REST({
+    version: '10',
+    hashSweepInterval: 0,
+    handlerSweepInterval: 0,
+    ...(config.apiUrl ? { api: config.apiUrl } : {}),
+  }).setToken(config.discordToken);
+  const { shards } = (await rest.get(Routes.gatewayBot())) as RESTGetAPIGatewayBotResult;
+  return shards;
+}
 
 async function runShards(): Promise<number> {
   const env: Record<string, string | undefined> = { ...process.env };
   loadDotenv({ processEnv: env, quiet: true });
   const parsed = parseConfig(env);
   if (!parsed.ok) {
-    for (const problem of parsed.problems) process.stderr.write(`articleqa-bot shard: ${problem}\n`);
-    return 2;
+    for (const problem of parsed.problems) fail(problem);
+    return EXIT_CONFIG;
   }
+  const config = parsed.config;
   const shardCount = env.DISCORD_SHARD_COUNT?.trim() || 'auto';
   if (shardCount !== 'auto' && !/^[1-9]\d*$/.test(shardCount)) {
-    process.stderr.write(
-      `articleqa-bot shard: DISCORD_SHARD_COUNT must be a positive whole number or auto (got "${shardCount}").\n`,
-    );
-    return 2;
+    fail(`DISCORD_SHARD_COUNT must be a positive whole number or auto (got "${shardCount}").`);
+    return EXIT_CONFIG;
   }
-  const manager = new ShardingManager(fileURLToPath(new URL('./main.js', import.meta.url)), {
-    token: parsed.config.discordToken,
-    totalShards: shardCount === 'auto' ? 'auto' : Number(shardCount),
-    respawn: true,
-  });
-  manager.on('shardCreate', (shard) =>
-    process.stdout.write(`articleqa-bot shard: launched shard ${shard.id}\n`),
-  );
+  let totalShards: number;
+  try {
+    totalShards = shardCount === 'auto' ? await recommendedShardCount(config) : Number(shardCount);
+  } catch (error) {
+    if (error instanceof DiscordAPIError && error.status === 401) {
+      fail(
+        'Discord rejected DISCORD_TOKEN (401 Unauthorized): reset the token in the Developer Portal and update DISCORD_TOKEN.',
+      );
+      return EXIT_CONFIG;
+    }
+    fail(`Could not ask Discord for the recommended shard count: ${(error as Error).message}`);
+    return EXIT_FAILURE;
+  }
 
-  const stop = async () => {
-    // Shard#kill sends SIGTERM and removes the respawn listener; each shard then drains as main does.
-    await Promise.all(
-      [...manager.shards.values()].map(
-        (shard) =>
-          new Promise<void>((resolve) => {
-            const child = shard.process;
-            if (!child || child.exitCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            shard.kill();
-          }),
-      ),
-    );
+  // No respawn while starting: discord.js would restart a shard that dies before ready (a missing index,
+  // say) again and again while spawn() has already failed. Respawn is turned on once all are ready.
+  const manager = new ShardingManager(fileURLToPath(new URL('./main.js', import.meta.url)), {
+    token: config.discordToken,
+    totalShards,
+    respawn: false,
+  });
+  /** The live process of each shard, kept here because Shard#kill forgets it at once. */
+  const processes = new Map<number, ChildProcess>();
+  /** Exit codes of the shards stopped by {@link stop}; a SIGTERM death counts as a clean stop. */
+  const stopCodes: Array<number | null> = [];
+  let stopping: Promise<number> | undefined;
+  let finish: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => {
+    finish = resolve;
+  });
+
+  /** Sends SIGTERM to every shard (each drains as `main` does), waits for all, returns the exit code. */
+  const stop = (): Promise<number> => {
+    stopping ??= (async () => {
+      // Shard#kill sends SIGTERM and removes discord.js's respawn listener.
+      for (const shard of manager.shards.values()) if (shard.process) shard.kill();
+      const deadline = setTimeout(
+        () => {
+          for (const child of processes.values()) child.kill('SIGKILL');
+        },
+        config.shutdownTimeoutSeconds * 1000 + STOP_GRACE_MS,
+      );
+      // A loop, not one Promise.all: a shard forked while stopping is killed and waited for as well.
+      while (processes.size > 0) await Promise.race([...processes.values()].map(exitOf));
+      clearTimeout(deadline);
+      return stopCodes.every((code) => code === 0) ? 0 : EXIT_FAILURE;
+    })();
+    return stopping;
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
-  // Shards are spawned one by one, respecting Discord's identify rate limit; a shard that never gets
-  // ready within the timeout fails the start.
-  await manager.spawn({ timeout: 60_000 });
-  return 0;
+  const fatal = (message: string) => {
+    fail(message);
+    void stop().then(() => finish(EXIT_FAILURE));
+  };
+
+  manager.on('shardCreate', (shard: Shard) => {
+    shard.on('spawn', (spawned) => {
+      // The manager runs in its default 'process' mode: a shard is a child process, not a worker.
+      const child = spawned as ChildProcess;
+      processes.set(shard.id, child);
+      child.once('exit', (code, signal) => {
+        processes.delete(shard.id);
+        // A shard stopped before it installed its own signal handlers ends by the signal itself.
+        if (stopping) stopCodes.push(signal === 'SIGTERM' ? 0 : code);
+        else say(`shard ${shard.id} exited (${signal ?? `code ${code}`})`);
+      });
+      say(`shard ${shard.id} started (pid ${child.pid})`);
+      // Forked while stopping: stop it too, once discord.js has attached its own listeners.
+      if (stopping) setImmediate(() => shard.process && shard.kill());
+    });
+    // Emitted when a respawn fails: run all shards or none, so a supervisor restarts the whole bot.
+    shard.on('error', (error: Error) => fatal(`shard ${shard.id} could not be restarted: ${error.message}`));
+  });
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // Passed on: each shard tells a repeated signal ("exit now") from a copy of the first (see main).
+      for (const child of processes.values()) child.kill(signal);
+      return;
+    }
+    say(`${signal}: stopping ${processes.size} shard${processes.size === 1 ? '' : 's'}`);
+    void stop().then(finish);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  say(`starting ${totalShards} shard${totalShards === 1 ? '' : 's'}`);
+  // Shards are spawned one by one, respecting Discord's identify rate limit.
+  manager.spawn({ timeout: READY_TIMEOUT_MS }).then(
+    () => {
+      if (stopping) return;
+      manager.respawn = true;
+      say(`all ${totalShards} shard${totalShards === 1 ? '' : 's'} ready`);
+    },
+    (error: unknown) => {
+      if (!stopping) fatal(`a shard did not start: ${(error as Error).message}`);
+    },
+  );
+  // Running: the shards' IPC channels keep the manager alive until a signal or a failure ends it.
+  return finished;
+}
+
+/** Resolves when the child process has exited (at once if it already has). */
+function exitOf(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 runShards().then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`articleqa-bot shard: ${(error as Error).message ?? String(error)}\n`);
-    process.exitCode = 1;
+    fail((error as Error).message ?? String(error));
+    process.exit(EXIT_FAILURE);
   },
 );

@@ -1,9 +1,6 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createModels, openArticleQA, resolveConfig } from '@articleqa/core';
 import {
   type DiscordSimulator,
   type OpenAISimulator,
@@ -12,12 +9,9 @@ import {
 } from '@articleqa/simulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FALLBACK_NOTE } from '../src/format/notices.js';
-import { applicationId, body, botUser, channelId, guildId, postedTo, token, user } from './harness.js';
+import { type BotProcess, buildIndex, coreEnv, spawnBuilt } from './built-bot.js';
+import { applicationId, body, botUser, channelId, guildId, postedTo, token, until, user } from './harness.js';
 
-const appDir = fileURLToPath(new URL('..', import.meta.url));
-const article = fileURLToPath(
-  new URL('../../../corpus/2015-08-05-china-police-internet-companies.md', import.meta.url),
-);
 const apiKey = 'sk-test-articleqa-0123456789';
 
 let discord: DiscordSimulator;
@@ -42,26 +36,8 @@ beforeAll(async () => {
       body: { error: { message: 'upstream exploded', type: 'server_error' } },
     }),
   });
-  env = {
-    PATH: process.env.PATH ?? '',
-    HOME: workDir,
-    OPENAI_BASE_URL: openai.baseURL,
-    OPENAI_API_KEY: apiKey,
-    ARTICLEQA_EMBEDDER: 'openai:sim-embed',
-    ARTICLEQA_EMBEDDING_DIMENSIONS: '256',
-    ARTICLEQA_CHAT_MODEL: 'sim-chat',
-    ARTICLEQA_LLM_RETRIES: '0',
-    ARTICLEQA_CACHE_DIR: join(workDir, 'cache'),
-    ARTICLEQA_INDEX: join(workDir, 'index'),
-  };
-  // The index is built with the core's public API, as `articleqa ingest` would.
-  const qa = await openArticleQA({
-    dir: env.ARTICLEQA_INDEX as string,
-    create: true,
-    ...createModels(resolveConfig(env)),
-  });
-  await qa.ingest([article]);
-  await qa.close();
+  env = coreEnv({ workDir, openaiBaseURL: openai.baseURL, apiKey });
+  await buildIndex(env);
 });
 
 afterAll(async () => {
@@ -71,12 +47,8 @@ afterAll(async () => {
 });
 
 /** Starts `node dist/main.js` and resolves once it logs that it accepts questions. */
-function startMain(): Promise<{
-  child: ChildProcessWithoutNullStreams;
-  output: () => string;
-  exited: Promise<number | null>;
-}> {
-  const child = spawn(process.execPath, [join(appDir, 'dist/main.js')], {
+async function startMain(): Promise<BotProcess> {
+  const main = spawnBuilt('dist/main.js', {
     cwd: workDir,
     env: {
       ...env,
@@ -86,21 +58,8 @@ function startMain(): Promise<{
       ARTICLEQA_ALLOWED_CHANNELS: channelId,
     },
   });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`main did not start:\n${output}`)), 20_000);
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('"msg":"accepting questions"')) {
-        clearTimeout(timer);
-        resolve({ child, output: () => output, exited });
-      }
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    void exited.then((code) => reject(new Error(`main exited with ${code}:\n${output}`)));
-  });
+  await main.waitForOutput('"msg":"accepting questions"', { timeoutMs: 20_000 });
+  return main;
 }
 
 describe('the built bot with the real core', () => {
@@ -130,12 +89,42 @@ describe('the built bot with the real core', () => {
     expect(JSON.stringify(body(list))).toContain('China wants police installed in every internet company');
 
     main.child.kill('SIGTERM');
-    expect(await main.exited).toBe(0);
+    expect(await main.exited).toEqual({ code: 0, signal: null });
     const output = main.output();
     expect(output).toContain('"msg":"stopped"');
     expect(output).toContain('"fallbackReason"');
     expect(output).not.toContain(token);
     expect(output).not.toContain(apiKey);
     expect(discord.gatewayConnections).toBe(0);
+  });
+
+  it('takes a copy of the first signal as the same request, and a later second signal as "exit now"', async () => {
+    const main = await startMain();
+    const sinceChat = openai.requests.length;
+    // The LLM never answers, so the drain would wait for ARTICLEQA_SHUTDOWN_TIMEOUT_SECONDS (10 s).
+    openai.setChatHandler(() => ({ hang: true }));
+    discord.sendMessage({
+      channelId,
+      content: `<@${botUser.id}> Who will set up network security offices?`,
+      author: user(2),
+      mentions: [botUser],
+    });
+    await until(
+      () => openai.requests.slice(sinceChat).some((request) => request.path.endsWith('/chat/completions')),
+      15_000,
+    );
+    // SIGINT and SIGTERM at once, as a shard gets them from a terminal's Ctrl-C and from its manager.
+    main.child.kill('SIGINT');
+    main.child.kill('SIGTERM');
+    await main.waitForOutput('"msg":"shutting down"');
+    // Past the window in which a repeated signal counts as a copy of the first (2 s in main).
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(main.child.exitCode).toBeNull();
+    expect(main.output()).not.toContain('second signal');
+
+    main.child.kill('SIGTERM');
+    expect(await main.exited).toEqual({ code: 1, signal: null });
+    expect(main.output().match(/second signal, exiting immediately/g)).toHaveLength(1);
+    expect(main.output()).not.toContain('"msg":"stopped"');
   });
 });

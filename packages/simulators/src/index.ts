@@ -4,6 +4,7 @@ export {
   type InteractionOptionValue,
   type Json,
   type RecordedDiscordRequest,
+  type RecordedIdentify,
   type SimulatedChannel,
   type SimulatedGuild,
   type SimulatedInteraction,

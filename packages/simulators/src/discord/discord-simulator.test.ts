@@ -92,6 +92,45 @@ describe('Discord simulator with a real discord.js Client', () => {
     ]);
   });
 
+  it('serves two shards: recommends them, records each IDENTIFY and routes guild events by shard', async () => {
+    // (guild_id >> 22) % 2: this guild lives on shard 0, the default one on shard 1.
+    const otherGuildId = '1200000000004194305';
+    const otherChannelId = '1200000000004194306';
+    const simulator = await start({
+      shards: 2,
+      guilds: [
+        ...(options.guilds ?? []),
+        { id: otherGuildId, channels: [{ id: otherChannelId, name: 'general' }] },
+      ],
+    });
+    const gatewayBot = await fetch(`${simulator.apiUrl}/v10/gateway/bot`, {
+      headers: { authorization: `Bot ${token}` },
+    });
+    expect(((await gatewayBot.json()) as { shards: number }).shards).toBe(2);
+
+    const clients = await Promise.all(
+      [0, 1].map(async (shard) => {
+        const client = new Client({
+          intents: [GatewayIntentBits.Guilds],
+          rest: { api: simulator.apiUrl },
+          waitGuildTimeout: 0,
+          shards: shard,
+          shardCount: 2,
+        });
+        cleanups.push(() => client.destroy());
+        const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
+        await client.login(token);
+        return ready;
+      }),
+    );
+    expect(simulator.identifies.map((identify) => identify.shard).sort()).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    expect([...(clients[0]?.guilds.cache.keys() ?? [])]).toEqual([otherGuildId]);
+    expect([...(clients[1]?.guilds.cache.keys() ?? [])]).toEqual([guildId]);
+  });
+
   it('takes a deferred interaction, then the edit and a follow-up', async () => {
     const simulator = await start();
     const client = await loggedIn(simulator);

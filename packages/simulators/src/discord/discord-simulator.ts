@@ -70,6 +70,14 @@ export interface SimulatedInteraction {
   followUps: Json[];
 }
 
+/** One successful IDENTIFY on the gateway, for assertions about sharding. */
+export interface RecordedIdentify {
+  /** `[shard_id, num_shards]` as the client sent it (`[0, 1]` when it sent none). */
+  shard: [id: number, count: number];
+  /** `Date.now()` when READY was sent. */
+  at: number;
+}
+
 /** A running simulator of the Discord REST API and gateway on 127.0.0.1. */
 export interface DiscordSimulator {
   /** Pass as `rest: { api }` to discord.js (`http://127.0.0.1:PORT/api`). */
@@ -78,6 +86,8 @@ export interface DiscordSimulator {
   readonly requests: RecordedDiscordRequest[];
   /** Open gateway WebSocket connections. */
   readonly gatewayConnections: number;
+  /** Every accepted IDENTIFY, in order: which shards connected. */
+  readonly identifies: RecordedIdentify[];
   /** Messages stored in a channel, oldest first. */
   channelMessages(channelId: string): Json[];
   interaction(token: string): SimulatedInteraction | undefined;
@@ -153,6 +163,7 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
   const messages = new Map<string, Json[]>();
   const interactions = new Map<string, SimulatedInteraction>();
   const requests: RecordedDiscordRequest[] = [];
+  const identifies: RecordedIdentify[] = [];
   const waiters = new Set<Waiter>();
   const forced: Array<{ predicate: (request: RecordedDiscordRequest) => boolean; reply: () => Reply }> = [];
   for (const guild of guilds) {
@@ -164,6 +175,7 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
     token: options.token,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
     onIdentify: (shardId, shardCount, sessionId) => {
+      identifies.push({ shard: [shardId, shardCount], at: Date.now() });
       const own = guilds.filter((guild) => guildShard(guild.id, shardCount) === shardId);
       const ready: Json = {
         v: 10,
@@ -357,6 +369,7 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
   return {
     apiUrl: `http://127.0.0.1:${port}/api`,
     requests,
+    identifies,
     get gatewayConnections() {
       return gateway.connections;
     },

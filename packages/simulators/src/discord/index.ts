@@ -3,6 +3,7 @@ export {
   type DiscordSimulatorOptions,
   type InteractionOptionValue,
   type RecordedDiscordRequest,
+  type RecordedIdentify,
   type SimulatedInteraction,
   startDiscordSimulator,
   type WaitForRequestOptions,
