@@ -5,9 +5,8 @@
  * or Discord rejects the token.
  */
 import { DiscordAPIError, Events, REST, Routes } from 'discord.js';
-import { config as loadDotenv } from 'dotenv';
 import { createBot } from './bot.js';
-import { parseConfig } from './config.js';
+import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
 import type { ClosableQAService } from './qa-service.js';
 
@@ -38,15 +37,9 @@ async function main(): Promise<number | undefined> {
   // bot runs there is nothing to drain.
   let onManagerGone: () => void = () => process.exit(EXIT_FAILURE);
   if (process.send !== undefined) process.once('disconnect', () => onManagerGone());
-  const env: Record<string, string | undefined> = { ...process.env };
-  // .env fills in what the real environment does not set; process.env itself is left untouched.
-  loadDotenv({ processEnv: env, quiet: true });
-  const parsed = parseConfig(env);
-  if (!parsed.ok) {
-    for (const problem of parsed.problems) fail(problem);
-    return EXIT_CONFIG;
-  }
-  const config = parsed.config;
+  const loaded = loadConfig(fail);
+  if (!loaded) return EXIT_CONFIG;
+  const { config, env } = loaded;
   const logger = createLogger({ level: config.logLevel, secrets: [config.discordToken, env.OPENAI_API_KEY] });
 
   // The token is checked before the model and index load (seconds of CPU work that would also delay

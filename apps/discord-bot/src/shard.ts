@@ -17,8 +17,8 @@ import {
   type Shard,
   ShardingManager,
 } from 'discord.js';
-import { config as loadDotenv } from 'dotenv';
-import { type BotConfig, parseConfig } from './config.js';
+import type { BotConfig } from './config.js';
+import { loadConfig } from './load-config.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_CONFIG = 2;
@@ -51,14 +51,9 @@ async function recommendedShardCount(config: BotConfig): Promise<number> {
 }
 
 async function runShards(): Promise<number> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  loadDotenv({ processEnv: env, quiet: true });
-  const parsed = parseConfig(env);
-  if (!parsed.ok) {
-    for (const problem of parsed.problems) fail(problem);
-    return EXIT_CONFIG;
-  }
-  const config = parsed.config;
+  const loaded = loadConfig(fail);
+  if (!loaded) return EXIT_CONFIG;
+  const { config, env } = loaded;
   const shardCount = env.DISCORD_SHARD_COUNT?.trim() || 'auto';
   if (shardCount !== 'auto' && !/^[1-9]\d*$/.test(shardCount)) {
     fail(`DISCORD_SHARD_COUNT must be a positive whole number or auto (got "${shardCount}").`);
