@@ -346,17 +346,15 @@ export class Catalog {
     limit: number,
     restrictTo?: readonly number[],
   ): { chunkId: number; score: number }[] {
-    if (restrictTo) {
-      if (restrictTo.length === 0) return [];
-      return this.#db
-        .prepare(`SELECT rowid AS chunkId, -bm25(chunks_fts, 1.0, 0.33) AS score FROM chunks_fts
-          WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?)) ORDER BY score DESC LIMIT ?`)
-        .all(match, JSON.stringify(restrictTo), limit) as { chunkId: number; score: number }[];
-    }
+    if (restrictTo?.length === 0) return [];
+    const restriction = restrictTo ? 'AND rowid IN (SELECT value FROM json_each(?))' : '';
+    const parameters = restrictTo ? [match, JSON.stringify(restrictTo), limit] : [match, limit];
     return this.#db
-      .prepare(`SELECT rowid AS chunkId, -bm25(chunks_fts, 1.0, 0.33) AS score FROM chunks_fts
-        WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.33) LIMIT ?`)
-      .all(match, limit) as { chunkId: number; score: number }[];
+      .prepare(
+        `SELECT rowid AS chunkId, -bm25(chunks_fts, 1.0, 0.33) AS score FROM chunks_fts
+         WHERE chunks_fts MATCH ? ${restriction} ORDER BY score DESC LIMIT ?`,
+      )
+      .all(...parameters) as { chunkId: number; score: number }[];
   }
 
   /** Ids of the chunks whose documents pass `filter`; undefined when the filter is empty. */
