@@ -1,0 +1,56 @@
+import { stat } from 'node:fs/promises';
+import {
+  type ChunkOptions,
+  chunkDocument,
+  DefaultChunkOptions,
+  discoverSources,
+  type Embedder,
+  loadDocument,
+} from '@articleqa/core';
+
+/** The texts the pipeline embeds for a corpus, reproduced through the core's public exports. */
+export interface CorpusTexts {
+  /** Distinct `embedText`s (title line + chunk text), in document order: what the pipeline embeds. */
+  embedTexts: string[];
+  /** Chunks before de-duplication. */
+  chunks: number;
+  documents: number;
+  sourceBytes: number;
+}
+
+/**
+ * Loads and chunks every source in `inputs` (files or folders) exactly as `qa.ingest` does (same loader, same
+ * chunker, the index's chunk options, the embedder's tokenizer) and keeps each distinct embed text
+ * once, as the pipeline embeds identical chunk texts once. The caller checks the count against the
+ * pipeline's `chunksEmbedded`.
+ */
+export async function corpusTexts(
+  inputs: readonly string[],
+  tokenizer: Pick<Embedder, 'countTokens' | 'maxTokens'>,
+  chunkOptions: ChunkOptions = DefaultChunkOptions,
+): Promise<CorpusTexts> {
+  const { sources } = await discoverSources(inputs, { cwd: process.cwd() });
+  const seen = new Set<string>();
+  const embedTexts: string[] = [];
+  let chunks = 0;
+  let sourceBytes = 0;
+  for (const source of sources) {
+    sourceBytes += (await stat(source)).size;
+    const document = await loadDocument(source);
+    for (const chunk of chunkDocument(document, tokenizer, chunkOptions)) {
+      chunks += 1;
+      if (seen.has(chunk.embedText)) continue;
+      seen.add(chunk.embedText);
+      embedTexts.push(chunk.embedText);
+    }
+  }
+  return { embedTexts, chunks, documents: sources.length, sourceBytes };
+}
+
+/** Bytes of the files `discoverSources` finds in `inputs`. */
+export async function sourceBytes(inputs: readonly string[]): Promise<{ files: number; bytes: number }> {
+  const { sources } = await discoverSources(inputs, { cwd: process.cwd() });
+  let bytes = 0;
+  for (const source of sources) bytes += (await stat(source)).size;
+  return { files: sources.length, bytes };
+}
