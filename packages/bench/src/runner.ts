@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DefaultRetrieveOptions,
+  DefaultHnswOptions,
   type EvalQuestion,
   ensureMiniLMModelFolder,
   parseQuestions,
@@ -248,8 +248,9 @@ export class BenchRun {
     };
   }
 
+  /** The configured HNSW ef, the floor of the store's size-dependent default. */
   get defaultEf(): number {
-    return DefaultRetrieveOptions.ef;
+    return DefaultHnswOptions.ef;
   }
 
   cleanup(): void {

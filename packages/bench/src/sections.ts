@@ -5,7 +5,7 @@ import { format } from './format.js';
 import { type PhaseRun, runPhase } from './phase-runner.js';
 import type { IngestPipelineOutput, RawEmbedOutput } from './phases/ingest.js';
 import type { PeerOutput } from './phases/peer.js';
-import type { ScaleOutput } from './phases/scale.js';
+import { defaultRow, type ScaleOutput } from './phases/scale.js';
 import { cpuRatio, interleavedRatio } from './report/analysis.js';
 import type {
   IngestCorpusResult,
@@ -327,11 +327,11 @@ export async function scaleSection(run: BenchRun, results: Results): Promise<voi
     last = { output: measured.result, peakRssBytes: measured.peakRssBytes };
     section.sizes[String(size)] = { meta: run.meta, output: last };
     const s = measured.result;
-    const atDefault = s.rows.find((row) => row.ef === run.defaultEf);
+    const atDefault = defaultRow(s, run.defaultEf);
     log(
       `    build ${format.seconds(s.buildMs)} s (${format.rate(s.size / (s.buildMs / 1000))}/s), ` +
         `${format.count(s.memoryBytesPerVector)} B/vector in memory, ${format.count(s.diskBytesPerVector)} B on disk; ` +
-        `ef ${run.defaultEf}: recall@10 ${atDefault?.recallAt10.toFixed(4)}, p50 ${format.ms(atDefault?.latency.p50 ?? 0)} ` +
+        `ef ${s.defaultEf ?? run.defaultEf}: recall@10 ${atDefault?.recallAt10.toFixed(4)}, p50 ${format.ms(atDefault?.latency.p50 ?? 0)} ` +
         `p95 ${format.ms(atDefault?.latency.p95 ?? 0)} ms (exact ${format.ms(s.exact.p50)} ms)`,
     );
   }

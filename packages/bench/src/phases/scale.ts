@@ -63,6 +63,8 @@ export interface ScaleRow {
 
 export interface ScaleOutput {
   size: number;
+  /** The ef the store picks by itself at this size (HnswVectorStore.efFor); absent in older results. */
+  defaultEf?: number;
   dimensions: number;
   centres: number;
   sigma: number;
@@ -138,8 +140,9 @@ export async function runScale(input: ScaleInput): Promise<ScaleOutput> {
     exactTimes.push(performance.now() - started);
   }
 
+  const defaultEf = store.efFor(size);
   const rows: ScaleRow[] = [];
-  for (const ef of input.efs) {
+  for (const ef of [...new Set([...input.efs, defaultEf])].sort((a, b) => a - b)) {
     const latencies: number[] = [];
     let found = 0;
     for (let q = 0; q < input.queries; q += 1) {
@@ -154,6 +157,7 @@ export async function runScale(input: ScaleInput): Promise<ScaleOutput> {
   await store.close();
   return {
     size,
+    defaultEf,
     dimensions,
     centres: centreCount,
     sigma,
@@ -193,4 +197,10 @@ function exactTopK(
     }
   }
   return new Set(bestIds);
+}
+
+/** The row measured at the ef the store uses by default for this size. */
+export function defaultRow(output: ScaleOutput, fallbackEf: number): ScaleRow | undefined {
+  const ef = output.defaultEf ?? fallbackEf;
+  return output.rows.find((row) => row.ef === ef);
 }

@@ -1,5 +1,6 @@
 import type { EvalMetrics } from '@articleqa/core';
 import { format } from '../format.js';
+import { defaultRow } from '../phases/scale.js';
 import type { IngestCorpusResult, Results, RunMeta } from '../results.js';
 import type { LatencySummary } from '../statistics.js';
 import { cpuRatio, encoderParameters, flopsPerToken, fp32Peak, interleavedRatio } from './analysis.js';
@@ -158,10 +159,10 @@ function summarySection(results: Results): string {
     ? Object.values(scale.sizes).sort((a, b) => b.output.output.size - a.output.output.size)[0]
     : undefined;
   if (scale && largest) {
-    const row = largest.output.output.rows.find((entry) => entry.ef === scale.defaultEf);
+    const row = defaultRow(largest.output.output, scale.defaultEf);
     if (row) {
       rows.push([
-        `Vector recall@10 at ${f.count(largest.output.output.size)} vectors, ef ${scale.defaultEf}`,
+        `Vector recall@10 at ${f.count(largest.output.output.size)} vectors, default ef (${row.ef})`,
         '≥ 0.99 (at 1M)',
         `**${row.recallAt10.toFixed(4)}**, p95 ${f.ms(row.latency.p95)} ms`,
         yesNo(row.recallAt10 >= 0.99 && row.latency.p95 <= 10),
@@ -484,7 +485,9 @@ function scaleSection(results: Results, chartFile: string | undefined): string {
     return '## 4. Vector index at scale\n\n_Not measured yet._\n';
   const entries = Object.values(scale.sizes).sort((a, b) => a.output.output.size - b.output.output.size);
   const first = entries[0]!.output.output;
-  const efs = first.rows.map((row) => row.ef);
+  const efs = [...new Set(entries.flatMap((entry) => entry.output.output.rows.map((row) => row.ef)))].sort(
+    (a, b) => a - b,
+  );
   return [
     '## 4. Vector index at scale',
     '',
@@ -492,7 +495,8 @@ function scaleSection(results: Results, chartFile: string | undefined): string {
     `vectors clustered around ${first.centres} real sentence embeddings (all-MiniLM-L6-v2) with gaussian noise`,
     `σ = ${first.sigma} per coordinate, renormalised (mean cosine to the centre ${first.meanCosineToCentre.toFixed(2)}): uniform`,
     'random vectors would be a misleading worst case. Recall@10 is against exact brute-force search over the same',
-    `vectors for ${first.queries} held-out queries drawn the same way. The core's default ef is ${scale.defaultEf}.`,
+    `vectors for ${first.queries} held-out queries drawn the same way. The core's ef is ${scale.defaultEf}, raised to`,
+    'sqrt(n) / 2 for large indexes (`HnswVectorStore.efFor`); "default" marks what the store uses at each size.',
     '',
     ...(chartFile ? [`![Query latency and recall against index size](${chartFile})`, ''] : []),
     table(
@@ -504,13 +508,13 @@ function scaleSection(results: Results, chartFile: string | undefined): string {
         'Memory / vector',
         'Disk / vector',
         'Exact search p50',
-        `ef ${scale.defaultEf} p50 / p95`,
+        'Default ef: p50 / p95',
         'Speed-up vs exact',
         'Peak RSS',
       ],
       entries.map(({ meta, output }) => {
         const s = output.output;
-        const row = s.rows.find((entry) => entry.ef === scale.defaultEf);
+        const row = defaultRow(s, scale.defaultEf);
         return [
           f.count(s.size),
           meta.date.slice(0, 10),
@@ -519,7 +523,7 @@ function scaleSection(results: Results, chartFile: string | undefined): string {
           `${f.count(s.memoryBytesPerVector)} B`,
           `${f.count(s.diskBytesPerVector)} B`,
           `${f.ms(s.exact.p50)} ms`,
-          row ? `${f.ms(row.latency.p50)} / ${f.ms(row.latency.p95)} ms` : '–',
+          row ? `ef ${row.ef}: ${f.ms(row.latency.p50)} / ${f.ms(row.latency.p95)} ms` : '–',
           row ? `**${(s.exact.p50 / row.latency.p50).toFixed(0)}x**` : '–',
           `${f.mb(output.peakRssBytes)} MB`,
         ];
@@ -529,12 +533,13 @@ function scaleSection(results: Results, chartFile: string | undefined): string {
     'Recall@10 (and p95 latency) by query-time ef:',
     '',
     table(
-      ['Vectors', ...efs.map((ef) => `ef ${ef}${ef === scale.defaultEf ? ' (default)' : ''}`)],
+      ['Vectors', ...efs.map((ef) => `ef ${ef}`)],
       entries.map(({ output }) => [
         f.count(output.output.size),
         ...efs.map((ef) => {
           const row = output.output.rows.find((entry) => entry.ef === ef);
-          return row ? `${row.recallAt10.toFixed(4)} (${f.ms(row.latency.p95)} ms)` : '–';
+          const mark = ef === (output.output.defaultEf ?? scale.defaultEf) ? ' **default**' : '';
+          return row ? `${row.recallAt10.toFixed(4)} (${f.ms(row.latency.p95)} ms)${mark}` : '–';
         }),
       ]),
     ),

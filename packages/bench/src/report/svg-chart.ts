@@ -1,3 +1,4 @@
+import { defaultRow } from '../phases/scale.js';
 import type { Results } from '../results.js';
 
 interface Series {
@@ -30,13 +31,15 @@ export function renderScaleChart(results: Results): string | undefined {
     .map((entry) => entry.output.output)
     .sort((a, b) => a.size - b.size);
   if (entries.length === 0) return undefined;
-  const efs = entries[0]!.rows.map((row) => row.ef);
+  const efs = [...new Set(entries.flatMap((entry) => entry.rows.map((row) => row.ef)))]
+    .filter((ef) => entries.every((entry) => entry.rows.some((row) => row.ef === ef)))
+    .sort((a, b) => a - b);
   const recall: Panel = {
     title: 'Recall@10 vs exact search',
     yLabel: 'recall@10',
     logY: false,
     series: efs.map((ef, index) => ({
-      label: `ef ${ef}${ef === scale.defaultEf ? ' (default)' : ''}`,
+      label: `ef ${ef}`,
       color: COLORS[index % COLORS.length]!,
       points: entries.flatMap((entry) => {
         const row = entry.rows.find((candidate) => candidate.ef === ef);
@@ -46,11 +49,11 @@ export function renderScaleChart(results: Results): string | undefined {
   };
   const atDefault = (pick: (row: { p50: number; p95: number }) => number) =>
     entries.flatMap((entry) => {
-      const row = entry.rows.find((candidate) => candidate.ef === scale.defaultEf);
+      const row = defaultRow(entry, scale.defaultEf);
       return row ? [{ x: entry.size, y: pick(row.latency) }] : [];
     });
   const latency: Panel = {
-    title: `Query latency (ms, log scale), ef ${scale.defaultEf}`,
+    title: 'Query latency (ms, log scale), default ef',
     yLabel: 'ms per query',
     logY: true,
     series: [

@@ -31,7 +31,7 @@ export interface RetrieveOptions {
   mmrLambda?: number;
   /** Neighbouring chunks merged into each result on each side (0: none). */
   expandNeighbours?: number;
-  /** HNSW query breadth. */
+  /** HNSW query breadth; by default the store picks one for its size (see `HnswVectorStore.efFor`). */
   ef?: number;
   /**
    * Weight of the best single sentence's match in a chunk's final score. Chunk-level scores dilute a
@@ -58,11 +58,10 @@ export const DefaultRetrieveOptions = {
   denseWeight: 0.4,
   mmrLambda: 1,
   expandNeighbours: 0,
-  ef: 64,
   sentenceWeight: 0,
   rerankDepth: 30,
   exactFilterLimit: 20_000,
-} as const satisfies Required<Omit<RetrieveOptions, 'signal'>>;
+} as const satisfies Required<Omit<RetrieveOptions, 'signal' | 'ef'>>;
 
 /** What hybrid search needs, injected. */
 export interface SearchContext {
@@ -157,11 +156,15 @@ export async function hybridSearch(
 async function denseMatches(
   queryVector: Float32Array,
   context: SearchContext,
-  settings: { denseCandidates: number; ef: number; exactFilterLimit: number },
+  settings: { denseCandidates: number; ef?: number; exactFilterLimit: number },
   allowedChunks: number[] | undefined,
 ): Promise<{ id: number; similarity: number }[]> {
   if (!allowedChunks)
-    return context.vectors.query({ vector: queryVector, k: settings.denseCandidates, ef: settings.ef });
+    return context.vectors.query({
+      vector: queryVector,
+      k: settings.denseCandidates,
+      ...(settings.ef !== undefined ? { ef: settings.ef } : {}),
+    });
   const allowedVectors = new Set(context.catalog.chunksByIds(allowedChunks).map((chunk) => chunk.vectorId));
   if (allowedVectors.size <= settings.exactFilterLimit) {
     // Filtered HNSW search can miss when few vectors pass; below the limit exact search is cheap and exact.
@@ -174,7 +177,7 @@ async function denseMatches(
   return context.vectors.query({
     vector: queryVector,
     k: settings.denseCandidates,
-    ef: Math.max(settings.ef, settings.denseCandidates * 4),
+    ef: Math.max(settings.ef ?? 0, settings.denseCandidates * 4),
     filter: (id) => allowedVectors.has(id),
   });
 }

@@ -27,8 +27,9 @@ export interface HnswOptions {
    */
   efConstruction?: number;
   /**
-   * Query-time search breadth. hnswlib's own default is 10, which loses recall (0.79 recall@4 on 100k
-   * clustered vectors, against 0.997 at 64); it is always set explicitly.
+   * Query-time search breadth, the floor of {@link HnswVectorStore.efFor} (large indexes search wider).
+   * hnswlib's own default is 10, which loses recall (0.79 recall@4 on 100k clustered vectors, against
+   * 0.997 at 64); it is always set explicitly.
    * @defaultValue 64
    */
   ef?: number;
@@ -109,6 +110,15 @@ export class HnswVectorStore implements VectorStore {
     return this.#alive;
   }
 
+  /**
+   * Query breadth for an index of `size` vectors: the configured `ef`, raised to sqrt(size) / 2 (at most
+   * 1024) for large indexes. Measured on clustered real-embedding vectors: at ef 64 recall@10 is 0.999 at
+   * 100k vectors but 0.876 at 1M (0.966 at ef 128), while a query at 1M still takes under 1 ms.
+   */
+  efFor(size: number): number {
+    return Math.max(this.#options.ef, Math.min(1024, Math.ceil(Math.sqrt(size) / 2)));
+  }
+
   /** Slots in the graph, deleted ones included: compaction is worth it when far above `size`. */
   get slots(): number {
     return this.#index.getCurrentCount();
@@ -154,7 +164,7 @@ export class HnswVectorStore implements VectorStore {
   async query(query: VectorQuery): Promise<VectorMatch[]> {
     if (this.#alive === 0 || query.k <= 0) return [];
     const k = Math.min(query.k, this.#alive);
-    this.#index.setEf(Math.max(query.ef ?? this.#options.ef, k));
+    this.#index.setEf(Math.max(query.ef ?? this.efFor(this.#alive), k));
     const result = this.#index.searchKnn(Array.from(query.vector), k, query.filter);
     return result.neighbors.map((id, position) => ({
       id,
