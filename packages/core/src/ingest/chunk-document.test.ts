@@ -77,6 +77,17 @@ describe('chunkDocument', () => {
     for (const piece of pieces) expect(piece.tokens).toBeLessThanOrEqual(40);
   });
 
+  it('never exceeds the model limit when the tokenizer is not additive across sentences', () => {
+    // Counts grow faster than the sum of the parts for long texts, as merges across pieces can.
+    const merging = {
+      maxTokens: 64,
+      countTokens: (text: string) => tokenizer.countTokens(text) + (text.length > 150 ? 12 : 0),
+    };
+    const chunks = chunkDocument({ title: '', text: article }, merging, { targetTokens: 500 });
+    for (const chunk of chunks) expect(merging.countTokens(chunk.text) + 2).toBeLessThanOrEqual(64);
+    expect(chunks.map((chunk) => chunk.text).join(' ')).toContain(sentence(39));
+  });
+
   it('returns no chunks for an empty document', () => {
     expect(chunkDocument({ title: 'T', text: '' }, tokenizer)).toEqual([]);
   });

@@ -54,6 +54,8 @@ export interface Chunk {
 
 // [CLS] and [SEP] for BERT-style models; other models use at most as many.
 const SPECIAL_TOKENS = 2;
+// Packed sums this close to the limit are checked with a full count.
+const NEAR_LIMIT_MARGIN = 16;
 
 /**
  * Splits a document into sentence-aligned chunks packed to a token budget measured with the
@@ -84,12 +86,16 @@ export function chunkDocument(
     }
     const start = pieces[first]!.start;
     let text = document.text.slice(start, pieces[last]!.end);
-    let exactTokens = tokenizer.countTokens(text);
-    // Token counts are additive for WordPiece-style tokenizers, but check: the model must never truncate.
-    while (exactTokens > hardLimit && last > first) {
-      last -= 1;
-      text = document.text.slice(start, pieces[last]!.end);
-      exactTokens = tokenizer.countTokens(text);
+    // WordPiece counts add up over whitespace-separated pieces, so the sum is exact for BERT models.
+    // Other tokenizers may merge across a boundary: near the model limit, count the whole chunk (a
+    // recount of every chunk cost ~2% of ingest time) and shrink it until the model will not truncate.
+    if (tokens > hardLimit - NEAR_LIMIT_MARGIN) {
+      tokens = tokenizer.countTokens(text);
+      while (tokens > hardLimit && last > first) {
+        last -= 1;
+        text = document.text.slice(start, pieces[last]!.end);
+        tokens = tokenizer.countTokens(text);
+      }
     }
     const end = pieces[last]!.end;
     chunks.push({
@@ -97,7 +103,7 @@ export function chunkDocument(
       start,
       end,
       text,
-      tokens: exactTokens,
+      tokens,
       embedText: titleContext ? `${titleContext}\n${text}` : text,
     });
     if (last + 1 >= pieces.length) break;
