@@ -1,15 +1,10 @@
 import { splitSentences } from '../ingest/sentences.js';
-import { contentTerms, stem } from '../text/terms.js';
+import { stemmedTerms } from '../text/terms.js';
 
 /** A span of text, `[start, end)`. */
 export interface TextSpan {
   start: number;
   end: number;
-}
-
-/** Content words of `text` (stopwords dropped, lightly stemmed so "panels" meets "panel"). */
-function contentWords(text: string): Set<string> {
-  return new Set(contentTerms(text).map(stem));
 }
 
 /**
@@ -20,11 +15,11 @@ function contentWords(text: string): Set<string> {
  * @returns a span in `chunkText`'s coordinates; the whole (trimmed) chunk when it has no sentences
  */
 export function bestSupportingSentence(chunkText: string, claim: string): TextSpan {
-  const claimWords = contentWords(claim);
+  const claimWords = stemmedTerms(claim);
   let best: TextSpan | undefined;
   let bestScore = -1;
   for (const span of splitSentences(chunkText)) {
-    const words = contentWords(chunkText.slice(span.start, span.end));
+    const words = stemmedTerms(chunkText.slice(span.start, span.end));
     let shared = 0;
     for (const word of words) if (claimWords.has(word)) shared++;
     const score = words.size === 0 ? 0 : shared / Math.sqrt(words.size);

@@ -3,7 +3,7 @@ import { dot } from '../embed/vector-math.js';
 import { throwIfAborted } from '../errors.js';
 import { splitSentences } from '../ingest/sentences.js';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
-import { contentTerms, stem } from '../text/terms.js';
+import { contentTerms, stemmedTerms, weighQuery, weightedCoverage } from '../text/terms.js';
 import type { AnswerCallOptions, Answerer, AnswerInput, AnswerOutput, Citation } from './answerer.js';
 
 /** Extractive answerer settings; see {@link DefaultExtractiveOptions}. */
@@ -169,28 +169,17 @@ function collectSentences(sources: readonly RetrievedChunk[]): Candidate[] {
  * any single retrieved chunk reaches (a question whose key term appears nowhere is likely unanswered).
  */
 function scoreLexical(candidates: Candidate[], question: string, sources: readonly RetrievedChunk[]): number {
-  const questionTerms = [...new Set(contentTerms(question).map(stem))];
-  if (questionTerms.length === 0) return 0;
-  const sentenceTerms = candidates.map((candidate) => new Set(contentTerms(candidate.text).map(stem)));
-  const weights = questionTerms.map((term) => {
-    const frequency = sentenceTerms.filter((terms) => terms.has(term)).length;
-    return Math.log(1 + candidates.length / (1 + frequency));
-  });
-  const total = weights.reduce((sum, weight) => sum + weight, 0);
+  const sentenceTerms = candidates.map((candidate) => stemmedTerms(candidate.text));
+  const query = weighQuery(
+    question,
+    candidates.length,
+    (term) => sentenceTerms.filter((terms) => terms.has(term)).length,
+  );
+  if (query.terms.length === 0) return 0;
   for (const [position, candidate] of candidates.entries()) {
-    const terms = sentenceTerms[position]!;
-    let matched = 0;
-    for (const [index, term] of questionTerms.entries()) if (terms.has(term)) matched += weights[index]!;
-    candidate.lexical = total > 0 ? matched / total : 0;
+    candidate.lexical = weightedCoverage(query, sentenceTerms[position]!);
   }
-  let best = 0;
-  for (const source of sources) {
-    const terms = new Set(contentTerms(source.text).map(stem));
-    let matched = 0;
-    for (const [index, term] of questionTerms.entries()) if (terms.has(term)) matched += weights[index]!;
-    best = Math.max(best, total > 0 ? matched / total : 0);
-  }
-  return best;
+  return Math.max(0, ...sources.map((source) => weightedCoverage(query, stemmedTerms(source.text))));
 }
 
 /** Orders chosen sentences as they read in their documents and numbers one citation per span. */

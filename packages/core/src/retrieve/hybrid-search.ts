@@ -4,7 +4,7 @@ import { throwIfAborted } from '../errors.js';
 import { splitSentences } from '../ingest/sentences.js';
 import type { Catalog, CatalogFilter, StoredChunk } from '../store/catalog.js';
 import type { VectorStore } from '../store/vector-store.js';
-import { contentTerms, stem } from '../text/terms.js';
+import { stemmedTerms, weighQuery, weightedCoverage } from '../text/terms.js';
 import { toFtsQuery } from './fts-query.js';
 import type { RetrievedChunk } from './retrieved-chunk.js';
 
@@ -184,27 +184,25 @@ async function denseMatches(
 
 /** Adds `weight` times each candidate's best sentence coverage of the query's terms. */
 function rerankBySentence(candidates: Candidate[], query: string, weight: number): void {
-  const queryTerms = [...new Set(contentTerms(query).map(stem))];
-  if (queryTerms.length === 0 || candidates.length === 0) return;
+  if (candidates.length === 0) return;
   const sentences = candidates.map((candidate) =>
-    splitSentences(candidate.chunk.text).map(
-      (span) => new Set(contentTerms(candidate.chunk.text.slice(span.start, span.end)).map(stem)),
+    splitSentences(candidate.chunk.text).map((span) =>
+      stemmedTerms(candidate.chunk.text.slice(span.start, span.end)),
     ),
   );
   // Inverse document frequency over the candidate pool: terms every candidate shares say little.
-  const weights = queryTerms.map((term) => {
-    const frequency = sentences.filter((chunk) => chunk.some((terms) => terms.has(term))).length;
-    return Math.log(1 + candidates.length / (1 + frequency));
-  });
-  const total = weights.reduce((sum, value) => sum + value, 0);
+  const weighted = weighQuery(
+    query,
+    candidates.length,
+    (term) => sentences.filter((chunk) => chunk.some((terms) => terms.has(term))).length,
+  );
+  if (weighted.terms.length === 0) return;
   for (const [position, candidate] of candidates.entries()) {
-    let best = 0;
-    for (const terms of sentences[position] ?? []) {
-      let matched = 0;
-      for (const [index, term] of queryTerms.entries()) if (terms.has(term)) matched += weights[index] ?? 0;
-      best = Math.max(best, matched);
-    }
-    candidate.fused += weight * (total > 0 ? best / total : 0);
+    const best = Math.max(
+      0,
+      ...(sentences[position] ?? []).map((terms) => weightedCoverage(weighted, terms)),
+    );
+    candidate.fused += weight * best;
   }
 }
 

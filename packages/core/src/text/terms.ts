@@ -60,3 +60,35 @@ export function stem(term: string): string {
   }
   return term;
 }
+
+/** The distinct stemmed content terms of `text`: what overlap scoring compares. */
+export function stemmedTerms(text: string): Set<string> {
+  return new Set(contentTerms(text).map(stem));
+}
+
+/** Query terms weighted by how rare they are among some texts. */
+export interface WeightedQuery {
+  terms: string[];
+  weights: number[];
+  total: number;
+}
+
+/**
+ * Weights each stemmed content term of `query` by inverse frequency over `units` (each the term set of
+ * a sentence or chunk, as `stemmedTerms` gives), so that terms every unit shares count little.
+ * `frequency(term)` may be given when a unit is more than one set (a chunk of sentences).
+ */
+export function weighQuery(query: string, units: number, frequency: (term: string) => number): WeightedQuery {
+  const terms = [...stemmedTerms(query)];
+  const weights = terms.map((term) => Math.log(1 + units / (1 + frequency(term))));
+  return { terms, weights, total: weights.reduce((sum, weight) => sum + weight, 0) };
+}
+
+/** The weighted share of the query's terms that `terms` contains, in [0, 1]. */
+export function weightedCoverage(query: WeightedQuery, terms: ReadonlySet<string>): number {
+  if (query.total <= 0) return 0;
+  let matched = 0;
+  for (const [index, term] of query.terms.entries())
+    if (terms.has(term)) matched += query.weights[index] ?? 0;
+  return matched / query.total;
+}
