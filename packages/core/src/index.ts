@@ -57,7 +57,7 @@ export {
   resolveConfig,
 } from './config.js';
 // Embed
-export type { Embedder, EmbedOptions } from './embed/embedder.js';
+export type { Embedder, EmbedOptions, SpanEmbedding, SpanInput, TextSpan } from './embed/embedder.js';
 export {
   BUNDLED_MINILM_MODEL,
   createLocalEmbedder,

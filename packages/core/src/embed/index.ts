@@ -1,4 +1,4 @@
-export type { Embedder, EmbedOptions } from './embedder.js';
+export type { Embedder, EmbedOptions, SpanEmbedding, SpanInput, TextSpan } from './embedder.js';
 export {
   ensureMiniLMModelFolder,
   type MiniLMModelFolder,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, ConfigError } from '../errors.js';
 import { ensureMiniLMModelFolder } from './minilm-model-folder.js';
-import { createLocalEmbedder, type TransformersEmbedder } from './transformers-embedder.js';
+import { createLocalEmbedder, spanTokenRanges, type TransformersEmbedder } from './transformers-embedder.js';
 
 /**
  * Shared by the embedder tests so the bundled model (about 1.5 s to build) is built once per machine,
@@ -122,6 +122,89 @@ describe('TransformersEmbedder with the bundled all-MiniLM-L6-v2', () => {
     const embedding = int8.embed(sentences, { signal: controller.signal });
     controller.abort();
     await expect(embedding).rejects.toBeInstanceOf(AbortError);
+  });
+});
+
+describe('TransformersEmbedder.embedWithSpans (sentence vectors from the chunk pass)', () => {
+  const title = 'China puts police in internet firms';
+  const first = 'The government will station officers inside major internet companies.';
+  const second = 'Heavy rain is expected on the coast by Friday afternoon.';
+  const text = `${title}\n${first} ${second}`;
+  const spanOf = (part: string) => ({ start: text.indexOf(part), end: text.indexOf(part) + part.length });
+
+  it('returns the same whole-text vector as embed, in any batch', async () => {
+    const others = sentences.slice(0, 5).map((sentence) => ({ text: sentence, spans: [] }));
+    const [withSpans, plain] = await Promise.all([
+      int8.embedWithSpans([{ text, spans: [spanOf(first), spanOf(second)] }, ...others]),
+      int8.embed([text, ...others.map((other) => other.text)]),
+    ]);
+    for (const [index, result] of withSpans.entries()) {
+      expect(dot(result.vector, plain[index]!)).toBeGreaterThan(0.9999);
+    }
+  });
+
+  it('gives each span a unit vector that reads like that span, not the rest of the text', async () => {
+    const [result] = await fp32.embedWithSpans([{ text, spans: [spanOf(first), spanOf(second)] }]);
+    const [firstVector, secondVector] = result!.spans;
+    const [firstAlone, secondAlone] = await fp32.embed([first, second]);
+    expect(Math.hypot(...firstVector!)).toBeCloseTo(1, 5);
+    expect(dot(firstVector!, firstAlone!)).toBeGreaterThan(dot(firstVector!, secondAlone!));
+    expect(dot(secondVector!, secondAlone!)).toBeGreaterThan(dot(secondVector!, firstAlone!));
+    const [police, weather] = await fp32.embed(['police inside technology companies', 'rain forecast']);
+    expect(dot(firstVector!, police!)).toBeGreaterThan(dot(secondVector!, police!));
+    expect(dot(secondVector!, weather!)).toBeGreaterThan(dot(firstVector!, weather!));
+  });
+
+  it('leaves spans the model never reads undefined: empty, or past the truncation point', async () => {
+    const long = `${'word '.repeat(400)}tail sentence here.`;
+    const [result] = await int8.embedWithSpans([
+      {
+        text: long,
+        spans: [
+          { start: 0, end: 4 },
+          { start: 10, end: 10 },
+          { start: long.indexOf('tail'), end: long.length },
+        ],
+      },
+    ]);
+    expect(result!.spans[0]).toBeInstanceOf(Float32Array);
+    expect(result!.spans[1]).toBeUndefined();
+    expect(result!.spans[2]).toBeUndefined();
+  });
+});
+
+describe('spanTokenRanges', () => {
+  const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
+
+  it('places spans after [CLS] by counting the pieces before them', () => {
+    const ranges = spanTokenRanges(
+      {
+        text: 'a b. c d e. f',
+        spans: [
+          { start: 0, end: 4 },
+          { start: 5, end: 11 },
+        ],
+      },
+      words,
+    );
+    expect(ranges).toEqual([
+      [1, 3],
+      [3, 6],
+    ]);
+  });
+
+  it('gives up when the pieces do not add up to the whole (a tokenizer that merges across cuts)', () => {
+    const merging = (text: string) => (text.includes('ab') ? 1 : text.length);
+    expect(spanTokenRanges({ text: 'ab', spans: [{ start: 0, end: 1 }] }, merging)).toBeUndefined();
+  });
+
+  it('rejects spans out of order or outside the text', () => {
+    const spans = [
+      { start: 5, end: 8 },
+      { start: 0, end: 3 },
+    ];
+    expect(spanTokenRanges({ text: 'one two three', spans }, words)).toBeUndefined();
+    expect(spanTokenRanges({ text: 'one', spans: [{ start: 0, end: 9 }] }, words)).toBeUndefined();
   });
 });
 

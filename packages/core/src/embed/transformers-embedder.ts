@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ConfigError, ModelError, throwIfAborted } from '../errors.js';
-import type { Embedder, EmbedOptions } from './embedder.js';
+import type { Embedder, EmbedOptions, SpanEmbedding, SpanInput } from './embedder.js';
 import { ensureMiniLMModelFolder } from './minilm-model-folder.js';
 
 /** The `model` value that selects the all-MiniLM-L6-v2 model built from the bundled npm weights. */
@@ -61,12 +61,20 @@ export const DefaultLocalEmbedderOptions = {
   batchSize: 8,
 } as const satisfies Required<Omit<LocalEmbedderOptions, 'cacheDir'>>;
 
+// [CLS] and [SEP] around every text for the BERT-style models this embedder runs.
+const SPECIAL_TOKENS = 2;
+
+interface ModelOutput {
+  dims: number[];
+  data: ArrayLike<number>;
+}
+
 /** The parts of a transformers.js feature-extraction pipeline used here. */
 interface FeatureExtractor {
   (
     texts: string[],
-    options: { pooling: 'mean'; normalize: true },
-  ): Promise<{ dims: number[]; data: ArrayLike<number> }>;
+    options: { pooling: 'mean'; normalize: true } | { pooling: 'none' },
+  ): Promise<ModelOutput>;
   tokenizer: {
     encode(text: string, textPair: null, options: { add_special_tokens: boolean }): number[];
     model_max_length?: unknown;
@@ -177,23 +185,72 @@ export class TransformersEmbedder implements Embedder {
    *   when the model fails, or the load errors of {@link TransformersEmbedder.ready}.
    */
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
-    const { signal } = options;
+    const vectors = new Array<Float32Array>(texts.length);
+    await this.runBatches(texts, 'mean', options.signal, (output, batch, dimensions) => {
+      const data = output.data as Float32Array;
+      batch.forEach((textIndex, row) => {
+        vectors[textIndex] = data.slice(row * dimensions, (row + 1) * dimensions);
+      });
+    });
+    return vectors;
+  }
+
+  /**
+   * Like {@link embed}, plus a vector for each span: the model's token states are mean-pooled here
+   * instead of inside transformers.js, once over the whole text (the same vector `embed` returns) and
+   * once over each span's tokens. Spans are located by tokenizing the text piece by piece, which is
+   * exact for WordPiece when pieces meet at whitespace (sentences); when the pieces' token counts do not
+   * add up to the whole text's, that input's span vectors are `undefined`.
+   */
+  async embedWithSpans(inputs: readonly SpanInput[], options: EmbedOptions = {}): Promise<SpanEmbedding[]> {
+    const results = new Array<SpanEmbedding>(inputs.length);
+    const texts = inputs.map((input) => input.text);
+    await this.runBatches(texts, 'none', options.signal, (output, batch, dimensions) => {
+      const data = output.data as Float32Array;
+      const padded = output.dims[1] ?? 0;
+      batch.forEach((textIndex, row) => {
+        const input = inputs[textIndex]!;
+        const length = Math.min(padded, this.maxTokens, this.countTokens(input.text) + SPECIAL_TOKENS);
+        const rowOffset = row * padded * dimensions;
+        const pool = (from: number, to: number) => meanPool(data, rowOffset, from, to, dimensions);
+        const ranges = spanTokenRanges(input, (text) => this.countTokens(text));
+        results[textIndex] = {
+          vector: pool(0, length),
+          spans: input.spans.map((_, position) => {
+            const range = ranges?.[position];
+            if (!range) return undefined;
+            // The last position holds [SEP] (truncation keeps it), so spans end before it.
+            const [from, to] = [range[0], Math.min(range[1], length - 1)];
+            return to > from ? pool(from, to) : undefined;
+          }),
+        };
+      });
+    });
+    return results;
+  }
+
+  /** Runs the model over length-sorted batches of `texts`; `collect` copies what it needs out of each. */
+  private async runBatches(
+    texts: readonly string[],
+    pooling: 'mean' | 'none',
+    signal: AbortSignal | undefined,
+    collect: (output: ModelOutput, batch: number[], dimensions: number) => void,
+  ): Promise<void> {
     throwIfAborted(signal);
-    if (texts.length === 0) return [];
+    if (texts.length === 0) return;
     await this.ready();
     const { extractor, dimensions } = this.requireLoaded('embed');
 
     const lengths = texts.map((text) => this.countTokens(text));
     const order = texts.map((_, index) => index).sort((a, b) => lengths[a]! - lengths[b]!);
-    const vectors = new Array<Float32Array>(texts.length);
     for (let start = 0; start < order.length; start += this.maxBatchSize) {
       throwIfAborted(signal);
       const batch = order.slice(start, start + this.maxBatchSize);
-      let output: Awaited<ReturnType<FeatureExtractor>>;
+      let output: ModelOutput;
       try {
         output = await extractor(
           batch.map((index) => texts[index]!),
-          { pooling: 'mean', normalize: true },
+          pooling === 'mean' ? { pooling: 'mean', normalize: true } : { pooling: 'none' },
         );
       } catch (error) {
         throw new ModelError(
@@ -204,19 +261,15 @@ export class TransformersEmbedder implements Embedder {
           },
         );
       }
-      if (output.dims[0] !== batch.length || output.dims[1] !== dimensions) {
+      if (output.dims[0] !== batch.length || output.dims.at(-1) !== dimensions) {
         throw new ModelError(
           'E_EMBED',
-          `The embedding model ${this.id} returned shape [${output.dims.join(', ')}], expected [${batch.length}, ${dimensions}].`,
+          `The embedding model ${this.id} returned shape [${output.dims.join(', ')}], expected [${batch.length}, ${pooling === 'none' ? 'tokens, ' : ''}${dimensions}].`,
         );
       }
-      const data = output.data as Float32Array;
-      batch.forEach((textIndex, row) => {
-        vectors[textIndex] = data.slice(row * dimensions, (row + 1) * dimensions);
-      });
+      collect(output, batch, dimensions);
     }
     throwIfAborted(signal);
-    return vectors;
   }
 
   /** Releases the onnxruntime session; a later call loads the model again. */
@@ -321,4 +374,49 @@ function positiveInteger(value: unknown): number | undefined {
 /** Drops keys set to `undefined`, so they do not override defaults when spread. */
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
+}
+
+/**
+ * Token positions `[from, to)` of each span in the model input ([CLS] at 0), found by counting the
+ * tokens of the gaps and spans in order. `undefined` when spans are out of order or the counts do not
+ * add up to the whole text's (a tokenizer that merges across the cuts).
+ */
+export function spanTokenRanges(
+  input: SpanInput,
+  countTokens: (text: string) => number,
+): ([number, number] | undefined)[] | undefined {
+  const { text, spans } = input;
+  const ranges: ([number, number] | undefined)[] = [];
+  let cursor = 0;
+  let position = 1;
+  for (const span of spans) {
+    if (span.start < cursor || span.end < span.start || span.end > text.length) return undefined;
+    position += countTokens(text.slice(cursor, span.start));
+    const tokens = countTokens(text.slice(span.start, span.end));
+    ranges.push(tokens > 0 ? [position, position + tokens] : undefined);
+    position += tokens;
+    cursor = span.end;
+  }
+  position += countTokens(text.slice(cursor));
+  return position === countTokens(text) + 1 ? ranges : undefined;
+}
+
+/** L2-normalised mean of rows `[from, to)` of a `[tokens, dimensions]` block starting at `offset`. */
+function meanPool(
+  data: Float32Array,
+  offset: number,
+  from: number,
+  to: number,
+  dimensions: number,
+): Float32Array {
+  const vector = new Float32Array(dimensions);
+  for (let token = from; token < to; token += 1) {
+    const base = offset + token * dimensions;
+    for (let d = 0; d < dimensions; d += 1) vector[d]! += data[base + d]!;
+  }
+  let norm = 0;
+  for (let d = 0; d < dimensions; d += 1) norm += vector[d]! * vector[d]!;
+  norm = Math.sqrt(norm);
+  if (norm > 0) for (let d = 0; d < dimensions; d += 1) vector[d]! /= norm;
+  return vector;
 }

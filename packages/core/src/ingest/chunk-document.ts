@@ -50,6 +50,8 @@ export interface Chunk {
   tokens: number;
   /** What is embedded: the title as context, then the chunk text. */
   embedText: string;
+  /** The chunk's sentences (long ones cut at word boundaries), in document offsets. */
+  sentences: SentenceSpan[];
 }
 
 // [CLS] and [SEP] for BERT-style models; other models use at most as many.
@@ -105,6 +107,7 @@ export function chunkDocument(
       text,
       tokens,
       embedText: titleContext ? `${titleContext}\n${text}` : text,
+      sentences: pieces.slice(first, last + 1).map(({ start, end }) => ({ start, end })),
     });
     if (last + 1 >= pieces.length) break;
     // Step back for overlap, but always move forward and keep the overlap under half the budget.

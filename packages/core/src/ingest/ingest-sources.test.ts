@@ -54,6 +54,43 @@ describe('ingestSources', () => {
     }
   });
 
+  it("stores a vector per sentence of each chunk, from the embedder's span pass", async () => {
+    await ingest(['corpus']);
+    const documentId = index.catalog.listDocuments()[0]!.id;
+    const chunks = index.catalog.chunksByIds(index.catalog.filteredChunkIds({ documentIds: [documentId] })!);
+    const stored = index.catalog.sentenceVectorsByIds(chunks.map((chunk) => chunk.vectorId));
+    for (const chunk of chunks) {
+      const sentences = stored.get(chunk.vectorId)!;
+      const texts = sentences.map(({ start, end }) => chunk.text.slice(start, end));
+      expect(texts.length).toBeGreaterThan(1);
+      expect(
+        texts.every((text) =>
+          /^Sentence \d+ of the \w+ article explains point \d+ in some detail\.$/.test(text),
+        ),
+      ).toBe(true);
+      // Span vectors are what the embedder made for exactly those sentences (the title is context only).
+      const [expected] = await embedder.embed([texts[0]!]);
+      const cosine = sentences[0]!.vector.reduce((sum, value, d) => sum + value * expected![d]!, 0);
+      expect(cosine).toBeGreaterThan(0.99);
+    }
+  });
+
+  it('keeps chunk vectors only when the embedder makes no span vectors', async () => {
+    const plain = new HashingEmbedder(32);
+    Object.defineProperty(plain, 'embedWithSpans', { value: undefined });
+    const summary = await ingestSources(
+      ['corpus'],
+      { index, embedder: plain, chunkOptions: { targetTokens: 60 } },
+      { cwd: root },
+    );
+    expect(summary.added).toBe(2);
+    const ids = index.catalog.chunksByIds(
+      index.catalog.filteredChunkIds({ source: join(corpus, 'one.md') })!,
+    );
+    expect(ids.length).toBeGreaterThan(0);
+    expect(index.catalog.sentenceVectorsByIds(ids.map((chunk) => chunk.vectorId)).size).toBe(0);
+  });
+
   it('embeds nothing when the corpus is unchanged', async () => {
     await ingest(['corpus']);
     const before = embedder.embeddedTexts;

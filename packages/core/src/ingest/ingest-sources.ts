@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
-import type { Embedder } from '../embed/embedder.js';
+import type { Embedder, TextSpan } from '../embed/embedder.js';
 import { AbortError, type ArticleQAError, InputError, isArticleQAError, throwIfAborted } from '../errors.js';
 import type { ArticleIndex, DocumentWrite } from '../store/article-index.js';
-import { type ChunkOptions, chunkDocument } from './chunk-document.js';
+import type { SentenceVector } from '../store/sentence-vectors.js';
+import { type Chunk, type ChunkOptions, chunkDocument } from './chunk-document.js';
 import { discoverSources } from './discover-sources.js';
 import type { SourceDocument } from './document.js';
 import { type LoadDocumentOptions, loadDocument } from './load-document.js';
@@ -121,16 +122,20 @@ export async function ingestSources(
   await index.lock();
   try {
     let pending: Pending[] = [];
-    let newTexts = new Map<string, string>();
+    let newTexts = new Map<string, EmbedInput>();
 
     const commit = async () => {
       if (pending.length === 0) return;
       const hashes = [...newTexts.keys()];
-      const vectors = hashes.length > 0 ? await embedBatch(embedder, [...newTexts.values()], signal) : [];
-      const byHash = new Map(hashes.map((hash, position) => [hash, vectors[position]!]));
+      const embedded = hashes.length > 0 ? await embedBatch(embedder, [...newTexts.values()], signal) : [];
+      const byHash = new Map(hashes.map((hash, position) => [hash, embedded[position]!.vector]));
+      const sentencesByHash = new Map(
+        hashes.map((hash, position) => [hash, embedded[position]!.sentences] as const),
+      );
       await index.writeDocuments(
         pending.map((entry) => entry.write),
         byHash,
+        sentencesByHash,
       );
       chunksEmbedded += hashes.length;
       if (hashes.length > 0)
@@ -170,18 +175,18 @@ export async function ingestSources(
         report(item);
         continue;
       }
-      const chunks = chunkDocument(document, embedder, chunkOptions).map((chunk) => ({
+      const drafts = chunkDocument(document, embedder, chunkOptions);
+      const chunks = drafts.map((chunk) => ({
         position: chunk.index,
         start: chunk.start,
         end: chunk.end,
         tokens: chunk.tokens,
         text: chunk.text,
         vectorHash: hashText(chunk.embedText),
-        embedText: chunk.embedText,
       }));
       const known = index.catalog.findVectorIds(chunks.map((chunk) => chunk.vectorHash));
-      for (const chunk of chunks) {
-        if (!known.has(chunk.vectorHash)) newTexts.set(chunk.vectorHash, chunk.embedText);
+      for (const [position, chunk] of chunks.entries()) {
+        if (!known.has(chunk.vectorHash)) newTexts.set(chunk.vectorHash, embedInput(drafts[position]!));
       }
       pending.push({
         write: { document, chunks },
@@ -228,16 +233,65 @@ export function hashText(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** A chunk's embedded text and its sentences, as spans of that text. */
+interface EmbedInput {
+  text: string;
+  spans: TextSpan[];
+  /** Where the chunk text starts in `text` (after the title context). */
+  textOffset: number;
+}
+
+interface EmbeddedChunk {
+  vector: Float32Array;
+  /** Offsets relative to the chunk text; empty when the embedder makes no span vectors. */
+  sentences: SentenceVector[];
+}
+
+function embedInput(chunk: Chunk): EmbedInput {
+  const textOffset = chunk.embedText.length - chunk.text.length;
+  const shift = textOffset - chunk.start;
+  return {
+    text: chunk.embedText,
+    spans: chunk.sentences.map((sentence) => ({ start: sentence.start + shift, end: sentence.end + shift })),
+    textOffset,
+  };
+}
+
+/** Embeds chunks, with a vector per sentence from the same model pass when the embedder can. */
 async function embedBatch(
   embedder: Embedder,
-  texts: string[],
+  inputs: EmbedInput[],
   signal: AbortSignal | undefined,
-): Promise<Float32Array[]> {
-  const vectors = await embedder.embed(texts, signal ? { signal } : {});
-  if (vectors.length !== texts.length) {
-    throw new Error(`The embedder returned ${vectors.length} vectors for ${texts.length} texts.`);
+): Promise<EmbeddedChunk[]> {
+  const options = signal ? { signal } : {};
+  if (!embedder.embedWithSpans) {
+    const vectors = await embedder.embed(
+      inputs.map((input) => input.text),
+      options,
+    );
+    if (vectors.length !== inputs.length) {
+      throw new Error(`The embedder returned ${vectors.length} vectors for ${inputs.length} texts.`);
+    }
+    return vectors.map((vector) => ({ vector, sentences: [] }));
   }
-  return vectors;
+  const embedded = await embedder.embedWithSpans(inputs, options);
+  if (embedded.length !== inputs.length) {
+    throw new Error(`The embedder returned ${embedded.length} vectors for ${inputs.length} texts.`);
+  }
+  return embedded.map(({ vector, spans }, position) => {
+    const input = inputs[position]!;
+    const sentences: SentenceVector[] = [];
+    for (const [index, span] of input.spans.entries()) {
+      const spanVector = spans[index];
+      if (!spanVector) continue;
+      sentences.push({
+        start: span.start - input.textOffset,
+        end: span.end - input.textOffset,
+        vector: spanVector,
+      });
+    }
+    return { vector, sentences };
+  });
 }
 
 /** Documents from an ingested directory whose files are gone. */

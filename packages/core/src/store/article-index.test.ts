@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HashingEmbedder } from '../../test/support/hashing-embedder.js';
 import { isArticleQAError } from '../errors.js';
@@ -233,5 +234,59 @@ describe('HnswVectorStore', () => {
     const store = await HnswVectorStore.open(join(dir, 'w.hnsw'), 16);
     const error = await store.add([{ id: 1, vector: new Float32Array(8) }]).catch((caught) => caught);
     expect(isArticleQAError(error, 'E_DIMENSION_MISMATCH')).toBe(true);
+  });
+
+  it('stores sentence vectors with their chunk vector, and deletes them with it', async () => {
+    const index = await open();
+    await index.lock();
+    const text = 'First sentence here. Second one.';
+    const vector = (await embedder.embed([text]))[0]!;
+    const sentences = [
+      { start: 0, end: 20, vector: (await embedder.embed(['First sentence here.']))[0]! },
+      { start: 21, end: 32, vector: (await embedder.embed(['Second one.']))[0]! },
+    ];
+    await index.writeDocuments(
+      [documentWith('a', [text])],
+      new Map([[hashText(text), vector]]),
+      new Map([[hashText(text), sentences]]),
+    );
+    const [chunk] = index.catalog.chunksByIds([1]);
+    const stored = index.catalog.sentenceVectorsByIds([chunk!.vectorId]).get(chunk!.vectorId)!;
+    expect(stored.map(({ start, end }) => text.slice(start, end))).toEqual([
+      'First sentence here.',
+      'Second one.',
+    ]);
+    await index.removeDocument('a');
+    expect(index.catalog.sentenceVectorsByIds([chunk!.vectorId]).size).toBe(0);
+    await index.close();
+  });
+
+  it('opens an index written before sentence vectors existed and adds them from then on', async () => {
+    const index = await open();
+    await index.lock();
+    await index.writeDocuments([documentWith('old', ['an old chunk'])], await vectorsFor(['an old chunk']));
+    await index.close();
+    const db = new Database(join(dir, IndexFiles.catalog));
+    db.exec('ALTER TABLE vectors DROP COLUMN sentences');
+    db.close();
+
+    const reopened = await open();
+    expect(reopened.catalog.sentenceVectorsByIds([1]).size).toBe(0);
+    await reopened.lock();
+    const text = 'a new chunk';
+    await reopened.writeDocuments(
+      [documentWith('new', [text])],
+      await vectorsFor([text]),
+      new Map([
+        [
+          hashText(text),
+          [{ start: 0, end: text.length, vector: (await vectorsFor([text])).get(hashText(text))! }],
+        ],
+      ]),
+    );
+    const [chunk] = reopened.catalog.chunksByIds([2]);
+    expect(reopened.catalog.sentenceVectorsByIds([1, chunk!.vectorId]).size).toBe(1);
+    expect(reopened.catalog.counts().chunks).toBe(2);
+    await reopened.close();
   });
 });

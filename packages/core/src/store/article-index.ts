@@ -4,6 +4,7 @@ import { IndexError } from '../errors.js';
 import type { SourceDocument } from '../ingest/document.js';
 import { Catalog, type NewChunk, SCHEMA_VERSION } from './catalog.js';
 import { type HnswOptions, HnswVectorStore } from './hnsw-vector-store.js';
+import type { SentenceVector } from './sentence-vectors.js';
 import { acquireWriteLock, type ReleaseLock } from './write-lock.js';
 
 /** File names inside an index directory. */
@@ -134,11 +135,12 @@ export class ArticleIndex {
 
   /**
    * Replaces or adds documents in one transaction. `newVectors` holds the vectors of chunk texts not
-   * yet stored, by content hash.
+   * yet stored, by content hash; `newSentences` their sentences' vectors, when the embedder makes them.
    */
   async writeDocuments(
     writes: readonly DocumentWrite[],
     newVectors: ReadonlyMap<string, Float32Array>,
+    newSentences: ReadonlyMap<string, readonly SentenceVector[]> = new Map(),
   ): Promise<void> {
     this.#assertLocked();
     const now = new Date().toISOString();
@@ -152,7 +154,7 @@ export class ArticleIndex {
         if (vectorIds.has(hash)) continue;
         const vector = newVectors.get(hash);
         if (!vector) throw new Error(`Missing vector for chunk hash ${hash}.`);
-        const id = this.catalog.insertVector(hash, vector);
+        const id = this.catalog.insertVector(hash, vector, newSentences.get(hash));
         vectorIds.set(hash, id);
         insertedVectors.push({ id, vector });
       }

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { SourceDocument } from '../ingest/document.js';
+import { decodeSentenceVectors, encodeSentenceVectors, type SentenceVector } from './sentence-vectors.js';
 
 /** Bumped when the on-disk layout changes; an index with another version must be rebuilt. */
 export const SCHEMA_VERSION = 1;
@@ -21,7 +22,8 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS vectors (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   hash TEXT NOT NULL UNIQUE,
-  vector BLOB NOT NULL
+  vector BLOB NOT NULL,
+  sentences BLOB
 );
 CREATE TABLE IF NOT EXISTS chunks (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -112,7 +114,10 @@ export class Catalog {
     }
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    if (options.create && !options.readonly) db.exec(SCHEMA);
+    if (options.create && !options.readonly) {
+      db.exec(SCHEMA);
+      addSentenceColumn(db);
+    }
     return new Catalog(db);
   }
 
@@ -166,11 +171,28 @@ export class Catalog {
     return found;
   }
 
-  insertVector(hash: string, vector: Float32Array): number {
+  /** Stores a chunk vector and, when the embedder gave them, its sentences' vectors. */
+  insertVector(hash: string, vector: Float32Array, sentences?: readonly SentenceVector[]): number {
     const blob = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+    const packed = sentences && sentences.length > 0 ? encodeSentenceVectors(sentences) : null;
     return Number(
-      this.#db.prepare('INSERT INTO vectors (hash, vector) VALUES (?, ?)').run(hash, blob).lastInsertRowid,
+      this.#db
+        .prepare('INSERT INTO vectors (hash, vector, sentences) VALUES (?, ?, ?)')
+        .run(hash, blob, packed).lastInsertRowid,
     );
+  }
+
+  /** Sentence vectors of the given chunk vectors; vectors stored without them are absent. */
+  sentenceVectorsByIds(vectorIds: readonly number[]): Map<number, SentenceVector[]> {
+    const found = new Map<number, SentenceVector[]>();
+    if (vectorIds.length === 0) return found;
+    const rows = this.#db
+      .prepare(
+        'SELECT id, sentences FROM vectors WHERE id IN (SELECT value FROM json_each(?)) AND sentences IS NOT NULL',
+      )
+      .all(JSON.stringify(vectorIds)) as { id: number; sentences: Buffer }[];
+    for (const row of rows) found.set(row.id, decodeSentenceVectors(row.sentences));
+    return found;
   }
 
   /** Deletes a document and its chunks; returns the vector ids those chunks used (maybe now unused). */
@@ -399,4 +421,15 @@ function toFloat32(buffer: Buffer): Float32Array {
   const copy = new Float32Array(buffer.byteLength / 4);
   new Uint8Array(copy.buffer).set(buffer);
   return copy;
+}
+
+/**
+ * Indexes written before sentence vectors existed lack the column; adding a nullable column is
+ * instant in SQLite and leaves their rows as they were (chunk-level scores only until re-embedded).
+ */
+function addSentenceColumn(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(vectors)').all() as { name: string }[];
+  if (!columns.some((column) => column.name === 'sentences')) {
+    db.exec('ALTER TABLE vectors ADD COLUMN sentences BLOB');
+  }
 }
