@@ -201,6 +201,7 @@ export class ArticleQA {
         history,
         sources: outcome.results,
         queryVector: outcome.queryVector,
+        sentences: outcome.sentences,
       },
       {
         ...(options.signal ? { signal: options.signal } : {}),

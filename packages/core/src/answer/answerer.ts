@@ -1,3 +1,4 @@
+import type { SentenceMatch } from '../retrieve/hybrid-search.js';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
 import type { ChatMessage, TokenUsage } from './chat-model.js';
 
@@ -27,6 +28,11 @@ export interface AnswerInput {
   sources: readonly RetrievedChunk[];
   /** The retrieval query's vector, when the embedder already made it: saves embedding it again. */
   queryVector?: Float32Array;
+  /**
+   * The sources' sentences with their similarity to the query, by chunk id, where the index stores
+   * sentence vectors: the extractive answerer then needs no model call.
+   */
+  sentences?: ReadonlyMap<number, readonly SentenceMatch[]>;
 }
 
 /** Options for one answer. */

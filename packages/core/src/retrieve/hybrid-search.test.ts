@@ -149,15 +149,6 @@ describe('hybridSearch', () => {
     expect(new Set(diverse.map((result) => result.chunkId)).size).toBe(diverse.length);
   });
 
-  it('re-scores by the best single sentence when sentenceWeight is set', async () => {
-    const plain = await search('Chen Zhimin plan', { k: 6, sentenceWeight: 0 });
-    const reranked = await search('Chen Zhimin plan', { k: 6, sentenceWeight: 1 });
-    const top = (results: typeof plain) => results.find((result) => result.text.includes('Zhimin'));
-    // The chunk whose one sentence holds all the terms gains; scores only ever go up.
-    expect(top(reranked)!.score).toBeGreaterThan(top(plain)!.score);
-    expect(reranked[0]?.text).toContain('Chen Zhimin');
-  });
-
   it.each([
     '"unbalanced quote',
     'police AND OR NOT',
@@ -180,5 +171,103 @@ describe('hybridSearch', () => {
     expect(toFtsQuery('NEAR police')).toBe('"near" OR "police"');
     expect(toFtsQuery('"quoted" -minus col:umn')).toBe('"quoted" OR "minus" OR "col" OR "umn"');
     expect(toFtsQuery('the of and')).toBeUndefined();
+  });
+});
+
+describe('hybridSearch with sentence vectors', () => {
+  const spanEmbedder = new HashingEmbedder(64, 'test:spans');
+  const documents = [
+    {
+      id: 'diluted',
+      text: 'Chen Zhimin announced the plan. Markets were calm, rain fell, traffic moved slowly, shops opened late and the football season began with a draw in the northern league.',
+    },
+    { id: 'partial', text: 'Chen spoke about many plans for the year ahead.' },
+  ];
+  let sentenceDir: string;
+  let sentenceIndex: ArticleIndex;
+
+  beforeAll(async () => {
+    sentenceDir = await mkdtemp(join(tmpdir(), 'articleqa-sentences-'));
+    sentenceIndex = await ArticleIndex.open(sentenceDir, {
+      embedderId: spanEmbedder.id,
+      dimensions: 64,
+      chunker: {},
+    });
+    await sentenceIndex.lock();
+    const inputs = documents.map(({ text }) => ({
+      text,
+      spans: [...text.matchAll(/[^.]+\./g)].map((match) => {
+        const start = match.index + (match[0].length - match[0].trimStart().length);
+        return { start, end: match.index + match[0].length };
+      }),
+    }));
+    const embedded = await spanEmbedder.embedWithSpans(inputs);
+    await sentenceIndex.writeDocuments(
+      documents.map(({ id, text }) => ({
+        document: {
+          id,
+          source: `/corpus/${id}.md`,
+          title: id,
+          text,
+          contentHash: hashText(text),
+          format: 'markdown' as const,
+          metadata: {},
+        },
+        chunks: [{ position: 0, start: 0, end: text.length, tokens: 30, text, vectorHash: hashText(text) }],
+      })),
+      new Map(documents.map(({ text }, i) => [hashText(text), embedded[i]!.vector])),
+      new Map(
+        documents.map(({ text }, i) => [
+          hashText(text),
+          inputs[i]!.spans.map((span, j) => ({ ...span, vector: embedded[i]!.spans[j]! })),
+        ]),
+      ),
+    );
+    await sentenceIndex.unlock();
+  });
+  afterAll(async () => {
+    await sentenceIndex.close();
+    await rm(sentenceDir, { recursive: true, force: true });
+  });
+
+  const context = () => ({
+    catalog: sentenceIndex.catalog,
+    vectors: sentenceIndex.vectors,
+    embedder: spanEmbedder,
+  });
+
+  it('lifts the chunk whose one sentence matches, by the sentence weight', async () => {
+    const query = 'Chen Zhimin announced the plan';
+    const gap = async (sentenceWeight: number) => {
+      const { results } = await hybridSearch(query, context(), { sentenceWeight });
+      const score = (id: string) => results.find((result) => result.documentId === id)!.score;
+      return score('diluted') - score('partial');
+    };
+    const [none, half, full] = [await gap(0), await gap(0.5), await gap(1)];
+    expect(half).toBeGreaterThan(none);
+    expect(full).toBeGreaterThan(half);
+    // Only its sentence counts at weight 1: the best sentence normalises to 1, the worst to 0.
+    expect(full).toBe(1);
+  });
+
+  it('returns each result sentence with document offsets and its similarity', async () => {
+    const { results, sentences } = await hybridSearch('Chen Zhimin announced the plan', context(), {});
+    const top = results[0]!;
+    const matches = sentences.get(top.chunkId)!;
+    expect(matches).toHaveLength(2);
+    const text = documents.find((document) => document.id === top.documentId)!.text;
+    expect(text.slice(matches[0]!.start, matches[0]!.end)).toBe('Chen Zhimin announced the plan.');
+    expect(matches[0]!.similarity).toBeGreaterThan(0.9);
+    expect(matches[0]!.similarity).toBeGreaterThan(matches[1]!.similarity);
+  });
+
+  it('falls back to chunk similarity for chunks stored without sentence vectors', async () => {
+    const outcome = await hybridSearch('police security offices', {
+      catalog: index.catalog,
+      vectors: index.vectors,
+      embedder,
+    });
+    expect(outcome.sentences.size).toBe(0);
+    expect(outcome.results[0]?.documentId).toBe('police');
   });
 });

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type ArticleQA,
   createLocalEmbedder,
@@ -49,6 +49,23 @@ describe('the seed article, offline', () => {
       expect(text.slice(citation.start, citation.end)).toBe(citation.quote);
     }
     for (const chunk of result.retrieved) expect(chunk.text.length).toBe(chunk.end - chunk.start);
+  });
+
+  it('answers from the sentence vectors stored at ingest: the question is the only text embedded', async () => {
+    const spy = vi.spyOn(embedder, 'embed');
+    try {
+      const result = await qa.ask('Which professor told the FT that the goal is an intimidating atmosphere?');
+      expect(result.abstained).toBe(false);
+      expect(result.answer).toContain('Qiao Mu');
+      expect(spy.mock.calls.map(([texts]) => texts.length)).toEqual([1]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('abstains when a quantity question finds the topic but no number', async () => {
+    const result = await qa.ask('How many police officers will be placed in each company?');
+    expect(result.abstained).toBe(true);
   });
 
   it('abstains on questions far off the topic of the articles', async () => {
