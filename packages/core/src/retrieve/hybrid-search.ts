@@ -2,6 +2,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { dot } from '../embed/vector-math.js';
 import { throwIfAborted } from '../errors.js';
 import type { Catalog, CatalogFilter, StoredChunk } from '../store/catalog.js';
+import { dotQuantised } from '../store/sentence-vectors.js';
 import type { VectorStore } from '../store/vector-store.js';
 import { toFtsQuery } from './fts-query.js';
 import type { RetrievedChunk } from './retrieved-chunk.js';
@@ -207,10 +208,10 @@ function scoreSentences(
     if (!vectors || vectors.length === 0) continue;
     scored.set(
       chunk.id,
-      vectors.map(({ start, end, vector }) => ({
-        start: chunk.start + start,
-        end: chunk.start + end,
-        similarity: dot(queryVector, vector),
+      vectors.map((sentence) => ({
+        start: chunk.start + sentence.start,
+        end: chunk.start + sentence.end,
+        similarity: dotQuantised(queryVector, sentence),
       })),
     );
   }

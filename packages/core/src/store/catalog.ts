@@ -1,6 +1,11 @@
 import Database from 'better-sqlite3';
 import type { SourceDocument } from '../ingest/document.js';
-import { decodeSentenceVectors, encodeSentenceVectors, type SentenceVector } from './sentence-vectors.js';
+import {
+  decodeSentenceVectors,
+  encodeSentenceVectors,
+  type QuantisedSentenceVector,
+  type SentenceVector,
+} from './sentence-vectors.js';
 
 /** Bumped when the on-disk layout changes; an index with another version must be rebuilt. */
 export const SCHEMA_VERSION = 1;
@@ -183,8 +188,8 @@ export class Catalog {
   }
 
   /** Sentence vectors of the given chunk vectors; vectors stored without them are absent. */
-  sentenceVectorsByIds(vectorIds: readonly number[]): Map<number, SentenceVector[]> {
-    const found = new Map<number, SentenceVector[]>();
+  sentenceVectorsByIds(vectorIds: readonly number[]): Map<number, QuantisedSentenceVector[]> {
+    const found = new Map<number, QuantisedSentenceVector[]>();
     if (vectorIds.length === 0) return found;
     const rows = this.#db
       .prepare(
@@ -355,7 +360,12 @@ export class Catalog {
 
   vectorsByIds(vectorIds: readonly number[]): Map<number, Float32Array> {
     const vectors = new Map<number, Float32Array>();
-    for (const entry of this.iterateVectors(vectorIds)) vectors.set(entry.id, entry.vector);
+    if (vectorIds.length === 0) return vectors;
+    // One statement for the whole set: a statement per id cost about twice as much per query.
+    const rows = this.#db
+      .prepare('SELECT id, vector FROM vectors WHERE id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(vectorIds)) as { id: number; vector: Buffer }[];
+    for (const row of rows) vectors.set(row.id, toFloat32(row.vector));
     return vectors;
   }
 

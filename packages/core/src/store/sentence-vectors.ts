@@ -5,6 +5,22 @@ export interface SentenceVector {
   vector: Float32Array;
 }
 
+/** A stored sentence vector, still quantised: `values[d] * scale` is the vector. */
+export interface QuantisedSentenceVector {
+  start: number;
+  end: number;
+  scale: number;
+  values: Int8Array;
+}
+
+/** Dot product of a float vector with a quantised one, without dequantising it first. */
+export function dotQuantised(vector: Float32Array, quantised: QuantisedSentenceVector): number {
+  const { values, scale } = quantised;
+  let sum = 0;
+  for (let d = 0; d < values.length; d += 1) sum += vector[d]! * values[d]!;
+  return sum * scale;
+}
+
 // Per sentence: start and end (uint32), scale (float32), then one int8 per dimension.
 const HEADER_BYTES = 8;
 const ENTRY_HEADER_BYTES = 12;
@@ -29,32 +45,32 @@ export function encodeSentenceVectors(sentences: readonly SentenceVector[]): Buf
     buffer.writeUInt32LE(end, offset + 4);
     buffer.writeFloatLE(scale, offset + 8);
     offset += ENTRY_HEADER_BYTES;
-    for (const value of vector) {
-      buffer.writeInt8(Math.max(-127, Math.min(127, Math.round(value / scale))), offset);
-      offset += 1;
+    const quantised = new Int8Array(buffer.buffer, buffer.byteOffset + offset, dimensions);
+    for (let d = 0; d < dimensions; d += 1) {
+      quantised[d] = Math.max(-127, Math.min(127, Math.round(vector[d]! / scale)));
     }
+    offset += dimensions;
   }
   return buffer;
 }
 
 /** Unpacks {@link encodeSentenceVectors}; a truncated or malformed blob yields the entries before the damage. */
-export function decodeSentenceVectors(blob: Uint8Array): SentenceVector[] {
-  const buffer = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-  if (buffer.length < HEADER_BYTES) return [];
-  const count = buffer.readUInt32LE(0);
-  const dimensions = buffer.readUInt32LE(4);
-  const sentences: SentenceVector[] = [];
+export function decodeSentenceVectors(blob: Uint8Array): QuantisedSentenceVector[] {
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (blob.byteLength < HEADER_BYTES) return [];
+  const count = view.getUint32(0, true);
+  const dimensions = view.getUint32(4, true);
+  const sentences: QuantisedSentenceVector[] = [];
   let offset = HEADER_BYTES;
   for (let index = 0; index < count; index += 1) {
-    if (offset + ENTRY_HEADER_BYTES + dimensions > buffer.length) break;
-    const start = buffer.readUInt32LE(offset);
-    const end = buffer.readUInt32LE(offset + 4);
-    const scale = buffer.readFloatLE(offset + 8);
-    offset += ENTRY_HEADER_BYTES;
-    const vector = new Float32Array(dimensions);
-    for (let d = 0; d < dimensions; d += 1) vector[d] = buffer.readInt8(offset + d) * scale;
-    offset += dimensions;
-    sentences.push({ start, end, vector });
+    if (offset + ENTRY_HEADER_BYTES + dimensions > blob.byteLength) break;
+    sentences.push({
+      start: view.getUint32(offset, true),
+      end: view.getUint32(offset + 4, true),
+      scale: view.getFloat32(offset + 8, true),
+      values: new Int8Array(blob.buffer, blob.byteOffset + offset + ENTRY_HEADER_BYTES, dimensions),
+    });
+    offset += ENTRY_HEADER_BYTES + dimensions;
   }
   return sentences;
 }
