@@ -69,12 +69,15 @@ interface ModelOutput {
   data: ArrayLike<number>;
 }
 
+/** One text's rows of a batch output: `length` real tokens, pooled over any `[from, to)` of them. */
+interface TokenStates {
+  length: number;
+  pool(from: number, to: number): Float32Array;
+}
+
 /** The parts of a transformers.js feature-extraction pipeline used here. */
 interface FeatureExtractor {
-  (
-    texts: string[],
-    options: { pooling: 'mean'; normalize: true } | { pooling: 'none' },
-  ): Promise<ModelOutput>;
+  (texts: string[], options: { pooling: 'none' }): Promise<ModelOutput>;
   tokenizer: {
     encode(text: string, textPair: null, options: { add_special_tokens: boolean }): number[];
     model_max_length?: unknown;
@@ -179,67 +182,60 @@ export class TransformersEmbedder implements Embedder {
   /**
    * Embeds `texts` in order into unit-length vectors. Texts longer than {@link maxTokens} are truncated.
    * Batches group texts of similar token length, since padding every text to the longest of its batch
-   * is the main waste; each vector is copied out of the batch output so the output can be freed.
+   * is the main waste; each vector is pooled out of the batch output so the output can be freed.
    *
    * @throws AbortError when `options.signal` aborts (checked between batches); ModelError `E_EMBED`
    *   when the model fails, or the load errors of {@link TransformersEmbedder.ready}.
    */
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
     const vectors = new Array<Float32Array>(texts.length);
-    await this.runBatches(texts, 'mean', options.signal, (output, batch, dimensions) => {
-      const data = output.data as Float32Array;
-      batch.forEach((textIndex, row) => {
-        vectors[textIndex] = data.slice(row * dimensions, (row + 1) * dimensions);
-      });
+    await this.runBatches(texts, options.signal, (states, textIndex) => {
+      vectors[textIndex] = states.pool(0, states.length);
     });
     return vectors;
   }
 
   /**
-   * Like {@link embed}, plus a vector for each span: the model's token states are mean-pooled here
-   * instead of inside transformers.js, once over the whole text (the same vector `embed` returns) and
-   * once over each span's tokens. Spans are located by tokenizing the text piece by piece, which is
-   * exact for WordPiece when pieces meet at whitespace (sentences); when the pieces' token counts do not
-   * add up to the whole text's, that input's span vectors are `undefined`.
+   * Like {@link embed}, plus a vector for each span, pooled from the same token states over the span's
+   * tokens. Spans are located by tokenizing the text piece by piece, which is exact for WordPiece when
+   * pieces meet at whitespace (sentences); when the pieces' token counts do not add up to the whole
+   * text's, that input's span vectors are `undefined`.
    */
   async embedWithSpans(inputs: readonly SpanInput[], options: EmbedOptions = {}): Promise<SpanEmbedding[]> {
     const results = new Array<SpanEmbedding>(inputs.length);
     const texts = inputs.map((input) => input.text);
-    await this.runBatches(texts, 'none', options.signal, (output, batch, dimensions) => {
-      const data = output.data as Float32Array;
-      const padded = output.dims[1] ?? 0;
-      batch.forEach((textIndex, row) => {
-        const input = inputs[textIndex]!;
-        const length = Math.min(padded, this.maxTokens, this.countTokens(input.text) + SPECIAL_TOKENS);
-        const rowOffset = row * padded * dimensions;
-        const pool = (from: number, to: number) => meanPool(data, rowOffset, from, to, dimensions);
-        const ranges = spanTokenRanges(input, (text) => this.countTokens(text));
-        results[textIndex] = {
-          vector: pool(0, length),
-          spans: input.spans.map((_, position) => {
-            const range = ranges?.[position];
-            if (!range) return undefined;
-            // The last position holds [SEP] (truncation keeps it), so spans end before it.
-            const [from, to] = [range[0], Math.min(range[1], length - 1)];
-            return to > from ? pool(from, to) : undefined;
-          }),
-        };
-      });
+    await this.runBatches(texts, options.signal, (states, textIndex) => {
+      const input = inputs[textIndex]!;
+      const ranges = spanTokenRanges(input, (text) => this.countTokens(text));
+      results[textIndex] = {
+        vector: states.pool(0, states.length),
+        spans: input.spans.map((_, position) => {
+          const range = ranges?.[position];
+          if (!range) return undefined;
+          // The last position holds [SEP] (truncation keeps it), so spans end before it.
+          const [from, to] = [range[0], Math.min(range[1], states.length - 1)];
+          return to > from ? states.pool(from, to) : undefined;
+        }),
+      };
     });
     return results;
   }
 
-  /** Runs the model over length-sorted batches of `texts`; `collect` copies what it needs out of each. */
+  /**
+   * Runs the model over length-sorted batches of `texts` and hands each text's token states to
+   * `collect`. Pooling happens here rather than in transformers.js so that `embed` and
+   * `embedWithSpans` pool a text identically (spans need the token states anyway); on 256 SQuAD chunks
+   * the two ways took the same time within this machine's noise.
+   */
   private async runBatches(
     texts: readonly string[],
-    pooling: 'mean' | 'none',
     signal: AbortSignal | undefined,
-    collect: (output: ModelOutput, batch: number[], dimensions: number) => void,
+    collect: (states: TokenStates, textIndex: number) => void,
   ): Promise<void> {
     throwIfAborted(signal);
     if (texts.length === 0) return;
     await this.ready();
-    const { extractor, dimensions } = this.requireLoaded('embed');
+    const { extractor, dimensions, maxTokens } = this.requireLoaded('embed');
 
     const lengths = texts.map((text) => this.countTokens(text));
     const order = texts.map((_, index) => index).sort((a, b) => lengths[a]! - lengths[b]!);
@@ -250,7 +246,7 @@ export class TransformersEmbedder implements Embedder {
       try {
         output = await extractor(
           batch.map((index) => texts[index]!),
-          pooling === 'mean' ? { pooling: 'mean', normalize: true } : { pooling: 'none' },
+          { pooling: 'none' },
         );
       } catch (error) {
         throw new ModelError(
@@ -261,13 +257,25 @@ export class TransformersEmbedder implements Embedder {
           },
         );
       }
-      if (output.dims[0] !== batch.length || output.dims.at(-1) !== dimensions) {
+      const [rows, padded = 0, width] = output.dims;
+      if (rows !== batch.length || width !== dimensions || output.dims.length !== 3) {
         throw new ModelError(
           'E_EMBED',
-          `The embedding model ${this.id} returned shape [${output.dims.join(', ')}], expected [${batch.length}, ${pooling === 'none' ? 'tokens, ' : ''}${dimensions}].`,
+          `The embedding model ${this.id} returned shape [${output.dims.join(', ')}], expected [${batch.length}, tokens, ${dimensions}].`,
         );
       }
-      collect(output, batch, dimensions);
+      const data = output.data as Float32Array;
+      for (const [row, textIndex] of batch.entries()) {
+        const offset = row * padded * dimensions;
+        collect(
+          {
+            // Padding follows the text's own tokens; [CLS] and [SEP] count, as in transformers.js.
+            length: Math.min(padded, maxTokens, lengths[textIndex]! + SPECIAL_TOKENS),
+            pool: (from, to) => meanPool(data, offset, from, to, dimensions),
+          },
+          textIndex,
+        );
+      }
     }
     throwIfAborted(signal);
   }
