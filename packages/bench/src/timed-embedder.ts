@@ -1,4 +1,4 @@
-import type { Embedder, EmbedOptions } from '@articleqa/core';
+import type { Embedder, EmbedOptions, SpanEmbedding, SpanInput } from '@articleqa/core';
 
 /**
  * Wraps an embedder and adds up the time spent in `embed` and `countTokens`, so the ingest benchmark
@@ -14,6 +14,19 @@ export class TimedEmbedder implements Embedder {
 
   constructor(inner: Embedder) {
     this.#inner = inner;
+    const withSpans = inner.embedWithSpans?.bind(inner);
+    if (withSpans) {
+      this.embedWithSpans = async (inputs, options) => {
+        const started = performance.now();
+        try {
+          return await withSpans(inputs, options);
+        } finally {
+          this.embedMs += performance.now() - started;
+          this.embedCalls += 1;
+          this.embeddedTexts += inputs.length;
+        }
+      };
+    }
   }
 
   get id(): string {
@@ -46,6 +59,12 @@ export class TimedEmbedder implements Embedder {
       this.embeddedTexts += texts.length;
     }
   }
+
+  /** Present exactly when the wrapped embedder has it, so ingest takes the same path through both. */
+  readonly embedWithSpans?: (
+    inputs: readonly SpanInput[],
+    options?: EmbedOptions,
+  ) => Promise<SpanEmbedding[]>;
 
   async ready(): Promise<void> {
     await this.#inner.ready?.();
