@@ -71,6 +71,8 @@ interface ModelOutput {
 
 /** One text's rows of a batch output: `length` real tokens, pooled over any `[from, to)` of them. */
 interface TokenStates {
+  /** The text's token count before truncation, special tokens excluded. */
+  tokens: number;
   length: number;
   pool(from: number, to: number): Float32Array;
 }
@@ -206,7 +208,7 @@ export class TransformersEmbedder implements Embedder {
     const texts = inputs.map((input) => input.text);
     await this.runBatches(texts, options.signal, (states, textIndex) => {
       const input = inputs[textIndex]!;
-      const ranges = spanTokenRanges(input, (text) => this.countTokens(text));
+      const ranges = spanTokenRanges(input, (text) => this.countTokens(text), states.tokens);
       results[textIndex] = {
         vector: states.pool(0, states.length),
         spans: input.spans.map((_, position) => {
@@ -269,6 +271,7 @@ export class TransformersEmbedder implements Embedder {
         const offset = row * padded * dimensions;
         collect(
           {
+            tokens: lengths[textIndex]!,
             // Padding follows the text's own tokens; [CLS] and [SEP] count, as in transformers.js.
             length: Math.min(padded, maxTokens, lengths[textIndex]! + SPECIAL_TOKENS),
             pool: (from, to) => meanPool(data, offset, from, to, dimensions),
@@ -387,26 +390,30 @@ function withoutUndefined<T extends object>(value: T): T {
 /**
  * Token positions `[from, to)` of each span in the model input ([CLS] at 0), found by counting the
  * tokens of the gaps and spans in order. `undefined` when spans are out of order or the counts do not
- * add up to the whole text's (a tokenizer that merges across the cuts).
+ * add up to the whole text's (a tokenizer that merges across the cuts, or gives whitespace tokens).
+ * `totalTokens` is the whole text's count when the caller already has it.
  */
 export function spanTokenRanges(
   input: SpanInput,
   countTokens: (text: string) => number,
+  totalTokens = countTokens(input.text),
 ): ([number, number] | undefined)[] | undefined {
   const { text, spans } = input;
+  // Whitespace between sentences gives WordPiece no tokens; skipping it saves a tokenizer call per gap.
+  const count = (piece: string) => (/\S/.test(piece) ? countTokens(piece) : 0);
   const ranges: ([number, number] | undefined)[] = [];
   let cursor = 0;
   let position = 1;
   for (const span of spans) {
     if (span.start < cursor || span.end < span.start || span.end > text.length) return undefined;
-    position += countTokens(text.slice(cursor, span.start));
-    const tokens = countTokens(text.slice(span.start, span.end));
+    position += count(text.slice(cursor, span.start));
+    const tokens = count(text.slice(span.start, span.end));
     ranges.push(tokens > 0 ? [position, position + tokens] : undefined);
     position += tokens;
     cursor = span.end;
   }
-  position += countTokens(text.slice(cursor));
-  return position === countTokens(text) + 1 ? ranges : undefined;
+  position += count(text.slice(cursor));
+  return position === totalTokens + 1 ? ranges : undefined;
 }
 
 /** L2-normalised mean of rows `[from, to)` of a `[tokens, dimensions]` block starting at `offset`. */
