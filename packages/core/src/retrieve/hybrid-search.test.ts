@@ -261,13 +261,16 @@ describe('hybridSearch with sentence vectors', () => {
     expect(matches[0]!.similarity).toBeGreaterThan(matches[1]!.similarity);
   });
 
-  it('falls back to chunk similarity for chunks stored without sentence vectors', async () => {
-    const outcome = await hybridSearch('police security offices', {
-      catalog: index.catalog,
-      vectors: index.vectors,
-      embedder,
-    });
-    expect(outcome.sentences.size).toBe(0);
-    expect(outcome.results[0]?.documentId).toBe('police');
+  it('ranks an index without sentence vectors exactly as with the sentence weight off', async () => {
+    const plainContext = { catalog: index.catalog, vectors: index.vectors, embedder };
+    const query = 'police security offices plan';
+    const [defaults, off] = await Promise.all([
+      hybridSearch(query, plainContext, {}),
+      hybridSearch(query, plainContext, { sentenceWeight: 0 }),
+    ]);
+    expect(defaults.sentences.size).toBe(0);
+    expect(defaults.results.map((result) => [result.chunkId, result.score])).toEqual(
+      off.results.map((result) => [result.chunkId, result.score]),
+    );
   });
 });

@@ -145,7 +145,9 @@ export async function hybridSearch(
   const pool = [...candidates.values()];
   fuse(pool, settings.denseWeight);
   const sentences = scoreSentences(pool, queryVector, catalog);
-  if (settings.sentenceWeight > 0) mixSentenceScores(pool, sentences, settings.sentenceWeight);
+  // An index without sentence vectors (an embedder that makes none) keeps the plain fused ranking.
+  if (settings.sentenceWeight > 0 && sentences.size > 0)
+    mixSentenceScores(pool, sentences, settings.sentenceWeight);
   pool.sort((a, b) => b.fused - a.fused || a.chunk.id - b.chunk.id);
   const ranked =
     settings.mmrLambda < 1
@@ -220,8 +222,8 @@ function scoreSentences(
 
 /**
  * Mixes each candidate's best sentence similarity (min-max normalised over the pool) into its fused
- * score. A chunk without sentence vectors (an index written by an embedder that makes none) stands in
- * with its chunk similarity.
+ * score. A chunk stored without sentence vectors (written before they existed) stands in with its
+ * chunk similarity.
  */
 function mixSentenceScores(pool: Candidate[], sentences: Map<number, SentenceMatch[]>, weight: number): void {
   if (pool.length === 0) return;
