@@ -181,6 +181,8 @@ describe('ingest, ask, search, list, remove, stats round trip', () => {
     const stats = json<{
       documents: number;
       chunks: number;
+      vectors: number;
+      vectorsWithSentences: number;
       bytesOnDisk: number;
       embedder: string;
       dimensions: number;
@@ -190,6 +192,8 @@ describe('ingest, ask, search, list, remove, stats round trip', () => {
     expect(stats.documents).toBe(documents.length);
     expect(stats.chunks).toBe(documents.reduce((sum, document) => sum + document.chunks, 0));
     expect(stats.bytesOnDisk).toBeGreaterThan(0);
+    // The local embedder keeps a vector per sentence with every chunk vector.
+    expect(stats.vectorsWithSentences).toBe(stats.vectors);
     expect(stats.embedder).toMatch(/MiniLM/);
     expect(stats.dimensions).toBe(384);
     expect(stats.lastIngestAt).not.toBeNull();

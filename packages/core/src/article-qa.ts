@@ -43,6 +43,11 @@ export interface IndexStats {
   chunks: number;
   /** Distinct vectors (identical chunk texts share one). */
   vectors: number;
+  /**
+   * Vectors stored with their sentences' vectors; the rest were written by an embedder that makes
+   * none, or before sentence vectors existed (those chunks are ranked and answered without them).
+   */
+  vectorsWithSentences: number;
   /** Bytes of all index files. */
   bytesOnDisk: number;
   embedder: string;
@@ -252,6 +257,7 @@ export class ArticleQA {
     return {
       dir: this.#index.dir,
       ...counts,
+      vectorsWithSentences: this.#index.catalog.countVectorsWithSentences(),
       bytesOnDisk: directorySize(this.#index.dir),
       embedder: manifest.embedderId,
       dimensions: manifest.dimensions,

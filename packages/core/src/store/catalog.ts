@@ -311,6 +311,14 @@ export class Catalog {
       .get() as { documents: number; chunks: number; vectors: number };
   }
 
+  /** Vectors stored with sentence vectors. Reads every vector row: for `stats`, not hot paths. */
+  countVectorsWithSentences(): number {
+    return this.#db
+      .prepare('SELECT count(*) FROM vectors WHERE sentences IS NOT NULL')
+      .pluck()
+      .get() as number;
+  }
+
   allVectorIds(): number[] {
     return this.#db.prepare('SELECT id FROM vectors ORDER BY id').pluck().all() as number[];
   }
