@@ -20,7 +20,10 @@ export async function statsCommand(options: StatsCommandOptions): Promise<number
       ['documents', String(stats.documents)],
       ['chunks', String(stats.chunks)],
       ['vectors', `${stats.vectors} (identical chunk texts share one)`],
-      ['sentences', `${stats.vectorsWithSentences} of ${stats.vectors} chunk vectors have per-sentence vectors`],
+      [
+        'sentences',
+        `${stats.vectorsWithSentences} of ${stats.vectors} chunk vectors have per-sentence vectors`,
+      ],
       ['size on disk', formatBytes(stats.bytesOnDisk)],
       ['embedder', `${stats.embedder} (${stats.dimensions} dimensions)`],
       ['chunker', JSON.stringify(stats.chunker)],
