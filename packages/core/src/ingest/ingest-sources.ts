@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
-import type { Embedder, TextSpan } from '../embed/embedder.js';
+import type { Embedder, SpanEmbedding, TextSpan } from '../embed/embedder.js';
 import { AbortError, type ArticleQAError, InputError, isArticleQAError, throwIfAborted } from '../errors.js';
 import type { ArticleIndex, DocumentWrite } from '../store/article-index.js';
 import type { SentenceVector } from '../store/sentence-vectors.js';
@@ -264,17 +264,14 @@ async function embedBatch(
   signal: AbortSignal | undefined,
 ): Promise<EmbeddedChunk[]> {
   const options = signal ? { signal } : {};
-  if (!embedder.embedWithSpans) {
-    const vectors = await embedder.embed(
-      inputs.map((input) => input.text),
-      options,
-    );
-    if (vectors.length !== inputs.length) {
-      throw new Error(`The embedder returned ${vectors.length} vectors for ${inputs.length} texts.`);
-    }
-    return vectors.map((vector) => ({ vector, sentences: [] }));
-  }
-  const embedded = await embedder.embedWithSpans(inputs, options);
+  const embedded: SpanEmbedding[] = embedder.embedWithSpans
+    ? await embedder.embedWithSpans(inputs, options)
+    : (
+        await embedder.embed(
+          inputs.map((input) => input.text),
+          options,
+        )
+      ).map((vector) => ({ vector, spans: [] }));
   if (embedded.length !== inputs.length) {
     throw new Error(`The embedder returned ${embedded.length} vectors for ${inputs.length} texts.`);
   }
