@@ -16,16 +16,7 @@ export class TimedEmbedder implements Embedder {
     this.#inner = inner;
     const withSpans = inner.embedWithSpans?.bind(inner);
     if (withSpans) {
-      this.embedWithSpans = async (inputs, options) => {
-        const started = performance.now();
-        try {
-          return await withSpans(inputs, options);
-        } finally {
-          this.embedMs += performance.now() - started;
-          this.embedCalls += 1;
-          this.embeddedTexts += inputs.length;
-        }
-      };
+      this.embedWithSpans = (inputs, options) => this.#timed(inputs.length, () => withSpans(inputs, options));
     }
   }
 
@@ -49,14 +40,18 @@ export class TimedEmbedder implements Embedder {
     return count;
   }
 
-  async embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {
+  embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {
+    return this.#timed(texts.length, () => this.#inner.embed(texts, options));
+  }
+
+  async #timed<T>(texts: number, run: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
-      return await this.#inner.embed(texts, options);
+      return await run();
     } finally {
       this.embedMs += performance.now() - started;
       this.embedCalls += 1;
-      this.embeddedTexts += texts.length;
+      this.embeddedTexts += texts;
     }
   }
 
