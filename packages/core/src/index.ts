@@ -116,7 +116,13 @@ export { type LoadDocumentOptions, loadDocument, loadParser, type Parser } from 
 export { type SentenceSpan, splitSentences } from './ingest/sentences.js';
 export { toFtsQuery } from './retrieve/fts-query.js';
 // Retrieve
-export { DefaultRetrieveOptions, hybridSearch, type RetrieveOptions } from './retrieve/hybrid-search.js';
+export {
+  DefaultRetrieveOptions,
+  hybridSearch,
+  type RetrieveOptions,
+  type SearchOutcome,
+  type SentenceMatch,
+} from './retrieve/hybrid-search.js';
 export type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
 // Store
 export { ArticleIndex, IndexFiles, type IndexManifest } from './store/article-index.js';
