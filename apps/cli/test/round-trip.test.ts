@@ -300,6 +300,10 @@ describe('eval', () => {
         'mrrAt10',
         'answerHitRate',
         'citationAccuracy',
+        'citedHitRate',
+        'shortAnswerF1',
+        'shortAnswerExact',
+        'shortAnswerPresent',
         'abstentionOnUnanswerable',
         'abstentionOnAnswerable',
         'latencyP50Ms',
@@ -333,6 +337,7 @@ describe('eval', () => {
             id: string;
             question: string;
             answer: string;
+            shortAnswer: string;
             abstained: boolean;
             citations: Record<string, unknown>[];
             retrieved: Record<string, unknown>[];
@@ -347,6 +352,9 @@ describe('eval', () => {
       expect(record.question).toBe(question.question);
       expect(typeof record.answer).toBe('string');
       expect(typeof record.abstained).toBe('boolean');
+      // Every record carries the short answer field; abstentions carry an empty one.
+      expect(typeof record.shortAnswer).toBe('string');
+      if (record.abstained) expect(record.shortAnswer).toBe('');
       expect(record.latencyMs).toBeGreaterThan(0);
       for (const citation of record.citations) {
         expect(Object.keys(citation).sort()).toEqual(['documentId', 'end', 'quote', 'start', 'title']);

@@ -51,7 +51,8 @@ export function askResult(overrides: Partial<AskResult> = {}): AskResult {
     citations,
     retrieved: [],
     answerer: 'llm',
-    timings: { retrieveMs: 1, answerMs: 1, totalMs: 2 },
+    shortAnswer: '',
+    timings: { retrieveMs: 1, rerankMs: 0, answerMs: 1, totalMs: 2 },
     ...overrides,
   };
 }

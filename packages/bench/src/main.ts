@@ -7,14 +7,22 @@ import { renderReport } from './report/markdown.js';
 import { renderScaleChart } from './report/svg-chart.js';
 import { loadResults, type Results } from './results.js';
 import { BenchRun } from './runner.js';
-import { ingestSection, latencySection, peerSection, qualitySection, scaleSection } from './sections.js';
+import {
+  ingestSection,
+  latencySection,
+  peerSection,
+  qualitySection,
+  readerSection,
+  scaleSection,
+} from './sections.js';
 import { cacheDirFrom } from './workspace.js';
 
 // Run order: quality before peer and latency, which reuse its evaluation and the indexes.
-const ORDER: Section[] = ['ingest', 'quality', 'peer', 'latency', 'scale'];
+const ORDER: Section[] = ['ingest', 'quality', 'reader', 'peer', 'latency', 'scale'];
 const RUNNERS: Record<Section, (run: BenchRun, results: Results) => Promise<void>> = {
   ingest: ingestSection,
   quality: qualitySection,
+  reader: readerSection,
   peer: peerSection,
   latency: latencySection,
   scale: scaleSection,

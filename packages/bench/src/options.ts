@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDatasetDir, repoRoot } from './workspace.js';
 
-export const SECTIONS = ['ingest', 'peer', 'latency', 'scale', 'quality'] as const;
+export const SECTIONS = ['ingest', 'peer', 'latency', 'scale', 'quality', 'reader'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** How much work each section does. */

@@ -7,6 +7,7 @@ import type {
 } from './phases/ingest.js';
 import type { PeerOutput } from './phases/peer.js';
 import type { LatencyOutput, QualityOutput } from './phases/query.js';
+import type { ReaderOutput } from './phases/reader.js';
 import type { ScaleOutput } from './phases/scale.js';
 import type { LatencySummary } from './statistics.js';
 import type { MachineDescription } from './workspace.js';
@@ -100,6 +101,13 @@ export interface QualitySection {
   notes: string[];
 }
 
+export interface ReaderSection {
+  meta: RunMeta;
+  corpus: string;
+  output: ReaderOutput;
+  peakRssBytes: number;
+}
+
 /** Everything the report is rendered from; persisted beside it so partial runs keep other sections. */
 export interface Results {
   version: 1;
@@ -108,6 +116,7 @@ export interface Results {
   latency?: LatencySection;
   scale?: ScaleSection;
   quality?: QualitySection;
+  reader?: ReaderSection;
   /** Sections skipped in the latest run, and why. */
   skipped?: Record<string, string>;
 }

@@ -1,10 +1,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseQuestions } from '@articleqa/core';
+import { readQuestionSample } from './dataset.js';
 import { format } from './format.js';
 import { type PhaseRun, runPhase } from './phase-runner.js';
 import type { IngestPipelineOutput, RawEmbedOutput } from './phases/ingest.js';
 import type { PeerOutput } from './phases/peer.js';
+import { OFF_TOPIC_QUESTIONS } from './phases/reader.js';
 import { defaultRow, type ScaleOutput } from './phases/scale.js';
 import { cpuRatio, interleavedRatio } from './report/analysis.js';
 import type {
@@ -14,6 +16,7 @@ import type {
   Measured,
   PeerSection,
   QualitySection,
+  ReaderSection,
   Results,
   ScaleSection,
 } from './results.js';
@@ -336,4 +339,65 @@ export async function scaleSection(run: BenchRun, results: Results): Promise<voi
     );
   }
   results.scale = section;
+}
+
+/** The reader against the previous sentence answerer on the SQuAD half, abstention checked by folds. */
+export async function readerSection(run: BenchRun, results: Results): Promise<void> {
+  const squad = run.squad;
+  const dataset = run.dataset;
+  if (!squad || !dataset) {
+    results.skipped = {
+      ...results.skipped,
+      reader: `the SQuAD half was not found at ${run.options.datasetDir}`,
+    };
+    log('  skipped: the SQuAD half is absent');
+    return;
+  }
+  const { indexDir } = await run.pipeline(squad);
+  const answerable = await run.answerable();
+  const unanswerable = await readQuestionSample(
+    dataset.unanswerablePath,
+    run.options.workload.unanswerable,
+    squad.titles,
+  );
+  log(
+    `  ${answerable.length} answerable + ${unanswerable.length} unanswerable questions, three answers each ...`,
+  );
+  const measured = await runPhase(
+    'reader',
+    {
+      indexDir,
+      cacheDir: run.cacheDir,
+      questions: [...answerable, ...unanswerable],
+      offTopic: OFF_TOPIC_QUESTIONS,
+      folds: Math.min(4, squad.titles?.length ?? 4),
+      answeredTarget: 0.9,
+      contextBudget: 2500,
+      k: 10,
+      quantized: true,
+    },
+    { timeoutMs: 120 * MINUTE },
+  );
+  const section: ReaderSection = {
+    meta: run.meta,
+    corpus: squad.label,
+    output: measured.result,
+    peakRssBytes: measured.peakRssBytes,
+  };
+  results.reader = section;
+  const o = measured.result;
+  const row = (name: string, r: typeof o.reader) =>
+    log(
+      `    ${name.padEnd(22)} hit ${format.pct(r.answerHit)}  cited ${format.pct(r.citedHit)}  F1 ${format.pct(r.shortF1)}  ` +
+        `unanswerable abstained ${format.pct(r.abstainedUnanswerable)}  answerable abstained ${format.pct(r.abstainedAnswerable)}  AUC ${r.auc.toFixed(3)}`,
+    );
+  row('previous (sentences)', o.previous);
+  row('reader + rerank', o.reader);
+  row('reader, no rerank', o.readerNoRerank);
+  log(
+    `    recall@1 ${format.pct(o.recall.fusedAt1)} -> ${format.pct(o.recall.rerankedAt1)}, within 2,500 chars ` +
+      `${format.pct(o.recall.fusedBudget)} -> ${format.pct(o.recall.rerankedBudget)}; off-topic abstained ${o.offTopic.abstained}/${o.offTopic.questions}; ` +
+      `ask p50 ${o.latency.ask.p50.toFixed(0)} ms (previous ${o.latency.previousAsk.p50.toFixed(1)} ms)`,
+  );
+  log(`    shipped abstention: ${JSON.stringify(o.shipped)}`);
 }

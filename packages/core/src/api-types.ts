@@ -1,6 +1,7 @@
-import type { Citation } from './answer/answerer.js';
+import type { AnswerSignals, Citation } from './answer/answerer.js';
 import type { ChatMessage, ChatModel, TokenUsage } from './answer/chat-model.js';
 import type { Embedder } from './embed/embedder.js';
+import type { Reader } from './read/reader.js';
 import type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
 
 /** Narrows retrieval to some documents. All given fields must match. */
@@ -31,11 +32,15 @@ export interface AskOptions extends SearchOptions {
   onToken?: (text: string) => void;
   /** Which answerer to use: `auto` uses the LLM when one is configured. @defaultValue 'auto' */
   answerer?: 'auto' | 'extractive' | 'llm';
+  /** Runs the reranking stage when one is configured. @defaultValue true */
+  rerank?: boolean;
 }
 
 /** Milliseconds spent in each step of `ask`. */
 export interface AskTimings {
   retrieveMs: number;
+  /** Reading the retrieved chunks to reorder them (0 without a reranker). */
+  rerankMs: number;
   answerMs: number;
   totalMs: number;
 }
@@ -47,6 +52,11 @@ export interface AskResult {
   standaloneQuestion: string;
   /** Answer text with `[n]` markers. */
   answer: string;
+  /**
+   * The short answer (a name, date or phrase) read from the cited sentence; `''` when abstaining or
+   * when the answerer gives none (the sentence extractor, an LLM).
+   */
+  shortAnswer: string;
   /** True when the articles do not support an answer. */
   abstained: boolean;
   citations: Citation[];
@@ -56,8 +66,10 @@ export interface AskResult {
   /** Set when the LLM failed and the extractive answer was used: why. */
   fallbackReason?: string;
   droppedCitations?: number[];
-  /** The extractive answerer's confidence in [0, 1]; abstention happens below its threshold. */
+  /** The offline answerer's confidence in [0, 1]; abstention happens below its threshold. */
   confidence?: number;
+  /** What the confidence was computed from (reader margin, retrieval similarity, term coverage). */
+  signals?: AnswerSignals;
   timings: AskTimings;
   usage?: TokenUsage;
 }
@@ -76,8 +88,9 @@ export interface DocumentInfo {
   ingestedAt: string;
 }
 
-/** Embedder and chat model used by an {@link ArticleQA}. */
+/** Embedder, chat model and reader used by an {@link ArticleQA}. */
 export interface ArticleQAParts {
   embedder: Embedder;
   chatModel?: ChatModel;
+  reader?: Reader;
 }

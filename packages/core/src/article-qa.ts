@@ -2,16 +2,20 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Answerer, AnswerOutput } from './answer/answerer.js';
 import type { ChatMessage, ChatModel } from './answer/chat-model.js';
+import { mergeDuplicateCitations } from './answer/citations.js';
 import { ExtractiveAnswerer, type ExtractiveOptions } from './answer/extractive-answerer.js';
 import { rewriteFollowUp } from './answer/follow-up.js';
 import { createLLMAnswerer } from './answer/llm-answerer.js';
 import { rewriteQuestionMessages } from './answer/prompt.js';
+import { ReaderAnswerer, type ReaderAnswererOptions } from './answer/reader-answerer.js';
 import type { AskOptions, AskResult, DocumentInfo, SearchOptions } from './api-types.js';
 import type { Embedder } from './embed/embedder.js';
 import { ArticleQAError, isArticleQAError } from './errors.js';
 import { type ChunkOptions, DefaultChunkOptions } from './ingest/chunk-document.js';
 import { type IngestOptions, type IngestSummary, ingestSources } from './ingest/ingest-sources.js';
+import type { Reader } from './read/reader.js';
 import { DefaultRetrieveOptions, hybridSearch, type RetrieveOptions } from './retrieve/hybrid-search.js';
+import { ReaderReranker, type Reranker } from './retrieve/rerank.js';
 import type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
 import { ArticleIndex, type IndexManifest } from './store/article-index.js';
 import type { HnswOptions } from './store/hnsw-vector-store.js';
@@ -22,8 +26,23 @@ export interface OpenArticleQAOptions {
   dir: string;
   /** Turns text into vectors; build one with `createLocalEmbedder` or `createOpenAIEmbedder`. */
   embedder: Embedder;
-  /** When given, answers come from this model (extractive answers remain the fallback). */
+  /** When given, answers come from this model (the offline answer remains the fallback). */
   chatModel?: ChatModel;
+  /**
+   * Reads passages for short answers (`createLocalReader`). When given, the offline answer is the
+   * reader's (a short answer with its sentence quoted) and the reader reranks retrieved chunks;
+   * without it, the offline answer is the best-matching sentence.
+   */
+  reader?: Reader;
+  /**
+   * Reorders retrieved chunks before they are answered from. Defaults to the reader's reranking when a
+   * reader is given; `false` switches the stage off.
+   */
+  reranker?: Reranker | false;
+  /** The offline answerer, replacing the default (the reader's, or the sentence extractor). */
+  answerer?: Answerer;
+  /** Settings of the reader's answerer (sources read, abstention). */
+  readerAnswerer?: ReaderAnswererOptions;
   /** Create the index when missing. @defaultValue true */
   create?: boolean;
   /** Chunking for a new index; an existing index keeps the settings it was built with. */
@@ -85,7 +104,8 @@ export class ArticleQA {
   readonly #index: ArticleIndex;
   readonly #embedder: Embedder;
   readonly #chatModel: ChatModel | undefined;
-  readonly #extractive: ExtractiveAnswerer;
+  readonly #extractive: Answerer;
+  readonly #reranker: Reranker | undefined;
   readonly #llm: Answerer | undefined;
   readonly #options: OpenArticleQAOptions;
 
@@ -94,7 +114,15 @@ export class ArticleQA {
     this.#options = options;
     this.#embedder = options.embedder;
     this.#chatModel = options.chatModel;
-    this.#extractive = new ExtractiveAnswerer(options.embedder, options.extractive ?? {});
+    this.#extractive =
+      options.answerer ??
+      (options.reader
+        ? new ReaderAnswerer(options.reader, options.readerAnswerer ?? {})
+        : new ExtractiveAnswerer(options.embedder, options.extractive ?? {}));
+    this.#reranker =
+      options.reranker === false
+        ? undefined
+        : (options.reranker ?? (options.reader ? new ReaderReranker(options.reader) : undefined));
     this.#llm = options.chatModel
       ? createLLMAnswerer({ chatModel: options.chatModel, fallback: this.#extractive })
       : undefined;
@@ -197,14 +225,23 @@ export class ArticleQA {
       this.#searchContext(),
       this.#retrieveOptions(options, DEFAULT_ASK_K),
     );
+    const searched = performance.now();
+    const sources =
+      this.#reranker && options.rerank !== false
+        ? await this.#reranker.rerank(
+            standaloneQuestion,
+            outcome.results,
+            options.signal ? { signal: options.signal } : {},
+          )
+        : outcome.results;
     const retrieved = performance.now();
     const answerer = useLLM && this.#llm ? this.#llm : this.#extractive;
-    const output: AnswerOutput = await answerer.answer(
+    const answered: AnswerOutput = await answerer.answer(
       {
         question: text,
         standaloneQuestion,
         history,
-        sources: outcome.results,
+        sources,
         queryVector: outcome.queryVector,
         sentences: outcome.sentences,
       },
@@ -213,21 +250,25 @@ export class ArticleQA {
         ...(options.onToken ? { onToken: options.onToken } : {}),
       },
     );
+    const output = { ...answered, ...mergeDuplicateCitations(answered.answer, answered.citations) };
     if (output.answerer === 'extractive' && !useLLM) options.onToken?.(output.answer);
     const finished = performance.now();
     return {
       question: text,
       standaloneQuestion,
       answer: output.answer,
+      shortAnswer: output.abstained ? '' : (output.shortAnswer ?? ''),
       abstained: output.abstained,
       citations: output.citations,
-      retrieved: outcome.results,
+      retrieved: sources,
       answerer: output.answerer,
       ...(output.fallbackReason ? { fallbackReason: output.fallbackReason } : {}),
       ...(output.droppedCitations?.length ? { droppedCitations: output.droppedCitations } : {}),
       ...(output.confidence !== undefined ? { confidence: output.confidence } : {}),
+      ...(output.signals ? { signals: output.signals } : {}),
       timings: {
-        retrieveMs: retrieved - started,
+        retrieveMs: searched - started,
+        rerankMs: retrieved - searched,
         answerMs: finished - retrieved,
         totalMs: finished - started,
       },

@@ -5,6 +5,8 @@ import type { Embedder } from './embed/embedder.js';
 import { createLocalEmbedder } from './embed/index.js';
 import { createOpenAIEmbedder } from './embed/openai-embedder.js';
 import { ConfigError } from './errors.js';
+import type { Reader } from './read/reader.js';
+import { createLocalReader } from './read/transformers-reader.js';
 
 /** Environment variables as a plain object (`process.env` in an app). */
 export type EnvironmentRecord = Readonly<Record<string, string | undefined>>;
@@ -34,8 +36,20 @@ export interface ArticleQAConfig {
   /** Where the local model folder is built and cached. */
   cacheDir: string;
   embedder: EmbedderConfig;
+  /** The offline reader; `off` answers with the best-matching sentence instead. */
+  reader: ReaderConfig;
   chat?: ChatConfig;
 }
+
+/** The values of ARTICLEQA_READER and what each builds. */
+export const READER_KINDS = {
+  local: { description: 'the bundled reader, int8 (default)', quantized: true },
+  'local:fp32': { description: 'the bundled reader, fp32', quantized: false },
+  off: { description: 'no reader: the answer is the best-matching sentence', quantized: undefined },
+} as const;
+
+/** Which offline reader to use (a key of {@link READER_KINDS}). */
+export type ReaderConfig = keyof typeof READER_KINDS;
 
 /** One documented variable: the configuration table in the README and `articleqa config` use it. */
 export interface ConfigVariable {
@@ -64,6 +78,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'ARTICLEQA_EMBEDDING_DIMENSIONS',
     description: 'Vector size requested from an openai: embeddings model.',
   },
+  {
+    name: 'ARTICLEQA_READER',
+    description: `Offline reader: ${Object.entries(READER_KINDS)
+      .map(([name, kind]) => `${name} (${kind.description})`)
+      .join(', ')}.`,
+  },
   { name: 'OPENAI_API_KEY', description: 'API key of the OpenAI-compatible endpoint.', secret: true },
   {
     name: 'OPENAI_BASE_URL',
@@ -86,6 +106,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
 
 const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_CHAT_MODEL = 'gpt-4o-mini';
+// Until the trained reader's weights ship with the package, the sentence answerer stays the default.
+const DEFAULT_READER: ReaderConfig = 'off';
 
 /**
  * Reads and validates configuration from an environment record. Pure: nothing is read but `env`.
@@ -103,7 +125,17 @@ export function resolveConfig(env: EnvironmentRecord): ArticleQAConfig {
   const cacheDir =
     value('ARTICLEQA_CACHE_DIR') ?? join(value('XDG_CACHE_HOME') ?? join(home, '.cache'), 'articleqa');
 
-  const config: ArticleQAConfig = { cacheDir, embedder: parseEmbedder(value, baseURL, apiKey) };
+  const readerSpec = value('ARTICLEQA_READER') ?? DEFAULT_READER;
+  if (!Object.hasOwn(READER_KINDS, readerSpec)) {
+    throw new ConfigError(`ARTICLEQA_READER=${readerSpec} is not understood.`, {
+      hint: `Use ${Object.keys(READER_KINDS).join(', ')}.`,
+    });
+  }
+  const config: ArticleQAConfig = {
+    cacheDir,
+    embedder: parseEmbedder(value, baseURL, apiKey),
+    reader: readerSpec as ReaderConfig,
+  };
   const indexDir = value('ARTICLEQA_INDEX');
   if (indexDir) config.indexDir = indexDir;
 
@@ -136,7 +168,10 @@ export function resolveConfig(env: EnvironmentRecord): ArticleQAConfig {
 export function createModels(
   config: ArticleQAConfig,
   options: { fetch?: typeof fetch } = {},
-): { embedder: Embedder; chatModel?: ChatModel } {
+): { embedder: Embedder; chatModel?: ChatModel; reader?: Reader } {
+  const quantized = READER_KINDS[config.reader].quantized;
+  const reader =
+    quantized === undefined ? undefined : createLocalReader({ cacheDir: config.cacheDir, quantized });
   const embedder: Embedder =
     config.embedder.kind === 'local'
       ? createLocalEmbedder({
@@ -152,7 +187,7 @@ export function createModels(
           ...(config.embedder.dimensions ? { dimensions: config.embedder.dimensions } : {}),
           ...(options.fetch ? { fetch: options.fetch } : {}),
         });
-  if (!config.chat) return { embedder };
+  if (!config.chat) return { embedder, ...(reader ? { reader } : {}) };
   const chat = config.chat;
   const chatModel = createOpenAIChatModel({
     baseURL: chat.baseURL,
@@ -167,7 +202,7 @@ export function createModels(
       : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  return { embedder, chatModel };
+  return { embedder, chatModel, ...(reader ? { reader } : {}) };
 }
 
 /** The effective configuration as name/value rows with secrets masked, for display. */
@@ -191,9 +226,12 @@ export function describeConfig(
     },
     {
       name: 'effective answerer',
-      value: config.chat
-        ? `LLM ${config.chat.model} at ${config.chat.baseURL}, extractive fallback`
-        : 'extractive (offline)',
+      value:
+        config.reader === 'off'
+          ? config.chat
+            ? `LLM ${config.chat.model} at ${config.chat.baseURL}, extractive fallback`
+            : 'extractive (offline)'
+          : `${config.chat ? `LLM ${config.chat.model} at ${config.chat.baseURL}, offline fallback: ` : ''}reader (${config.reader}), reranking on`,
     },
   ]);
 }

@@ -1,7 +1,14 @@
 // Public API of @articleqa/core. Apps and other projects import only from here.
 
 // Answer
-export type { AnswerCallOptions, Answerer, AnswerInput, AnswerOutput, Citation } from './answer/answerer.js';
+export type {
+  AnswerCallOptions,
+  Answerer,
+  AnswerInput,
+  AnswerOutput,
+  AnswerSignals,
+  Citation,
+} from './answer/answerer.js';
 export type {
   ChatCallOptions,
   ChatMessage,
@@ -10,6 +17,7 @@ export type {
   ChatStreamPart,
   TokenUsage,
 } from './answer/chat-model.js';
+export { mergeDuplicateCitations } from './answer/citations.js';
 export {
   ABSTAIN_TEXT,
   createExtractiveAnswerer,
@@ -19,11 +27,19 @@ export {
 } from './answer/extractive-answerer.js';
 export { rewriteFollowUp } from './answer/follow-up.js';
 export { createLLMAnswerer, LLMAnswerer, type LLMAnswererOptions } from './answer/llm-answerer.js';
+export { type MetadataField, metadataField } from './answer/metadata-question.js';
 export {
   createOpenAIChatModel,
   OpenAIChatModel,
   type OpenAIChatModelOptions,
 } from './answer/openai-chat-model.js';
+export {
+  type Abstention,
+  createReaderAnswerer,
+  DefaultAbstention,
+  ReaderAnswerer,
+  type ReaderAnswererOptions,
+} from './answer/reader-answerer.js';
 export type {
   ArticleQAParts,
   AskOptions,
@@ -54,6 +70,8 @@ export {
   type EmbedderConfig,
   type EnvironmentRecord,
   mask,
+  READER_KINDS,
+  type ReaderConfig,
   resolveConfig,
 } from './config.js';
 // Embed
@@ -64,6 +82,7 @@ export {
   DefaultLocalEmbedderOptions,
   ensureMiniLMModelFolder,
   type LocalEmbedderOptions,
+  type ModelVariant,
   TransformersEmbedder,
 } from './embed/index.js';
 export { createOpenAIEmbedder, OpenAIEmbedder, type OpenAIEmbedderOptions } from './embed/openai-embedder.js';
@@ -90,6 +109,9 @@ export {
   evaluate,
   normalize as normalizeForMatch,
   parseQuestions,
+  squadNormalize,
+  tokenF1,
+  withinBudget,
 } from './eval/evaluate.js';
 // Ingest: load, clean, chunk
 export {
@@ -114,6 +136,16 @@ export {
 } from './ingest/ingest-sources.js';
 export { type LoadDocumentOptions, loadDocument, loadParser, type Parser } from './ingest/load-document.js';
 export { type SentenceSpan, splitSentences } from './ingest/sentences.js';
+// Read
+export type { PassageReading, Reader, ReadOptions } from './read/reader.js';
+export {
+  bundledReaderWeights,
+  createLocalReader,
+  DefaultLocalReaderOptions,
+  type LocalReaderOptions,
+  TransformersReader,
+} from './read/transformers-reader.js';
+export { type TokenizedText, type WordEncoder, WordPieceTokenizer } from './read/word-pieces.js';
 export { toFtsQuery } from './retrieve/fts-query.js';
 // Retrieve
 export {
@@ -123,6 +155,12 @@ export {
   type SearchOutcome,
   type SentenceMatch,
 } from './retrieve/hybrid-search.js';
+export {
+  ReaderReranker,
+  type ReaderRerankerOptions,
+  type Reranker,
+  type RerankOptions,
+} from './retrieve/rerank.js';
 export type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
 // Store
 export { ArticleIndex, IndexFiles, type IndexManifest } from './store/article-index.js';

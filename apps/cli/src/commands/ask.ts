@@ -58,6 +58,13 @@ export async function askCommand(question: string, options: AskCommandOptions): 
   }
 }
 
+const METADATA_LABELS = {
+  publishedAt: 'published',
+  byline: 'by',
+  siteName: 'source',
+  title: 'title',
+} as const;
+
 /** Prints an answer and its sources for a person. */
 export function printAnswer(
   output: Output,
@@ -69,7 +76,11 @@ export function printAnswer(
     output.info(
       output.errColors.yellow(`LLM unavailable (${result.fallbackReason}); showing the offline answer.`),
     );
-  if (!options.answerPrinted) output.out(result.abstained ? colors.yellow(result.answer) : result.answer);
+  if (!options.answerPrinted) {
+    // The short answer first (what was asked for), then the sentence it was read from, cited.
+    if (result.shortAnswer) output.out(colors.bold(result.shortAnswer));
+    output.out(result.abstained ? colors.yellow(result.answer) : result.answer);
+  }
   if (result.droppedCitations?.length) {
     output.info(
       output.errColors.dim(
@@ -84,7 +95,9 @@ export function printAnswer(
     const where = citation.url ? ` ${colors.dim(citation.url)}` : '';
     output.out(`  ${colors.cyan(`[${citation.n}]`)} ${colors.bold(citation.title)}${where}`);
     output.out(
-      `      ${colors.dim('│')} ${citation.quote} ${colors.dim(`(chars ${citation.start}–${citation.end})`)}`,
+      citation.metadata
+        ? `      ${colors.dim('│')} ${METADATA_LABELS[citation.metadata.field]}: ${citation.metadata.value} ${colors.dim('(document details)')}`
+        : `      ${colors.dim('│')} ${citation.quote} ${colors.dim(`(chars ${citation.start}–${citation.end})`)}`,
     );
   }
 }

@@ -1,4 +1,4 @@
-import type { APIEmbed } from 'discord.js';
+import { type APIEmbed, escapeMarkdown } from 'discord.js';
 import type { AskResult } from '../qa-service.js';
 import { FALLBACK_NOTE, NO_ANSWER } from './notices.js';
 import { sourcesEmbed } from './sources-embed.js';
@@ -16,7 +16,10 @@ export interface ReplyMessage {
  * that cites it). Pure: delivery is the caller's business.
  */
 export function formatAnswer(result: AskResult): ReplyMessage[] {
-  const answer = result.answer.trim() || NO_ANSWER;
+  const sentence = result.answer.trim() || NO_ANSWER;
+  // The short answer leads in bold; the sentence it was read from follows as the cited evidence.
+  const short = result.shortAnswer?.trim();
+  const answer = short && !result.abstained ? `**${escapeMarkdown(short)}**\n${sentence}` : sentence;
   const fellBack = result.answerer === 'extractive' && result.fallbackReason !== undefined;
   // `-# ` renders as Discord's small grey subtext: visible, but clearly not part of the answer.
   const text = fellBack ? `${answer}\n\n-# ${FALLBACK_NOTE}` : answer;

@@ -40,7 +40,9 @@ export function sourcesEmbed(
   const entries: string[] = [];
   let used = 0;
   for (const citation of ordered) {
-    const quote = shorten(citation.quote, quoteLength);
+    const quote = citation.metadata
+      ? `${citation.metadata.field === 'publishedAt' ? 'Published' : citation.metadata.field === 'byline' ? 'By' : citation.metadata.field === 'siteName' ? 'Source' : 'Title'}: ${shorten(citation.metadata.value, quoteLength)}`
+      : shorten(citation.quote, quoteLength);
     const entry = `**[${citation.n}]** ${titleLink(citation.title, citation.url, titleLength)}${quote ? `\n> ${escapeMarkdown(quote)}` : ''}`;
     if (used + entry.length + 1 > budget) break;
     entries.push(entry);

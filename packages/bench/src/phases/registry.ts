@@ -10,6 +10,7 @@ import type {
 } from './ingest.js';
 import type { PeerInput, PeerOutput } from './peer.js';
 import type { LatencyInput, LatencyOutput, QualityInput, QualityOutput } from './query.js';
+import type { ReaderInput, ReaderOutput } from './reader.js';
 import type { ScaleCentresInput, ScaleCentresOutput, ScaleInput, ScaleOutput } from './scale.js';
 
 /** Every phase a child process can run: its input and output. */
@@ -21,6 +22,7 @@ interface PhaseTable {
   peer: [PeerInput, PeerOutput];
   latency: [LatencyInput, LatencyOutput];
   quality: [QualityInput, QualityOutput];
+  reader: [ReaderInput, ReaderOutput];
   'scale-centres': [ScaleCentresInput, ScaleCentresOutput];
   scale: [ScaleInput, ScaleOutput];
 }
@@ -39,6 +41,7 @@ const loaders: { [Name in PhaseName]: () => Promise<Phase<Name>> } = {
   peer: () => import('./peer.js').then((module) => module.runPeer),
   latency: () => import('./query.js').then((module) => module.runLatency),
   quality: () => import('./query.js').then((module) => module.runQuality),
+  reader: () => import('./reader.js').then((module) => module.runReader),
   'scale-centres': () => import('./scale.js').then((module) => module.runScaleCentres),
   scale: () => import('./scale.js').then((module) => module.runScale),
 };

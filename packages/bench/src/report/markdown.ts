@@ -28,6 +28,7 @@ export function renderReport(results: Results, options: { chartFile: string | un
     latencySection(results),
     scaleSection(results, options.chartFile),
     qualitySection(results),
+    readerReport(results),
     analysisSection(results),
     methodSection(),
   ];
@@ -713,6 +714,71 @@ function methodSection(): string {
     '```',
     '',
     'See [packages/bench/README.md](../packages/bench/README.md) for what each section measures and how.',
+    '',
+  ].join('\n');
+}
+
+function readerReport(results: Results): string {
+  const reader = results.reader;
+  if (!reader) return '## 6. The reader\n\n_Not measured yet._\n';
+  const o = reader.output;
+  const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
+  const rows = [
+    ['Previous answerer (best sentence)', o.previous],
+    ['Reader + reranking (shipped)', o.reader],
+    ['Reader, reranking off', o.readerNoRerank],
+  ] as const;
+  return [
+    '## 6. The reader',
+    '',
+    runLine(reader.meta),
+    '',
+    `${reader.corpus}: ${o.answerable} answerable and ${o.unanswerable} SQuAD 2.0 unanswerable questions on ${o.articles}`,
+    'articles the reader was never trained on (it was trained on SQuAD v1.1 train, 442 other articles). Each',
+    'question is answered three ways in one run. Abstention is a logistic model over the reader margin, the best',
+    `dense similarity and term coverage, fitted on ${o.folds.length} article-level folds: every reader number below comes from`,
+    'articles its abstention fit did not see, at the operating point that answers >= 90% of answerable questions',
+    'on the fitted articles. "Answer hit": the answer contains a gold answer (abstaining counts as a miss); "cited":',
+    "a cited quote contains one; F1 and exact match are SQuAD's, over all answerable questions.",
+    '',
+    table(
+      [
+        'Answerer',
+        'Answer hit',
+        'Cited quote hit',
+        'Short-answer F1',
+        'Exact',
+        'Unanswerable abstained',
+        'Answerable abstained',
+        'AUC',
+      ],
+      rows.map(([name, r]) => [
+        name,
+        pct(r.answerHit),
+        pct(r.citedHit),
+        r.shortPresent > 0 ? pct(r.shortF1) : 'none',
+        r.shortPresent > 0 ? pct(r.shortExact) : 'none',
+        pct(r.abstainedUnanswerable),
+        pct(r.abstainedAnswerable),
+        r.auc.toFixed(3),
+      ]),
+    ),
+    '',
+    `Retrieval order (k = 10): recall@1 ${pct(o.recall.fusedAt1)} fused, ${pct(o.recall.rerankedAt1)} reranked by the reader;`,
+    `answer within the first 2,500 characters ${pct(o.recall.fusedBudget)} fused, ${pct(o.recall.rerankedBudget)} reranked.`,
+    `Off-topic questions on this collection (capital of Peru, Titanic, Eiffel Tower...): ${o.offTopic.abstained}/${o.offTopic.questions} abstained` +
+      (o.offTopic.answered.length ? ` (answered: ${o.offTopic.answered.join('; ')}).` : '.'),
+    `Warm \`ask\` with the reader: p50 ${o.latency.ask.p50.toFixed(0)} ms, p95 ${o.latency.ask.p95.toFixed(0)} ms (reranking p50`,
+    `${o.latency.rerank.p50.toFixed(0)} ms); the previous answerer: p50 ${o.latency.previousAsk.p50.toFixed(1)} ms. Peak RSS of the run ${(reader.peakRssBytes / 2 ** 20).toFixed(0)} MB.`,
+    '',
+    'Held-out abstention curve (each point fitted on the other folds for that answered share):',
+    '',
+    table(
+      ['Answerable answered', 'Unanswerable abstained'],
+      o.curve.map((point) => [pct(point.answered), pct(point.abstained)]),
+    ),
+    '',
+    `Shipped calibration (fitted on all ${o.articles} articles): \`${JSON.stringify(o.shipped)}\`.`,
     '',
   ].join('\n');
 }

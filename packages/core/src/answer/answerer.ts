@@ -14,6 +14,21 @@ export interface Citation {
   /** Offsets of `quote` in the document's cleaned text, `[start, end)`. */
   start: number;
   end: number;
+  /**
+   * Set when the citation is to a fact about the document (its date, author, source or title) rather
+   * than to its text; `quote` is then empty and `start === end === 0`.
+   */
+  metadata?: { field: 'publishedAt' | 'byline' | 'siteName' | 'title'; value: string };
+}
+
+/** The numbers an answerer decided from, for inspection and calibration. */
+export interface AnswerSignals {
+  /** The reader's best answer margin (span score minus no-answer score). */
+  readerMargin?: number;
+  /** The best dense (cosine) similarity among the sources. */
+  topDense?: number;
+  /** The IDF-weighted share of the question's terms found in the answer's source chunk. */
+  coverage?: number;
 }
 
 /** What an answerer is given. */
@@ -46,6 +61,11 @@ export interface AnswerCallOptions {
 export interface AnswerOutput {
   /** Answer text with `[n]` markers that match `citations`. */
   answer: string;
+  /**
+   * The short answer (a name, a date, a phrase) read out of the cited sentence, when the answerer
+   * gives one; `''` when it abstains.
+   */
+  shortAnswer?: string;
   /** True when the sources do not support an answer; `answer` then says so plainly. */
   abstained: boolean;
   citations: Citation[];
@@ -58,6 +78,8 @@ export interface AnswerOutput {
   usage?: TokenUsage;
   /** How sure the answerer is that the sources answer the question, in [0, 1], when it can tell. */
   confidence?: number;
+  /** What the confidence was computed from. */
+  signals?: AnswerSignals;
 }
 
 /** Turns retrieved sources into a grounded answer. */

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
-import { parseCitationMarkers, resolveCitations, stripCitationMarkers } from './citations.js';
+import {
+  mergeDuplicateCitations,
+  parseCitationMarkers,
+  resolveCitations,
+  stripCitationMarkers,
+} from './citations.js';
 import { bestSupportingSentence } from './citations-quote.js';
 
 /** Builds a chunk of `documentText` at `[start, start + text.length)`, as retrieval would. */
@@ -145,5 +150,48 @@ describe('bestSupportingSentence', () => {
     const text = '  First one. Second one.';
     const span = bestSupportingSentence(text, 'unrelated');
     expect(text.slice(span.start, span.end)).toBe('First one.');
+  });
+});
+
+describe('mergeDuplicateCitations', () => {
+  const citation = (n: number, documentId: string, quote: string, start = 0) => ({
+    n,
+    documentId,
+    title: 'China wants police installed in every internet company',
+    quote,
+    start,
+    end: start + quote.length,
+  });
+
+  it('cites the same sentence from two copies of an article once and drops the repeated part', () => {
+    const quote = 'The Ministry will cooperate with the Cyberspace Administration.';
+    const merged = mergeDuplicateCitations(`${quote} [1] ${quote} [2]`, [
+      citation(1, 'md-copy', quote, 120),
+      citation(2, 'txt-copy', `${quote}`, 118),
+    ]);
+    expect(merged.citations).toHaveLength(1);
+    expect(merged.citations[0]).toMatchObject({ n: 1, documentId: 'md-copy', start: 120 });
+    expect(merged.answer).toBe(`${quote} [1]`);
+  });
+
+  it('renumbers the remaining citations and collapses [1][1]', () => {
+    const merged = mergeDuplicateCitations('Police go in [1][2]. Firms comply [3].', [
+      citation(1, 'a', 'Police will be posted.'),
+      citation(2, 'b', 'Police  will be posted.'),
+      citation(3, 'a', 'Firms must comply.', 40),
+    ]);
+    expect(merged.answer).toBe('Police go in [1]. Firms comply [2].');
+    expect(merged.citations.map((c) => [c.n, c.quote])).toEqual([
+      [1, 'Police will be posted.'],
+      [2, 'Firms must comply.'],
+    ]);
+  });
+
+  it('leaves distinct citations alone', () => {
+    const citations = [citation(1, 'a', 'One.'), citation(2, 'a', 'Two.', 10)];
+    expect(mergeDuplicateCitations('One [1]. Two [2].', citations)).toEqual({
+      answer: 'One [1]. Two [2].',
+      citations,
+    });
   });
 });

@@ -142,3 +142,70 @@ function claimsOfMarkers(answer: string, markers: readonly CitationMarker[]): st
     return span ? stripCitationMarkers(answer.slice(span.start, span.end)) : '';
   });
 }
+
+/**
+ * Cites each distinct quote once. The same sentence reached through two documents (a story saved as
+ * `.md` and `.txt`, a page ingested by URL and by file) would otherwise be cited twice, and an
+ * extractive answer would repeat it. Citations with the same quote (whitespace-insensitive) merge into
+ * the first; markers are renumbered in order, `[1][1]` collapses, and a repeated `quote [n]` part of
+ * the answer is dropped. Metadata citations merge when they state the same fact of the same title.
+ */
+export function mergeDuplicateCitations(
+  answer: string,
+  citations: readonly Citation[],
+): { answer: string; citations: Citation[] } {
+  const keyOf = (citation: Citation) =>
+    citation.metadata
+      ? `meta:${citation.title}:${citation.metadata.field}:${citation.metadata.value}`
+      : `quote:${citation.quote.replace(/\s+/g, ' ').trim()}`;
+  const firstByKey = new Map<string, Citation>();
+  const oldToKey = new Map<number, string>();
+  for (const citation of citations) {
+    const key = keyOf(citation);
+    oldToKey.set(citation.n, key);
+    if (!firstByKey.has(key)) firstByKey.set(key, citation);
+  }
+  if (firstByKey.size === citations.length) return { answer, citations: [...citations] };
+
+  // Renumber by first appearance in the answer, then any never cited in the text.
+  const newNumber = new Map<string, number>();
+  for (const marker of parseCitationMarkers(answer)) {
+    for (const n of marker.numbers) {
+      const key = oldToKey.get(n);
+      if (key && !newNumber.has(key)) newNumber.set(key, newNumber.size + 1);
+    }
+  }
+  for (const key of firstByKey.keys()) if (!newNumber.has(key)) newNumber.set(key, newNumber.size + 1);
+
+  let text = '';
+  let copied = 0;
+  let previousMarker = '';
+  const seenParts = new Set<string>();
+  for (const marker of parseCitationMarkers(answer)) {
+    const numbers = [
+      ...new Set(marker.numbers.map((n) => oldToKey.get(n)).filter((key) => key !== undefined)),
+    ].map((key) => newNumber.get(key)!);
+    const rendered = numbers.map((n) => `[${n}]`).join('');
+    const before = answer.slice(copied, marker.start);
+    // `[1][1]`: the second marker adds nothing.
+    if (before.trim() === '' && rendered === previousMarker) {
+      copied = marker.end;
+      continue;
+    }
+    const part = `${before.trim()} ${rendered}`;
+    if (seenParts.has(part)) {
+      copied = marker.end;
+      continue;
+    }
+    seenParts.add(part);
+    text += before + rendered;
+    copied = marker.end;
+    previousMarker = rendered;
+  }
+  text += answer.slice(copied);
+
+  const merged = [...firstByKey.entries()]
+    .map(([key, citation]) => ({ ...citation, n: newNumber.get(key)! }))
+    .sort((a, b) => a.n - b.n);
+  return { answer: text.replace(/[ \t]{2,}/g, ' ').trim(), citations: merged };
+}

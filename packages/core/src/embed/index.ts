@@ -3,6 +3,7 @@ export {
   ensureMiniLMModelFolder,
   type MiniLMModelFolder,
   type MiniLMModelFolderOptions,
+  type ModelVariant,
 } from './minilm-model-folder.js';
 export {
   BUNDLED_MINILM_MODEL,

@@ -24,6 +24,20 @@ export interface MiniLMModelFolderOptions {
   cacheDir: string;
   /** Cancels the build; a partly built folder is removed. */
   signal?: AbortSignal;
+  /**
+   * A model fine-tuned from these weights: its tensors replace the base ones of the same name (tensors
+   * it does not hold, such as a frozen word embedding table, come from the base package).
+   */
+  variant?: ModelVariant;
+}
+
+/** Fine-tuned weights stored as a safetensors file over the bundled MiniLM base. */
+export interface ModelVariant {
+  /** Folder name prefix, e.g. `articleqa-reader`. */
+  readonly name: string;
+  /** Version of the weights; part of the folder name so a new file builds a new folder. */
+  readonly version: string;
+  readonly weightsPath: string;
 }
 
 /** Where the built model lives, in the terms transformers.js loads it. */
@@ -69,7 +83,9 @@ export async function ensureMiniLMModelFolder(options: MiniLMModelFolderOptions)
   throwIfAborted(signal);
   const source = await resolveSourceModel();
   const localModelPath = join(options.cacheDir, 'models');
-  const modelName = `all-MiniLM-L6-v2-fp16-${source.version}-onnx${FOLDER_FORMAT_VERSION}`;
+  const base = `all-MiniLM-L6-v2-fp16-${source.version}-onnx${FOLDER_FORMAT_VERSION}`;
+  const variant = options.variant;
+  const modelName = variant ? `${variant.name}-${variant.version}-on-${base}` : base;
   const modelDir = join(localModelPath, modelName);
   const result = { localModelPath, modelName, modelDir };
 
@@ -78,13 +94,13 @@ export async function ensureMiniLMModelFolder(options: MiniLMModelFolderOptions)
   const temporaryDir = join(localModelPath, `.${modelName}.tmp-${process.pid}-${randomUUID()}`);
   try {
     await mkdir(join(temporaryDir, 'onnx'), { recursive: true });
-    await buildModelFolder(source, temporaryDir, signal);
+    await buildModelFolder(source, temporaryDir, signal, variant);
     throwIfAborted(signal);
     const built = await moveIntoPlace(temporaryDir, modelDir);
     return { ...result, built };
   } catch (error) {
     if (error instanceof AbortError || error instanceof ModelError) throw error;
-    throw new ModelError('E_MODEL_LOAD', `Could not build the embedding model in ${modelDir}.`, {
+    throw new ModelError('E_MODEL_LOAD', `Could not build the model in ${modelDir}.`, {
       cause: error,
       hint: 'Check that the cache directory is writable and has about 150 MB free.',
     });
@@ -147,6 +163,7 @@ async function buildModelFolder(
   source: SourceModel,
   targetDir: string,
   signal: AbortSignal | undefined,
+  variant: ModelVariant | undefined,
 ): Promise<void> {
   const configText = await readFile(source.configPath, 'utf8');
   const config = parseBertConfig(JSON.parse(configText));
@@ -168,6 +185,17 @@ async function buildModelFolder(
   throwIfAborted(signal);
 
   const weights = await readSafetensors(source.weightsPath);
+  if (variant) {
+    for (const [name, tensor] of await readSafetensors(variant.weightsPath)) {
+      const replaced = weights.get(name);
+      if (replaced && replaced.shape.join() !== tensor.shape.join()) {
+        throw new Error(
+          `${variant.weightsPath}: ${name} has shape [${tensor.shape}], the base has [${replaced.shape}]`,
+        );
+      }
+      weights.set(name, tensor);
+    }
+  }
   throwIfAborted(signal);
   // One model at a time, so the ~90 MB serialised fp32 model can be freed before the int8 one is built.
   await writeFile(join(targetDir, 'onnx', 'model.onnx'), buildBertOnnxModel(weights, config, float32Weights));
@@ -180,6 +208,7 @@ async function buildModelFolder(
 
   const marker = {
     source: `${SOURCE_PACKAGE}@${source.version}`,
+    ...(variant ? { variant: `${variant.name}@${variant.version}` } : {}),
     format: FOLDER_FORMAT_VERSION,
     builtAt: new Date().toISOString(),
   };

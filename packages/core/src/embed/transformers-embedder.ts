@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ConfigError, ModelError, throwIfAborted } from '../errors.js';
 import type { Embedder, EmbedOptions, SpanEmbedding, SpanInput } from './embedder.js';
 import { ensureMiniLMModelFolder } from './minilm-model-folder.js';
+import { loadWithTransformers } from './transformers-env.js';
 
 /** The `model` value that selects the all-MiniLM-L6-v2 model built from the bundled npm weights. */
 export const BUNDLED_MINILM_MODEL = 'bundled:all-MiniLM-L6-v2';
@@ -93,14 +94,6 @@ interface LoadedModel {
   readonly dimensions: number;
   readonly maxTokens: number;
 }
-
-/**
- * transformers.js keeps its settings (`env.localModelPath`, `env.allowRemoteModels`, `env.cacheDir`) in
- * one module-global object that it reads during the asynchronous load. Loads are therefore run one at a
- * time, each setting `env` right before it starts, so two embedders with different settings in one
- * process cannot load with each other's. This queue is the only module state and holds no model.
- */
-let transformersLoadQueue: Promise<unknown> = Promise.resolve();
 
 /**
  * Embeds texts on the CPU with transformers.js (onnxruntime-node), offline by default with
@@ -307,34 +300,16 @@ export class TransformersEmbedder implements Embedder {
       modelName = folder.modelName;
     }
 
-    let transformers: typeof import('@xenova/transformers');
-    try {
-      // Imported here, not at the top: importing transformers.js loads onnxruntime's native binding.
-      transformers = await import('@xenova/transformers');
-    } catch (error) {
-      throw new ModelError('E_MODEL_LOAD', 'Could not load @xenova/transformers.', { cause: error });
-    }
-
-    const run = async (): Promise<FeatureExtractor> => {
-      const { env, pipeline } = transformers;
-      // The one place that sets transformers.js's global env (see transformersLoadQueue).
-      env.allowLocalModels = true;
-      env.localModelPath = localModelPath;
-      env.allowRemoteModels = allowRemoteModels;
-      env.cacheDir = localModelPath;
-      const extractor = await pipeline('feature-extraction', modelName, {
-        quantized,
-        cache_dir: localModelPath,
-        local_files_only: !allowRemoteModels,
-      });
-      return extractor as unknown as FeatureExtractor;
-    };
-    const queued = transformersLoadQueue.then(run, run);
-    transformersLoadQueue = queued.catch(() => undefined);
-
     let extractor: FeatureExtractor;
     try {
-      extractor = await queued;
+      extractor = await loadWithTransformers({ localModelPath, allowRemoteModels }, async ({ pipeline }) => {
+        const loaded = await pipeline('feature-extraction', modelName, {
+          quantized,
+          cache_dir: localModelPath,
+          local_files_only: !allowRemoteModels,
+        });
+        return loaded as unknown as FeatureExtractor;
+      });
     } catch (error) {
       const notFound = /not found|could not locate|404/i.test(String((error as Error | undefined)?.message));
       throw new ModelError(

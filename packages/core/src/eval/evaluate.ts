@@ -19,9 +19,13 @@ export interface EvalRecord {
   id: string;
   question: string;
   answer: string;
+  /** The short answer; `''` when abstaining or when the answerer gives none. */
+  shortAnswer: string;
   abstained: boolean;
   /** The answerer's confidence, when it reports one. */
   confidence?: number;
+  /** What the confidence was computed from, when the answerer reports it. */
+  signals?: AskResult['signals'];
   citations: Pick<Citation, 'title' | 'quote' | 'start' | 'end' | 'documentId'>[];
   retrieved: Pick<RetrievedChunk, 'rank' | 'title' | 'text' | 'score' | 'documentId' | 'start' | 'end'>[];
   latencyMs: number;
@@ -45,6 +49,14 @@ export interface EvalMetrics {
   answerHitRate: number;
   /** Answered answerable questions with a citation quoting a gold answer. */
   citationAccuracy: number;
+  /** Answerable questions with a citation quoting a gold answer (abstentions count as misses). */
+  citedHitRate: number;
+  /** SQuAD token F1 of the short answer against the best gold answer, over answerable questions (0 when abstained or none). */
+  shortAnswerF1: number;
+  /** SQuAD exact match of the short answer, over answerable questions. */
+  shortAnswerExact: number;
+  /** Answered questions that carry a short answer. */
+  shortAnswerPresent: number;
   /** Unanswerable questions the system abstained on (higher is better). */
   abstentionOnUnanswerable: number;
   /** Answerable questions the system abstained on (lower is better). */
@@ -91,6 +103,10 @@ export async function evaluate(
     mrr: 0,
     answerHit: 0,
     cited: 0,
+    f1: 0,
+    exact: 0,
+    shortPresent: 0,
+    answeredAll: 0,
     answered: 0,
     abstainAnswerable: 0,
     abstainUnanswerable: 0,
@@ -113,8 +129,10 @@ export async function evaluate(
       id: question.id,
       question: question.question,
       answer: result.answer,
+      shortAnswer: result.abstained ? '' : (result.shortAnswer ?? ''),
       abstained: result.abstained,
       ...(result.confidence !== undefined ? { confidence: result.confidence } : {}),
+      ...(result.signals ? { signals: result.signals } : {}),
       citations: result.citations.map(({ title, quote, start, end, documentId }) => ({
         title,
         quote,
@@ -135,6 +153,10 @@ export async function evaluate(
       ...(firstHit >= 0 ? { firstHitRank: firstHit + 1 } : {}),
     };
     records.push(record);
+    if (!result.abstained) {
+      tallies.answeredAll += 1;
+      if (record.shortAnswer) tallies.shortPresent += 1;
+    }
     if (question.answerable) {
       const rank = firstHit + 1;
       if (firstHit >= 0) {
@@ -154,6 +176,13 @@ export async function evaluate(
           )
         )
           tallies.cited += 1;
+        if (record.shortAnswer) {
+          tallies.f1 += Math.max(0, ...question.answers.map((answer) => tokenF1(record.shortAnswer, answer)));
+          if (
+            question.answers.some((answer) => squadNormalize(answer) === squadNormalize(record.shortAnswer))
+          )
+            tallies.exact += 1;
+        }
       }
     } else if (result.abstained) tallies.abstainUnanswerable += 1;
     options.onRecord?.(record, records.length, questions.length);
@@ -176,6 +205,10 @@ export async function evaluate(
       mrrAt10: rate(tallies.mrr, answerable),
       answerHitRate: rate(tallies.answerHit, answerable),
       citationAccuracy: rate(tallies.cited, tallies.answered),
+      citedHitRate: rate(tallies.cited, answerable),
+      shortAnswerF1: rate(tallies.f1, answerable),
+      shortAnswerExact: rate(tallies.exact, answerable),
+      shortAnswerPresent: rate(tallies.shortPresent, tallies.answeredAll),
       abstentionOnUnanswerable: rate(tallies.abstainUnanswerable, unanswerable),
       abstentionOnAnswerable: rate(tallies.abstainAnswerable, answerable),
       latencyP50Ms: percentile(latencies, 0.5),
@@ -217,9 +250,47 @@ export function parseQuestions(text: string, source = 'questions'): EvalQuestion
   return questions;
 }
 
-/** Lower-cased with whitespace collapsed: the comparison the metrics use. */
+/**
+ * Lower-cased, curly quotes and apostrophes folded to straight ones, whitespace collapsed: the
+ * comparison the metrics use (SQuAD's answers are typed with straight quotes, articles often curly).
+ */
 export function normalize(text: string): string {
-  return text.toLowerCase().replace(/\s+/g, ' ').trim();
+  return text
+    .toLowerCase()
+    .replace(/[‘’‚‛′`]/g, "'")
+    .replace(/[“”„‟″]/g, '"')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** SQuAD's answer normalisation: lower case, no punctuation, no articles, single spaces. */
+export function squadNormalize(text: string): string {
+  return normalize(text)
+    .replace(/[\p{P}\p{S}]/gu, ' ')
+    .replace(/\b(a|an|the)\b/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** SQuAD's token F1 between a predicted and a gold answer. */
+export function tokenF1(prediction: string, gold: string): number {
+  const predicted = squadNormalize(prediction).split(' ').filter(Boolean);
+  const expected = squadNormalize(gold).split(' ').filter(Boolean);
+  if (predicted.length === 0 || expected.length === 0) return predicted.length === expected.length ? 1 : 0;
+  const counts = new Map<string, number>();
+  for (const token of expected) counts.set(token, (counts.get(token) ?? 0) + 1);
+  let common = 0;
+  for (const token of predicted) {
+    const left = counts.get(token) ?? 0;
+    if (left > 0) {
+      common += 1;
+      counts.set(token, left - 1);
+    }
+  }
+  if (common === 0) return 0;
+  const precision = common / predicted.length;
+  const recall = common / expected.length;
+  return (2 * precision * recall) / (precision + recall);
 }
 
 function sameTitle(a: string, b: string): boolean {
@@ -227,7 +298,8 @@ function sameTitle(a: string, b: string): boolean {
   return clean(a) === clean(b);
 }
 
-function withinBudget(chunks: readonly RetrievedChunk[], budget: number): RetrievedChunk[] {
+/** The chunks taken in rank order until `budget` characters: what a context budget would hold. */
+export function withinBudget(chunks: readonly RetrievedChunk[], budget: number): RetrievedChunk[] {
   const taken: RetrievedChunk[] = [];
   let used = 0;
   for (const chunk of chunks) {

@@ -34,3 +34,15 @@ describe('splitSentences', () => {
     expect(spans.map((span) => text.slice(span.start, span.end))).toEqual(['Take this.', 'And this.']);
   });
 });
+
+describe('splitSentences inside dates and citations', () => {
+  it('does not cut at O.S./N.S. dates, circa or et al.', () => {
+    const text =
+      'Nikola Tesla was born on 10 July [O.S. 28 June] 1856 in Smiljan. It was built c. 1900 by Smith et al. in London. He died in 1943.';
+    expect(splitSentences(text).map((span) => text.slice(span.start, span.end))).toEqual([
+      'Nikola Tesla was born on 10 July [O.S. 28 June] 1856 in Smiljan.',
+      'It was built c. 1900 by Smith et al. in London.',
+      'He died in 1943.',
+    ]);
+  });
+});

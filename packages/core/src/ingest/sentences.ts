@@ -59,12 +59,19 @@ const NON_TERMINAL_ABBREVIATIONS = new Set([
   'u.n',
   'a.m',
   'p.m',
+  // Old Style / New Style dates: "born on 10 July [O.S. 28 June] 1856".
+  'o.s',
+  'n.s',
+  'c',
+  'ca',
+  'cf',
+  'al',
 ]);
 
 let segmenter: Intl.Segmenter | undefined;
 
 function endsWithAbbreviation(text: string): boolean {
-  const match = /(?:^|[\s("'“‘])([\p{L}.]+)\.$/u.exec(text);
+  const match = /(?:^|[\s(["'“‘])([\p{L}.]+)\.$/u.exec(text);
   if (!match?.[1]) return false;
   const word = match[1].toLowerCase();
   // A single capital letter before the period is an initial ("John F. Kennedy").

@@ -312,6 +312,8 @@ function toRetrieved(candidate: Candidate, rank: number): RetrievedChunk {
     source: chunk.source,
     ...(chunk.url ? { url: chunk.url } : {}),
     ...(chunk.publishedAt ? { publishedAt: chunk.publishedAt } : {}),
+    ...(typeof chunk.byline === 'string' && chunk.byline ? { byline: chunk.byline } : {}),
+    ...(typeof chunk.siteName === 'string' && chunk.siteName ? { siteName: chunk.siteName } : {}),
     text: chunk.text,
     start: chunk.start,
     end: chunk.end,

@@ -9,6 +9,10 @@ export interface RetrievedChunk {
   source: string;
   url?: string;
   publishedAt?: string;
+  /** The document's author line, when known. */
+  byline?: string;
+  /** The publication or site name, when known. */
+  siteName?: string;
   /** The chunk text: `document.text.slice(start, end)`. */
   text: string;
   /** Character offsets of the chunk in its document's cleaned text, `[start, end)`. */
@@ -16,6 +20,9 @@ export interface RetrievedChunk {
   end: number;
   /** Fused score used for ranking (higher is better). */
   score: number;
-  /** Each retriever's own score: cosine similarity for dense, bm25 (higher is better) for lexical. */
-  scores: { dense?: number; lexical?: number };
+  /**
+   * Each stage's own score: cosine similarity for dense, bm25 (higher is better) for lexical, the
+   * reranker's score (the reader's answer margin) when a reranker ordered the chunks.
+   */
+  scores: { dense?: number; lexical?: number; rerank?: number };
 }

@@ -60,6 +60,8 @@ export interface StoredChunk {
   source: string;
   url: string | null;
   publishedAt: string | null;
+  byline: string | null;
+  siteName: string | null;
 }
 
 /** A document row without its text. */
@@ -95,7 +97,8 @@ export interface CatalogFilter {
 
 const CHUNK_COLUMNS = `c.id AS id, c.document_id AS documentId, c.position AS position, c.start AS start,
   c.end AS end, c.text AS text, c.vector_id AS vectorId, d.title AS title, d.source AS source, d.url AS url,
-  d.published_at AS publishedAt`;
+  d.published_at AS publishedAt, json_extract(d.metadata, '$.byline') AS byline,
+  json_extract(d.metadata, '$.siteName') AS siteName`;
 
 /**
  * The SQLite half of an index: documents with their full cleaned text, chunks with offsets, the
