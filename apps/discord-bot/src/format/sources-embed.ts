@@ -16,6 +16,13 @@ export interface SourcesEmbedOptions {
   titleLength?: number;
 }
 
+const METADATA_LABELS = {
+  publishedAt: 'Published',
+  byline: 'By',
+  siteName: 'Source',
+  title: 'Title',
+} as const;
+
 /** Brand colour of the bot's embeds. */
 export const EMBED_COLOR = 0x5865f2;
 
@@ -40,8 +47,9 @@ export function sourcesEmbed(
   const entries: string[] = [];
   let used = 0;
   for (const citation of ordered) {
+    // A citation of the document's details (its date, author...) has no quote: show the fact it cites.
     const quote = citation.metadata
-      ? `${citation.metadata.field === 'publishedAt' ? 'Published' : citation.metadata.field === 'byline' ? 'By' : citation.metadata.field === 'siteName' ? 'Source' : 'Title'}: ${shorten(citation.metadata.value, quoteLength)}`
+      ? `${METADATA_LABELS[citation.metadata.field]}: ${shorten(citation.metadata.value, quoteLength)}`
       : shorten(citation.quote, quoteLength);
     const entry = `**[${citation.n}]** ${titleLink(citation.title, citation.url, titleLength)}${quote ? `\n> ${escapeMarkdown(quote)}` : ''}`;
     if (used + entry.length + 1 > budget) break;

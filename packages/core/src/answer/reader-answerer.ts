@@ -28,7 +28,7 @@ export interface Abstention {
 
 /** Settings of {@link ReaderAnswerer}. */
 export interface ReaderAnswererOptions {
-  /** Retrieved chunks read (best first after reranking). @defaultValue 6 */
+  /** Retrieved chunks read (best first after reranking); the reranker's depth, so it reads nothing new. @defaultValue 5 */
   maxSources?: number;
   abstention?: Abstention;
 }
@@ -60,7 +60,7 @@ export class ReaderAnswerer implements Answerer {
 
   constructor(reader: Reader, options: ReaderAnswererOptions = {}) {
     this.#reader = reader;
-    this.#maxSources = options.maxSources ?? 6;
+    this.#maxSources = options.maxSources ?? 5;
     this.#abstention = options.abstention ?? DefaultAbstention;
   }
 

@@ -143,10 +143,10 @@ export class TransformersReader implements Reader {
     }
     for (const index of pending) {
       const reading = results[index]!;
+      reading.text = passages[index]!.slice(reading.start, reading.end);
       if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
       const { passage: _, ...kept } = reading;
       this.#cache.set(`${question}\u0000${passages[index]!}`, kept);
-      reading.text = passages[index]!.slice(reading.start, reading.end);
     }
     return results;
   }

@@ -22,9 +22,9 @@ export interface Reranker {
 /** Settings of {@link ReaderReranker}. */
 export interface ReaderRerankerOptions {
   /**
-   * Chunks read; the rest keep their fused order after them. Reading costs ~15-25 ms a chunk on two
-   * cores, and `ask` retrieves 6.
-   * @defaultValue 8
+   * Chunks read; the rest keep their fused order after them. Reading costs ~15-30 ms a chunk on two
+   * cores (the whole of `ask`'s budget), so only the head of the fused list is read.
+   * @defaultValue 5
    */
   depth?: number;
 }
@@ -41,7 +41,7 @@ export class ReaderReranker implements Reranker {
 
   constructor(reader: Reader, options: ReaderRerankerOptions = {}) {
     this.#reader = reader;
-    this.#depth = options.depth ?? 8;
+    this.#depth = options.depth ?? 5;
     this.id = `reader:${reader.id}`;
   }
 

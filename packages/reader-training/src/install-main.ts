@@ -1,0 +1,36 @@
+// Installs a finished training run's weights as the reader shipped in @articleqa/core:
+//   node dist/install-main.js --run .run --target ../core/models/reader
+// Copies reader.safetensors and rewrites reader.json with a new version (date and steps), so every
+// cache built from older weights is rebuilt.
+import { copyFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { run: { type: 'string' }, target: { type: 'string' } } });
+if (!values.run || !values.target) {
+  process.stderr.write('usage: install-main.js --run DIR --target DIR\n');
+  process.exit(2);
+}
+const events = (await readFile(join(values.run, 'train.log'), 'utf8'))
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => JSON.parse(line) as { event: string; step?: number; [key: string]: unknown });
+const exported = events.filter((event) => event.event === 'exported').at(-1);
+const start = events.find((event) => event.event === 'start');
+const finalEval = events.filter((event) => event.event === 'eval').at(-1);
+if (!exported) throw new Error(`${values.run}/train.log records no export: the run did not finish.`);
+const manifestPath = join(values.target, 'reader.json');
+const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
+const date = new Date().toISOString().slice(0, 10);
+const updated = {
+  ...manifest,
+  version: `${date}.${exported.step}`,
+  trainedSteps: exported.step,
+  training: start?.args,
+  trainValidation: finalEval,
+};
+const temporary = join(values.target, '.reader.safetensors.tmp');
+await copyFile(join(values.run, 'reader.safetensors'), temporary);
+await rename(temporary, join(values.target, 'reader.safetensors'));
+await writeFile(manifestPath, `${JSON.stringify(updated, null, 2)}\n`);
+process.stderr.write(`installed reader ${updated.version} into ${values.target}\n`);
