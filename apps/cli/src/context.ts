@@ -50,7 +50,7 @@ export async function openContext(
   const config = resolveConfig(process.env);
   const indexDir = indexDirFor(globals, config);
   const { chat, ...offline } = config;
-  const { embedder, chatModel } = createModels(
+  const { embedder, chatModel, reader } = createModels(
     options.llm === false || !chat ? offline : { ...offline, chat },
   );
   const qa = await openArticleQA({
@@ -58,6 +58,8 @@ export async function openContext(
     embedder,
     create: options.create,
     ...(chatModel && options.llm !== false ? { chatModel } : {}),
+    // Loads nothing until a question is read, so commands that never ask pay nothing for it.
+    ...(reader ? { reader } : {}),
   });
   return {
     qa,
@@ -67,6 +69,7 @@ export async function openContext(
     close: async () => {
       await qa.close();
       await embedder.close?.();
+      await reader?.close?.();
     },
   };
 }

@@ -120,6 +120,21 @@ describe('ingest, ask, search, list, remove, stats round trip', () => {
     expectCitationsMatchChunks(result);
   });
 
+  it('ask shows the short answer on its own line first, then the cited sentence and its source', async () => {
+    const result = await cli(['ask', 'How much did the lighthouse restoration cost?']);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('2.4 million euros');
+    expect(lines[1]).toBe(`${lighthouse.keySentence} [1]`);
+    expect(result.stdout).toContain(`[1] ${lighthouse.title}`);
+    const json = JSON.parse(
+      (await cli(['ask', 'How much did the lighthouse restoration cost?', '--json'])).stdout,
+    ) as {
+      shortAnswer: string;
+    };
+    expect(json.shortAnswer).toBe('2.4 million euros');
+  });
+
   it('citation offsets index the plain-text article body exactly', async () => {
     const result = json<AskJson>(await cli(['ask', 'Who is the chair of the bakers association?', '--json']));
     expect(result.abstained).toBe(false);

@@ -1,5 +1,6 @@
-// Fits the reader answerer's abstention (a logistic model over its signals) and checks it on
-// article-level folds: every number reported comes from articles the fit did not see.
+// Fits the reader answerer's abstention (a logistic model over its signals and the reader's [CLS]
+// state) and checks it on article-level folds: every number reported comes from articles the fit did
+// not see.
 import type { Abstention } from '@articleqa/core';
 
 /** One question's signals and outcome with abstention off. */
@@ -9,68 +10,136 @@ export interface SignalRow {
   margin: number;
   dense: number;
   coverage: number;
+  unmatchedName: number;
+  sentence: number;
+  /** The reader's [CLS] state for the best passage; empty when not recorded. */
+  cls: ArrayLike<number>;
 }
 
-const features = (row: SignalRow): [number, number, number] => [
-  Math.max(-20, Math.min(20, row.margin)),
-  row.dense,
-  row.coverage,
-];
+const NAMES = ['margin', 'dense', 'coverage', 'unmatchedName', 'sentence'] as const;
+type Weights = Omit<Abstention, 'threshold'>;
 
-/** Logistic regression (answerable = 1) by full-batch gradient descent with a little L2. */
+function features(row: SignalRow, withCls = true): number[] {
+  const scalars = [
+    Math.max(-20, Math.min(20, row.margin)),
+    row.dense,
+    row.coverage,
+    row.unmatchedName,
+    row.sentence,
+  ];
+  return withCls ? [...scalars, ...Array.from(row.cls)] : scalars;
+}
+
+/**
+ * Class-balanced logistic regression (answerable = 1) over standardised features by full-batch
+ * gradient descent with L2; the weights are returned in the raw features' units.
+ */
 export function fitLogistic(
   rows: readonly SignalRow[],
-  iterations = 3000,
-  rate = 0.05,
-): Omit<Abstention, 'threshold'> {
-  let [bias, margin, dense, coverage] = [0, 0, 0, 0];
-  const x = rows.map(features);
+  withCls = true,
+  iterations = 400,
+  rate = 0.5,
+  l2 = 0.1,
+): Weights {
+  const x = rows.map((row) => features(row, withCls));
+  const width = x[0]?.length ?? NAMES.length;
+  const mean = new Array<number>(width).fill(0);
+  const std = new Array<number>(width).fill(0);
+  for (const xi of x) for (let k = 0; k < width; k++) mean[k]! += xi[k]! / x.length;
+  for (const xi of x) for (let k = 0; k < width; k++) std[k]! += (xi[k]! - mean[k]!) ** 2 / x.length;
+  for (let k = 0; k < width; k++) std[k] = Math.sqrt(std[k]!) || 1;
+  const z = x.map((xi) => xi.map((value, k) => (value - mean[k]!) / std[k]!));
   const y = rows.map((row) => (row.answerable ? 1 : 0));
   // Each class weighs the same, so the fit does not lean on the set's mix of the two.
   const positives = y.filter(Boolean).length;
   const weight = y.map((label) =>
     label ? rows.length / (2 * positives) : rows.length / (2 * (rows.length - positives)),
   );
+  let bias = 0;
+  const w = new Array<number>(width).fill(0);
+  const g = new Array<number>(width);
   for (let step = 0; step < iterations; step++) {
     let gb = 0;
-    let gm = 0;
-    let gd = 0;
-    let gc = 0;
-    for (let i = 0; i < x.length; i++) {
-      const [m, d, c] = x[i]!;
-      const p = 1 / (1 + Math.exp(-(bias + margin * m + dense * d + coverage * c)));
-      const error = (p - y[i]!) * weight[i]!;
+    g.fill(0);
+    for (let i = 0; i < z.length; i++) {
+      const zi = z[i]!;
+      let s = bias;
+      for (let k = 0; k < width; k++) s += w[k]! * zi[k]!;
+      const error = (1 / (1 + Math.exp(-s)) - y[i]!) * weight[i]!;
       gb += error;
-      gm += error * m;
-      gd += error * d;
-      gc += error * c;
+      for (let k = 0; k < width; k++) g[k]! += error * zi[k]!;
     }
-    const n = x.length;
-    bias -= (rate * gb) / n;
-    margin -= rate * (gm / n + 1e-3 * margin);
-    dense -= rate * (gd / n + 1e-3 * dense);
-    coverage -= rate * (gc / n + 1e-3 * coverage);
+    bias -= (rate * gb) / z.length;
+    for (let k = 0; k < width; k++) w[k] = w[k]! - rate * (g[k]! / z.length + l2 * w[k]!);
   }
-  return { bias, margin, dense, coverage };
+  const raw = w.map((value, k) => value / std[k]!);
+  const rawBias = bias - raw.reduce((sum, value, k) => sum + value * mean[k]!, 0);
+  return {
+    bias: rawBias,
+    ...(Object.fromEntries(NAMES.map((name, k) => [name, raw[k]!])) as Omit<Weights, 'bias' | 'cls'>),
+    ...(width > NAMES.length ? { cls: raw.slice(NAMES.length) } : {}),
+  };
 }
 
-export function confidenceOf(row: SignalRow, model: Omit<Abstention, 'threshold'>): number {
-  const [m, d, c] = features(row);
-  return 1 / (1 + Math.exp(-(model.bias + model.margin * m + model.dense * d + model.coverage * c)));
+export function confidenceOf(row: SignalRow, model: Weights): number {
+  const x = features(row);
+  let s = model.bias;
+  for (const [k, name] of NAMES.entries()) s += model[name] * x[k]!;
+  if (model.cls) for (let d = 0; d < model.cls.length; d++) s += model.cls[d]! * (x[NAMES.length + d] ?? 0);
+  return 1 / (1 + Math.exp(-s));
 }
 
-/** The highest threshold that still answers `answered` of the answerable rows. */
-export function thresholdFor(
-  rows: readonly SignalRow[],
-  model: Omit<Abstention, 'threshold'>,
+/** The highest threshold that still answers `answered` of the answerable rows, given their confidences. */
+function thresholdOf(
+  confidences: readonly number[],
+  answerable: readonly boolean[],
   answered: number,
 ): number {
-  const scores = rows
-    .filter((row) => row.answerable)
-    .map((row) => confidenceOf(row, model))
-    .sort((a, b) => a - b);
+  const scores = confidences.filter((_, i) => answerable[i]).sort((a, b) => a - b);
   const index = Math.floor((1 - answered) * scores.length);
   return scores[Math.max(0, index - 1)] ?? 0.5;
+}
+
+/**
+ * The threshold answering `answered` of the answerable rows, set on out-of-fold confidences (inner
+ * article folds): a model's confidences on its own training rows are too high to set it on, the more
+ * so with hundreds of [CLS] features.
+ */
+export function thresholdsFor(
+  rows: readonly SignalRow[],
+  answered: readonly number[],
+  withCls = true,
+  innerFolds = 3,
+): { thresholds: number[]; auc: number } {
+  const foldOf = articleFolds(rows, innerFolds);
+  const confidences = new Array<number>(rows.length);
+  for (let fold = 0; fold < innerFolds; fold++) {
+    const model = fitLogistic(
+      rows.filter((row) => foldOf(row) !== fold),
+      withCls,
+    );
+    for (const [i, row] of rows.entries())
+      if (foldOf(row) === fold) confidences[i] = confidenceOf(row, model);
+  }
+  const answerable = rows.map((row) => row.answerable);
+  return {
+    thresholds: answered.map((target) => thresholdOf(confidences, answerable, target)),
+    auc: auc(confidences, answerable),
+  };
+}
+
+/**
+ * Fits abstention on `rows` with and without the [CLS] probe and keeps the one whose out-of-fold AUC
+ * (inner article folds) is higher, its thresholds set on those out-of-fold confidences.
+ */
+export function fitCalibrated(
+  rows: readonly SignalRow[],
+  answered: readonly number[],
+): { model: Weights; thresholds: number[] } {
+  const plain = thresholdsFor(rows, answered, false);
+  const probed = rows.some((row) => row.cls.length > 0) ? thresholdsFor(rows, answered, true) : undefined;
+  const withCls = probed !== undefined && probed.auc > plain.auc;
+  return { model: fitLogistic(rows, withCls), thresholds: (withCls ? probed : plain).thresholds };
 }
 
 /** Area under the ROC curve of `scores` separating positives from negatives (ties count half). */
@@ -97,30 +166,48 @@ export function auc(scores: readonly number[], labels: readonly boolean[]): numb
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
-/**
- * Article-level folds: each fold's confidence and threshold come from a fit on the other folds'
- * articles. Returns, per row, the held-out confidence and whether it abstains.
- */
-export function crossValidate(
-  rows: readonly SignalRow[],
-  folds: number,
-  answeredTarget: number,
-): { confidence: number[]; abstain: boolean[]; fits: Abstention[] } {
+/** The fold of each article: articles sorted by title, dealt round-robin. */
+export function articleFolds(rows: readonly SignalRow[], folds: number): (row: SignalRow) => number {
   const articles = [...new Set(rows.map((row) => row.article))].sort();
   const foldOf = new Map(articles.map((article, index) => [article, index % folds]));
-  const confidence = new Array<number>(rows.length);
-  const abstain = new Array<boolean>(rows.length);
+  return (row) => foldOf.get(row.article) ?? 0;
+}
+
+/**
+ * Article-level cross-validation with a choice among variants (the same questions answered with
+ * different settings, `variants[v][i]` being question i): each fold takes the variant that `score`s
+ * best on the other folds' rows, then fits abstention on those rows, with one threshold per
+ * `answeredTargets` entry. Returns per question the held-out row and confidence, abstention per target,
+ * and what each fold chose.
+ */
+export function crossValidateVariants<Row extends SignalRow>(
+  variants: readonly (readonly Row[])[],
+  folds: number,
+  answeredTargets: readonly number[],
+  score: (rows: readonly Row[]) => number,
+): { rows: Row[]; confidence: number[]; abstain: boolean[][]; chosen: number[]; fits: Abstention[] } {
+  const base = variants[0]!;
+  const foldOf = articleFolds(base, folds);
+  const rows = new Array<Row>(base.length);
+  const confidence = new Array<number>(base.length);
+  const abstain = answeredTargets.map(() => new Array<boolean>(base.length));
+  const chosen: number[] = [];
   const fits: Abstention[] = [];
   for (let fold = 0; fold < folds; fold++) {
-    const train = rows.filter((row) => foldOf.get(row.article) !== fold);
-    const model = fitLogistic(train);
-    const threshold = thresholdFor(train, model, answeredTarget);
-    fits.push({ ...model, threshold });
-    for (const [index, row] of rows.entries()) {
-      if (foldOf.get(row.article) !== fold) continue;
+    const trainOf = (variant: readonly Row[]) => variant.filter((row) => foldOf(row) !== fold);
+    let best = 0;
+    for (let v = 1; v < variants.length; v++)
+      if (score(trainOf(variants[v]!)) > score(trainOf(variants[best]!))) best = v;
+    chosen.push(best);
+    const train = trainOf(variants[best]!);
+    const { model, thresholds } = fitCalibrated(train, answeredTargets);
+    fits.push({ ...model, threshold: thresholds[0]! });
+    for (const [index, row] of variants[best]!.entries()) {
+      if (foldOf(row) !== fold) continue;
+      rows[index] = row;
       confidence[index] = confidenceOf(row, model);
-      abstain[index] = confidence[index]! < threshold;
+      for (const [t, threshold] of thresholds.entries()) abstain[t]![index] = confidence[index]! < threshold;
     }
   }
-  return { confidence, abstain, fits };
+  return { rows, confidence, abstain, chosen, fits };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseQuestions } from '@articleqa/core';
 import { readQuestionSample } from './dataset.js';
@@ -21,7 +21,7 @@ import type {
   ScaleSection,
 } from './results.js';
 import type { BenchRun, Corpus } from './runner.js';
-import { findSeedQuestions } from './workspace.js';
+import { findSeedQuestions, repoRoot } from './workspace.js';
 
 const MINUTE = 60_000;
 const log = (line = '') => process.stdout.write(`${line}\n`);
@@ -393,11 +393,24 @@ export async function readerSection(run: BenchRun, results: Results): Promise<vo
     );
   row('previous (sentences)', o.previous);
   row('reader + rerank', o.reader);
-  row('reader, no rerank', o.readerNoRerank);
+  log(
+    `    abstention off: ${o.unabstained.map((u) => `w ${u.sentenceWeight}: hit ${format.pct(u.answerHit)} F1 ${format.pct(u.shortF1)}`).join('; ')}`,
+  );
+  row('reader alone', o.readerAlone);
+  log(
+    `    sentence weight by fold ${o.sentenceWeights.chosenByFold.join(', ')}, shipped ${o.sentenceWeights.shipped}`,
+  );
   log(
     `    recall@1 ${format.pct(o.recall.fusedAt1)} -> ${format.pct(o.recall.rerankedAt1)}, within 2,500 chars ` +
       `${format.pct(o.recall.fusedBudget)} -> ${format.pct(o.recall.rerankedBudget)}; off-topic abstained ${o.offTopic.abstained}/${o.offTopic.questions}; ` +
       `ask p50 ${o.latency.ask.p50.toFixed(0)} ms (previous ${o.latency.previousAsk.p50.toFixed(1)} ms)`,
   );
-  log(`    shipped abstention: ${JSON.stringify(o.shipped)}`);
+  const { cls, ...scalars } = o.shipped;
+  log(`    shipped abstention: ${JSON.stringify(scalars)}${cls ? ` + ${cls.length} [CLS] weights` : ''}`);
+  if (run.options.workload.mode === 'full') {
+    // The full run calibrates on all 24 articles: that calibration ships beside the reader's weights.
+    const path = join(repoRoot, 'packages', 'core', 'models', 'reader', 'abstention.json');
+    writeFileSync(path, `${JSON.stringify({ ...o.shipped, sentenceWeight: o.sentenceWeights.shipped })}\n`);
+    log(`    wrote ${path}`);
+  }
 }

@@ -226,15 +226,15 @@ export class ArticleQA {
       this.#retrieveOptions(options, DEFAULT_ASK_K),
     );
     const searched = performance.now();
-    const sources =
-      this.#reranker && options.rerank !== false
-        ? await this.#reranker.rerank(
-            standaloneQuestion,
-            outcome.results,
-            options.signal ? { signal: options.signal } : {},
-          )
-        : outcome.results;
-    const retrieved = performance.now();
+    const reranker = options.rerank === false ? undefined : this.#reranker;
+    const sources = reranker
+      ? await reranker.rerank(
+          standaloneQuestion,
+          outcome.results,
+          options.signal ? { signal: options.signal } : {},
+        )
+      : outcome.results;
+    const retrieved = reranker ? performance.now() : searched;
     const answerer = useLLM && this.#llm ? this.#llm : this.#extractive;
     const answered: AnswerOutput = await answerer.answer(
       {

@@ -35,8 +35,10 @@ export {
 } from './answer/openai-chat-model.js';
 export {
   type Abstention,
+  bundledAbstention,
   createReaderAnswerer,
   DefaultAbstention,
+  DefaultReaderAnswererOptions,
   ReaderAnswerer,
   type ReaderAnswererOptions,
 } from './answer/reader-answerer.js';

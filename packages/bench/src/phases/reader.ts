@@ -2,6 +2,7 @@ import {
   createLocalEmbedder,
   createLocalReader,
   DefaultAbstention,
+  DefaultReaderAnswererOptions,
   type EvalQuestion,
   normalizeForMatch,
   openArticleQA,
@@ -10,7 +11,7 @@ import {
   tokenF1,
   withinBudget,
 } from '@articleqa/core';
-import { auc, crossValidate, fitLogistic, type SignalRow, thresholdFor } from '../abstention-fit.js';
+import { auc, crossValidateVariants, fitCalibrated, type SignalRow } from '../abstention-fit.js';
 import { isAnswerHit } from '../dataset.js';
 import { type LatencySummary, summarize } from '../statistics.js';
 
@@ -48,10 +49,14 @@ export interface ReaderOutput {
   articles: number;
   /** The sentence answerer (no reader), its own abstention. */
   previous: AnswerRates;
-  /** The reader with reranking, abstention fitted on the other folds' articles. */
+  /** The reader with reranking, sentence weight and abstention chosen on the other folds' articles. */
   reader: AnswerRates;
-  /** The same without reranking (abstention fitted the same way). */
-  readerNoRerank: AnswerRates;
+  /** The reader alone choosing the sentence (sentence weight 0), abstention fitted the same way. */
+  readerAlone: AnswerRates;
+  /** Answer hit and short-answer F1 of each sentence weight with abstention off, over answerable questions. */
+  unabstained: { sentenceWeight: number; answerHit: number; shortF1: number }[];
+  /** Sentence weights tried, the one each fold chose, and the one shipped (chosen on all articles). */
+  sentenceWeights: { tried: number[]; chosenByFold: number[]; shipped: number };
   /** Retrieval order: fused (as before) and reranked by the reader. */
   recall: { fusedAt1: number; rerankedAt1: number; fusedBudget: number; rerankedBudget: number };
   /** Held-out curve: at each threshold quantile, answerable answered and unanswerable abstained. */
@@ -82,17 +87,20 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
   const previous = await openArticleQA({ dir: input.indexDir, embedder, create: false });
   // Abstention off: every question gets the reader's answer and signals; abstention is applied after,
   // from fits on other articles.
-  const open = await openArticleQA({
-    dir: input.indexDir,
-    embedder,
-    reader,
-    create: false,
-    readerAnswerer: { abstention: { ...DefaultAbstention, threshold: -1 } },
-  });
+  const open = await Promise.all(
+    SENTENCE_WEIGHTS.map((sentenceWeight) =>
+      openArticleQA({
+        dir: input.indexDir,
+        embedder,
+        reader,
+        create: false,
+        readerAnswerer: { sentenceWeight, abstention: { ...DefaultAbstention, threshold: -1 } },
+      }),
+    ),
+  );
   await reader.ready();
 
-  const on: Row[] = [];
-  const off: Row[] = [];
+  const byWeight: Row[][] = SENTENCE_WEIGHTS.map(() => []);
   const prev: {
     answerable: boolean;
     hit: boolean;
@@ -120,22 +128,33 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
       abstained: before.abstained,
       confidence: before.confidence ?? 0,
     });
-    const noRerank = await open.ask(question.question, { k: input.k, rerank: false });
+    // Reranked first, so its timing includes reading; the unreranked answer then reads the same chunks
+    // from the reader's cache.
     started = performance.now();
-    const result = await open.ask(question.question, { k: input.k });
+    const result = await open[0]!.ask(question.question, { k: input.k });
     latency.ask.push(performance.now() - started);
     latency.rerank.push(result.timings.rerankMs);
     latency.answer.push(result.timings.answerMs);
-    for (const [rows, answer] of [
-      [on, result],
-      [off, noRerank],
-    ] as const) {
-      rows.push({
+    const noRerank = await open[0]!.ask(question.question, { k: input.k, rerank: false });
+    // The reader's [CLS] state of the best passage: the answerer read these very chunks, so this is a
+    // cache hit. Every variant answers from the same readings.
+    const readings = await reader.read(
+      question.question,
+      result.retrieved.slice(0, DefaultReaderAnswererOptions.maxSources).map((chunk) => chunk.text),
+    );
+    const bestReading = readings.reduce((a, b) => (b.margin > a.margin ? b : a), readings[0]!);
+    const cls = bestReading?.cls ?? new Float32Array(0);
+    for (const [v, qa] of open.entries()) {
+      const answer = v === 0 ? result : await qa.ask(question.question, { k: input.k });
+      byWeight[v]!.push({
         article: question.article ?? '',
         answerable: question.answerable,
         margin: answer.signals?.readerMargin ?? -20,
         dense: answer.signals?.topDense ?? 0,
         coverage: answer.signals?.coverage ?? 0,
+        unmatchedName: answer.signals?.unmatchedName ?? 0,
+        sentence: answer.signals?.sentenceScore ?? 0,
+        cls,
         hit: contains(answer.answer),
         cited: answer.citations.some((citation) => contains(citation.quote)),
         f1: Math.max(0, ...question.answers.map((gold) => tokenF1(answer.shortAnswer, gold))),
@@ -155,22 +174,25 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
 
   const answerable = input.questions.filter((question) => question.answerable).length;
   const unanswerable = input.questions.length - answerable;
-  const heldOut = (rows: Row[]) => {
-    const { confidence, abstain } = crossValidate(rows, input.folds, input.answeredTarget);
-    return { rates: rates(rows, abstain, confidence, answerable, unanswerable), confidence };
-  };
-  const reranked = heldOut(on);
-  const plain = heldOut(off);
-  const curve = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98].map((answeredShare) => {
-    const { abstain } = crossValidate(on, input.folds, answeredShare);
-    return {
-      answered: on.filter((row, i) => row.answerable && !abstain[i]).length / answerable,
-      abstained: on.filter((row, i) => !row.answerable && abstain[i]).length / Math.max(1, unanswerable),
-    };
-  });
-  const model = fitLogistic(on);
-  const shipped = { ...model, threshold: thresholdFor(on, model, input.answeredTarget) };
-  const { fits } = crossValidate(on, input.folds, input.answeredTarget);
+  const hits = (rows: readonly Row[]) => rows.filter((row) => row.answerable && row.hit).length;
+  const shares = [input.answeredTarget, 0.5, 0.6, 0.7, 0.8, 0.85, 0.95, 0.98];
+  const heldOut = crossValidateVariants(byWeight, input.folds, shares, hits);
+  const alone = crossValidateVariants([byWeight[0]!], input.folds, [input.answeredTarget], hits);
+  const curve = shares
+    .map((_, t) => ({
+      answered:
+        heldOut.rows.filter((row, i) => row.answerable && !heldOut.abstain[t]![i]).length / answerable,
+      abstained:
+        heldOut.rows.filter((row, i) => !row.answerable && heldOut.abstain[t]![i]).length /
+        Math.max(1, unanswerable),
+    }))
+    .sort((a, b) => a.answered - b.answered);
+  let shippedWeight = 0;
+  for (let v = 1; v < byWeight.length; v++)
+    if (hits(byWeight[v]!) > hits(byWeight[shippedWeight]!)) shippedWeight = v;
+  const on = byWeight[shippedWeight]!;
+  const calibrated = fitCalibrated(on, [input.answeredTarget]);
+  const shipped = { ...calibrated.model, threshold: calibrated.thresholds[0]! };
 
   // Off-topic questions with the shipped calibration.
   const shippedQa = await openArticleQA({
@@ -178,7 +200,7 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
     embedder,
     reader,
     create: false,
-    readerAnswerer: { abstention: shipped },
+    readerAnswerer: { abstention: shipped, sentenceWeight: SENTENCE_WEIGHTS[shippedWeight]! },
   });
   const answeredOffTopic: string[] = [];
   for (const question of input.offTopic) {
@@ -200,7 +222,7 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
     abstainedAnswerable: prev.filter((row) => row.answerable && row.abstained).length / answerable,
     auc: previousAuc,
   };
-  await Promise.all([previous.close(), open.close(), shippedQa.close()]);
+  await Promise.all([previous.close(), shippedQa.close(), ...open.map((qa) => qa.close())]);
   await reader.close();
   await embedder.close();
   return {
@@ -208,8 +230,18 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
     unanswerable,
     articles: new Set(input.questions.map((question) => question.article)).size,
     previous: previousRates,
-    reader: reranked.rates,
-    readerNoRerank: plain.rates,
+    reader: rates(heldOut.rows, heldOut.abstain[0]!, heldOut.confidence, answerable, unanswerable),
+    readerAlone: rates(alone.rows, alone.abstain[0]!, alone.confidence, answerable, unanswerable),
+    unabstained: byWeight.map((rows, v) => ({
+      sentenceWeight: SENTENCE_WEIGHTS[v]!,
+      answerHit: hits(rows) / answerable,
+      shortF1: rows.filter((row) => row.answerable).reduce((sum, row) => sum + row.f1, 0) / answerable,
+    })),
+    sentenceWeights: {
+      tried: SENTENCE_WEIGHTS,
+      chosenByFold: heldOut.chosen.map((v) => SENTENCE_WEIGHTS[v]!),
+      shipped: SENTENCE_WEIGHTS[shippedWeight]!,
+    },
     recall: {
       fusedAt1: recall.fusedAt1 / answerable,
       rerankedAt1: recall.rerankedAt1 / answerable,
@@ -218,7 +250,7 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
     },
     curve,
     shipped,
-    folds: fits,
+    folds: heldOut.fits,
     offTopic: {
       questions: input.offTopic.length,
       abstained: input.offTopic.length - answeredOffTopic.length,
@@ -259,6 +291,9 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
     };
   }
 }
+
+/** Sentence weights tried (the reader answerer's `sentenceWeight`); the first is the reader alone. */
+const SENTENCE_WEIGHTS = [0, 4, 8, 16, 32, 100];
 
 /** Questions about none of the SQuAD half's 24 articles (the first three from the issue that asked for it). */
 export const OFF_TOPIC_QUESTIONS = [

@@ -726,7 +726,7 @@ function readerReport(results: Results): string {
   const rows = [
     ['Previous answerer (best sentence)', o.previous],
     ['Reader + reranking (shipped)', o.reader],
-    ['Reader, reranking off', o.readerNoRerank],
+    ['Reader alone choosing the sentence', o.readerAlone],
   ] as const;
   return [
     '## 6. The reader',
@@ -735,7 +735,7 @@ function readerReport(results: Results): string {
     '',
     `${reader.corpus}: ${o.answerable} answerable and ${o.unanswerable} SQuAD 2.0 unanswerable questions on ${o.articles}`,
     'articles the reader was never trained on (it was trained on SQuAD v1.1 train, 442 other articles). Each',
-    'question is answered three ways in one run. Abstention is a logistic model over the reader margin, the best',
+    'question is answered by the previous answerer and by the reader in one run. Abstention is a logistic model over the reader margin, the best',
     `dense similarity and term coverage, fitted on ${o.folds.length} article-level folds: every reader number below comes from`,
     'articles its abstention fit did not see, at the operating point that answers >= 90% of answerable questions',
     'on the fitted articles. "Answer hit": the answer contains a gold answer (abstaining counts as a miss); "cited":',
@@ -764,6 +764,8 @@ function readerReport(results: Results): string {
       ]),
     ),
     '',
+    `Sentence choice: the reader's margin plus \`sentenceWeight\` x the previous answerer's sentence score; tried ${o.sentenceWeights.tried.join(', ')},`,
+    `chosen per fold ${o.sentenceWeights.chosenByFold.join(', ')}, shipped ${o.sentenceWeights.shipped} (chosen on all articles).`,
     `Retrieval order (k = 10): recall@1 ${pct(o.recall.fusedAt1)} fused, ${pct(o.recall.rerankedAt1)} reranked by the reader;`,
     `answer within the first 2,500 characters ${pct(o.recall.fusedBudget)} fused, ${pct(o.recall.rerankedBudget)} reranked.`,
     `Off-topic questions on this collection (capital of Peru, Titanic, Eiffel Tower...): ${o.offTopic.abstained}/${o.offTopic.questions} abstained` +

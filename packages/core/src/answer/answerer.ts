@@ -29,6 +29,13 @@ export interface AnswerSignals {
   topDense?: number;
   /** The IDF-weighted share of the question's terms found in the answer's source chunk. */
   coverage?: number;
+  /**
+   * 1 when a name in the question (a capitalised word after its first) appears in none of the sources:
+   * the articles are likely about something else ("How tall is the Eiffel Tower?").
+   */
+  unmatchedName?: number;
+  /** The sentence answerer's score of the sentence answered from, in [0, 1]. */
+  sentenceScore?: number;
 }
 
 /** What an answerer is given. */

@@ -52,16 +52,45 @@ const MISSING_QUANTITY_FACTOR = 0.6;
 /** The sentence an abstaining answer gives. */
 export const ABSTAIN_TEXT = "The articles don't say.";
 
-interface Candidate {
+/** A sentence of the sources with how well it matches the question. */
+export interface SentenceCandidate {
   source: RetrievedChunk;
+  /** 1-based position of `source` in the sources. */
   sourceRank: number;
+  /** Document offsets of the sentence. */
   start: number;
   end: number;
   text: string;
+  /** IDF-weighted share of the question's terms in the sentence, in [0, 1]. */
   lexical: number;
-  /** Similarity to the question: stored by the index, or embedded here; undefined when neither. */
+  /** Cosine similarity to the question from the index's stored sentence vectors, when stored. */
   dense: number | undefined;
   score: number;
+}
+
+type Candidate = SentenceCandidate;
+
+/**
+ * Every sentence of `sources` scored as the sentence answerer scores them, without a model call:
+ * `denseWeight · stored similarity + (1 − denseWeight) · term coverage` (term coverage alone where the
+ * index stores no sentence vectors). Sentences repeated by overlapping chunks appear once.
+ */
+export function scoreSentences(
+  question: string,
+  sources: readonly RetrievedChunk[],
+  stored: AnswerInput['sentences'],
+  denseWeight: number = DefaultExtractiveOptions.denseWeight,
+): SentenceCandidate[] {
+  const candidates = collectSentences(sources, stored);
+  if (candidates.length === 0) return candidates;
+  scoreLexical(candidates, question, sources);
+  for (const candidate of candidates) {
+    candidate.score =
+      candidate.dense === undefined
+        ? candidate.lexical
+        : denseWeight * candidate.dense + (1 - denseWeight) * candidate.lexical;
+  }
+  return candidates;
 }
 
 /**

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { throwIfAborted } from '../errors.js';
 import { splitSentences } from '../ingest/sentences.js';
 import type { PassageReading, Reader } from '../read/reader.js';
+import { bestSpan } from '../read/span-decode.js';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
 import { stemmedTerms, weighQuery, weightedCoverage } from '../text/terms.js';
 import type {
@@ -11,18 +14,26 @@ import type {
   AnswerSignals,
   Citation,
 } from './answerer.js';
-import { ABSTAIN_TEXT } from './extractive-answerer.js';
+import { ABSTAIN_TEXT, scoreSentences } from './extractive-answerer.js';
 import { metadataField, metadataValue } from './metadata-question.js';
 
 /**
  * How the answer's confidence is computed: `sigmoid(bias + margin·readerMargin + dense·topDense +
- * coverage·coverage)`, abstaining below `threshold`.
+ * coverage·coverage + unmatchedName·unmatchedName + sentence·sentenceScore)`, abstaining below
+ * `threshold`.
  */
 export interface Abstention {
   bias: number;
   margin: number;
   dense: number;
   coverage: number;
+  unmatchedName: number;
+  sentence: number;
+  /**
+   * Weights over the reader's [CLS] state of the best passage (a linear no-answer probe), fitted with
+   * the rest; absent, the probe adds nothing.
+   */
+  cls?: readonly number[];
   threshold: number;
 }
 
@@ -30,19 +41,35 @@ export interface Abstention {
 export interface ReaderAnswererOptions {
   /** Retrieved chunks read (best first after reranking); the reranker's depth, so it reads nothing new. @defaultValue 5 */
   maxSources?: number;
+  /**
+   * Weight of the sentence answerer's score (stored sentence similarity and term coverage, in [0, 1])
+   * added to the reader's answer margin when choosing the sentence to answer from. The two make
+   * different mistakes; 0 lets the reader alone decide. See {@link DefaultReaderAnswererOptions}.
+   */
+  sentenceWeight?: number;
+  /** Most tokens of a short answer. @defaultValue 30 */
+  maxAnswerTokens?: number;
   abstention?: Abstention;
 }
 
+/** Defaults of {@link ReaderAnswererOptions}; `sentenceWeight` was chosen on article-level folds (docs/benchmarks.md). */
+export const DefaultReaderAnswererOptions = {
+  maxSources: 5,
+  sentenceWeight: 8,
+  maxAnswerTokens: 30,
+} as const;
+
 /**
- * Fitted by logistic regression on the SQuAD dev half (answerable against SQuAD 2.0 unanswerable
- * questions) and checked on article-level folds it was not fitted on: see docs/benchmarks.md. The
- * threshold is the fold-checked operating point where >= 90% of answerable questions are answered.
+ * Used when the reader's own calibration (`models/reader/abstention.json`, see
+ * {@link bundledAbstention}) is missing: a hand-set combination that abstains on weak margins.
  */
 export const DefaultAbstention: Abstention = {
   bias: -2,
   margin: 0.5,
   dense: 2,
   coverage: 1,
+  unmatchedName: -3,
+  sentence: 1,
   threshold: 0.5,
 };
 
@@ -55,17 +82,24 @@ export const DefaultAbstention: Abstention = {
 export class ReaderAnswerer implements Answerer {
   readonly kind = 'extractive' as const;
   readonly #reader: Reader;
-  readonly #maxSources: number;
+  readonly #options: Required<Omit<ReaderAnswererOptions, 'abstention'>>;
   readonly #abstention: Abstention;
 
   constructor(reader: Reader, options: ReaderAnswererOptions = {}) {
     this.#reader = reader;
-    this.#maxSources = options.maxSources ?? 5;
-    this.#abstention = options.abstention ?? DefaultAbstention;
+    this.#options = {
+      maxSources: options.maxSources ?? DefaultReaderAnswererOptions.maxSources,
+      sentenceWeight:
+        options.sentenceWeight ??
+        bundledAbstention().sentenceWeight ??
+        DefaultReaderAnswererOptions.sentenceWeight,
+      maxAnswerTokens: options.maxAnswerTokens ?? DefaultReaderAnswererOptions.maxAnswerTokens,
+    };
+    this.#abstention = options.abstention ?? bundledAbstention();
   }
 
   async answer(input: AnswerInput, options: AnswerCallOptions = {}): Promise<AnswerOutput> {
-    const sources = input.sources.slice(0, this.#maxSources);
+    const sources = input.sources.slice(0, this.#options.maxSources);
     if (sources.length === 0) return abstain(0, {});
     const question = input.standaloneQuestion;
 
@@ -85,17 +119,24 @@ export class ReaderAnswerer implements Answerer {
       undefined,
     );
     if (!best || !Number.isFinite(best.margin)) return abstain(0, {});
-    const source = sources[best.passage]!;
+    const choice =
+      this.#choose(question, sources, readings, input.sentences) ??
+      fromReading(sources, best, input.sentences);
+    const source = choice.source;
     const signals: AnswerSignals = {
       readerMargin: best.margin,
       topDense: Math.max(0, ...sources.map((chunk) => chunk.scores.dense ?? 0)),
       coverage: coverage(question, source, sources),
+      unmatchedName: unmatchedName(question, input.sources) ? 1 : 0,
+      sentenceScore: choice.sentenceScore,
     };
-    const confidence = score(signals, this.#abstention);
+    const confidence = score(signals, this.#abstention, best.cls);
     if (confidence < this.#abstention.threshold) return abstain(confidence, signals);
 
-    const shortAnswer = tidy(best.text);
-    const evidence = evidenceSpan(source, best, input.sentences?.get(source.chunkId));
+    const shortAnswer = tidy(
+      source.text.slice(choice.answerStart - source.start, choice.answerEnd - source.start),
+    );
+    const evidence = { start: choice.start, end: choice.end };
     const quote = source.text.slice(evidence.start - source.start, evidence.end - source.start);
     const citation: Citation = {
       n: 1,
@@ -116,6 +157,95 @@ export class ReaderAnswerer implements Answerer {
       signals,
     };
   }
+
+  /**
+   * The sentence to answer from: the reader's best span inside each sentence of the sources (its margin
+   * over "no answer"), plus `sentenceWeight` times the sentence answerer's score of that sentence.
+   */
+  #choose(
+    question: string,
+    sources: readonly RetrievedChunk[],
+    readings: readonly PassageReading[],
+    stored: AnswerInput['sentences'],
+  ): Choice | undefined {
+    let best: Choice | undefined;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (const sentence of scoreSentences(question, sources, stored)) {
+      const reading = readings[sentence.sourceRank - 1];
+      const tokens = reading?.tokens;
+      if (!reading || !tokens) return undefined;
+      const from = sentence.start - sentence.source.start;
+      const to = sentence.end - sentence.source.start;
+      let first = 0;
+      while (first < tokens.starts.length && tokens.starts[first]! < from) first++;
+      let last = first;
+      while (last < tokens.ends.length && tokens.ends[last]! <= to) last++;
+      const span = bestSpan(tokens.start, tokens.end, first, last, this.#options.maxAnswerTokens);
+      if (!span) continue;
+      const margin = Math.max(-20, span.score - reading.nullScore);
+      const combined = margin + this.#options.sentenceWeight * sentence.score;
+      if (combined > bestScore) {
+        bestScore = combined;
+        best = {
+          source: sentence.source,
+          start: sentence.start,
+          end: sentence.end,
+          answerStart: sentence.source.start + tokens.starts[span.first]!,
+          answerEnd: sentence.source.start + tokens.ends[span.last]!,
+          sentenceScore: sentence.score,
+        };
+      }
+    }
+    return best;
+  }
+}
+
+/** The sentence chosen to answer from, and the short answer inside it, in document offsets. */
+interface Choice {
+  source: RetrievedChunk;
+  start: number;
+  end: number;
+  answerStart: number;
+  answerEnd: number;
+  sentenceScore: number;
+}
+
+/** The reader's best span alone, with the sentence(s) that hold it (for readers without token scores). */
+function fromReading(
+  sources: readonly RetrievedChunk[],
+  reading: PassageReading,
+  stored: AnswerInput['sentences'],
+): Choice {
+  const source = sources[reading.passage]!;
+  const evidence = evidenceSpan(source, reading, stored?.get(source.chunkId));
+  return {
+    source,
+    ...evidence,
+    answerStart: source.start + reading.start,
+    answerEnd: source.start + reading.end,
+    sentenceScore: 0,
+  };
+}
+
+let bundled: (Abstention & { sentenceWeight?: number }) | undefined;
+
+/**
+ * The abstention calibrated for the shipped reader, with the sentence weight chosen beside it
+ * (`models/reader/abstention.json`, written by `pnpm bench --full --only reader` from the SQuAD dev
+ * half); {@link DefaultAbstention} when absent.
+ */
+export function bundledAbstention(): Abstention & { sentenceWeight?: number } {
+  if (bundled) return bundled;
+  try {
+    const parsed = JSON.parse(
+      readFileSync(fileURLToPath(new URL('../../models/reader/abstention.json', import.meta.url)), 'utf8'),
+    ) as Abstention & { sentenceWeight?: number };
+    bundled =
+      typeof parsed.threshold === 'number' && typeof parsed.bias === 'number' ? parsed : DefaultAbstention;
+  } catch {
+    bundled = DefaultAbstention;
+  }
+  return bundled;
 }
 
 /** Builds the offline answerer that reads. */
@@ -124,14 +254,34 @@ export function createReaderAnswerer(reader: Reader, options: ReaderAnswererOpti
 }
 
 /** The confidence model of {@link Abstention}. */
-export function score(signals: AnswerSignals, abstention: Abstention): number {
+export function score(signals: AnswerSignals, abstention: Abstention, cls?: ArrayLike<number>): number {
   const margin = Math.max(-20, Math.min(20, signals.readerMargin ?? -20));
+  let probe = 0;
+  if (abstention.cls && cls && cls.length === abstention.cls.length) {
+    for (let d = 0; d < cls.length; d++) probe += abstention.cls[d]! * cls[d]!;
+  }
   const z =
+    probe +
     abstention.bias +
     abstention.margin * margin +
     abstention.dense * (signals.topDense ?? 0) +
-    abstention.coverage * (signals.coverage ?? 0);
+    abstention.coverage * (signals.coverage ?? 0) +
+    abstention.unmatchedName * (signals.unmatchedName ?? 0) +
+    abstention.sentence * (signals.sentenceScore ?? 0);
   return 1 / (1 + Math.exp(-z));
+}
+
+// A capitalised word after the question's first: a name, title or place ("Eiffel", "Jaws", "Tokyo").
+const NAME = /(?<=\s)[\p{Lu}][\p{L}\p{N}]+/gu;
+
+/** True when a name in the question appears in none of the sources (case-insensitive, whole word). */
+export function unmatchedName(question: string, sources: readonly RetrievedChunk[]): boolean {
+  const names = [...question.matchAll(NAME)].map((match) => match[0].toLowerCase());
+  if (names.length === 0) return false;
+  const words = new Set(
+    sources.flatMap((source) => source.text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []),
+  );
+  return names.some((name) => !words.has(name));
 }
 
 /** The sentence (or sentences, when the answer straddles them) of `source` that holds the reading. */

@@ -15,6 +15,21 @@ export interface PassageReading {
    * are ranked by it, and abstention starts from it.
    */
   margin: number;
+  /**
+   * Per-token scores of the passage (of its best window when it was read in several), so that a caller
+   * can find the best span inside any part of it, such as one sentence.
+   */
+  tokens?: TokenScores;
+  /** The model's last hidden state at [CLS] for that window: a summary of how question and passage relate. */
+  cls?: Float32Array;
+}
+
+/** Start and end logits of a passage's tokens, with each token's character span in the passage. */
+export interface TokenScores {
+  starts: readonly number[];
+  ends: readonly number[];
+  start: Float32Array;
+  end: Float32Array;
 }
 
 /** Options for one {@link Reader.read} call. */

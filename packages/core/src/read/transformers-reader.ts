@@ -224,26 +224,21 @@ export class TransformersReader implements Reader {
         end[position] = e;
       }
       const nullScore = start[0]! + end[0]!;
+      const tokens = {
+        starts: window.starts,
+        ends: window.ends,
+        start: start.slice(window.offset, length - 1),
+        end: end.slice(window.offset, length - 1),
+      };
+      const cls = output.data.slice(row * width * hidden, row * width * hidden + hidden);
       const span = bestSpan(start, end, window.offset, length - 1, this.#options.maxAnswerTokens);
-      if (!span)
-        return {
-          passage: window.passage,
-          start: 0,
-          end: 0,
-          text: '',
-          spanScore: -Infinity,
-          nullScore,
-          margin: -Infinity,
-        };
-      const first = span.first - window.offset;
-      const last = span.last - window.offset;
+      const unread = { passage: window.passage, start: 0, end: 0, text: '', nullScore, tokens, cls };
+      if (!span) return { ...unread, spanScore: Number.NEGATIVE_INFINITY, margin: Number.NEGATIVE_INFINITY };
       return {
-        passage: window.passage,
-        start: window.starts[first]!,
-        end: window.ends[last]!,
-        text: '',
+        ...unread,
+        start: window.starts[span.first - window.offset]!,
+        end: window.ends[span.last - window.offset]!,
         spanScore: span.score,
-        nullScore,
         margin: span.score - nullScore,
       };
     });

@@ -27,21 +27,30 @@ export interface ReaderRerankerOptions {
    * @defaultValue 5
    */
   depth?: number;
+  /**
+   * Margin (answer span score minus "no answer" score) above which a chunk is moved ahead of the fused
+   * order; `-Infinity` orders every read chunk by margin alone.
+   * @defaultValue 0
+   */
+  promoteAbove?: number;
 }
 
 /**
- * Ranks chunks by the reader's margin (how much more likely an answer span is than "no answer") so that
- * the chunk that answers comes first, for the offline answer and for an LLM's prompt alike. The reader
- * remembers its readings, so the answerer reads the same chunks again at no cost.
+ * Moves the chunks the reader finds an answer in to the front, by its margin (how much more likely an
+ * answer span is than "no answer"), so that the chunk that answers comes first, for an LLM's prompt and
+ * for the offline answer alike. The reader remembers its readings, so the answerer reads the same
+ * chunks again at no cost.
  */
 export class ReaderReranker implements Reranker {
   readonly id: string;
   readonly #reader: Reader;
   readonly #depth: number;
+  readonly #promoteAbove: number;
 
   constructor(reader: Reader, options: ReaderRerankerOptions = {}) {
     this.#reader = reader;
     this.#depth = options.depth ?? 5;
+    this.#promoteAbove = options.promoteAbove ?? 0;
     this.id = `reader:${reader.id}`;
   }
 
@@ -60,11 +69,14 @@ export class ReaderReranker implements Reranker {
       chunk: { ...chunk, scores: { ...chunk.scores, rerank: readings[index]!.margin } },
       index,
     }));
-    // Ties (equal margins) keep the fused order.
-    scored.sort((a, b) => b.chunk.scores.rerank - a.chunk.scores.rerank || a.index - b.index);
-    return [...scored.map((entry) => entry.chunk), ...chunks.slice(this.#depth)].map((chunk, index) => ({
-      ...chunk,
-      rank: index + 1,
-    }));
+    // Chunks the reader finds an answer in (margin above `promoteAbove`) move to the front, best first;
+    // the others keep the fused order behind them. The fused order carries evidence the reader does
+    // not see (the whole query's similarity, rare terms), so it is overruled only on the reader's say-so.
+    const promoted = scored
+      .filter((entry) => entry.chunk.scores.rerank > this.#promoteAbove)
+      .sort((a, b) => b.chunk.scores.rerank - a.chunk.scores.rerank || a.index - b.index);
+    const kept = scored.filter((entry) => !(entry.chunk.scores.rerank > this.#promoteAbove));
+    const ordered: RetrievedChunk[] = [...promoted, ...kept].map((entry) => entry.chunk);
+    return [...ordered, ...chunks.slice(this.#depth)].map((chunk, index) => ({ ...chunk, rank: index + 1 }));
   }
 }
