@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import {
   type ArticleQA,
   type ArticleQAConfig,
   createModels,
-  IndexFiles,
   type IngestSummary,
   openArticleQA,
   resolveConfig,
@@ -31,11 +30,6 @@ export interface CommandContext {
 /** The index directory: --index, else ARTICLEQA_INDEX, else .articleqa in the current directory. */
 export function indexDirFor(globals: GlobalOptions, config: ArticleQAConfig): string {
   return resolve(globals.index ?? config.indexDir ?? '.articleqa');
-}
-
-/** True when an index has been created in `dir`. */
-export function indexExists(dir: string): boolean {
-  return existsSync(join(dir, IndexFiles.catalog));
 }
 
 /**

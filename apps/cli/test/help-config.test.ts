@@ -88,7 +88,7 @@ describe('config', () => {
     const row = (name: string) => lines(result.stdout).find((line) => line.startsWith(`${name} `));
     expect(row('OPENAI_API_KEY')).toMatch(/^OPENAI_API_KEY\s+sk-…\*{4} \(21 chars\)$/);
     expect(row('effective answerer')).toMatch(
-      /\s+LLM test-model at http:\/\/127\.0\.0\.1:9\/v1, extractive fallback$/,
+      /\s+LLM test-model at http:\/\/127\.0\.0\.1:9\/v1, offline fallback: reader \(local\), reranking on$/,
     );
     expect(row('effective index')).toMatch(new RegExp(`\\s${join(temp.dir, '.articleqa')}$`));
     expect(row('ARTICLEQA_CACHE_DIR')).toMatch(/articleqa-test-cache$/);
@@ -96,14 +96,15 @@ describe('config', () => {
     expect(readdirSync(temp.dir)).toEqual([]);
   });
 
-  it('--json parses, still masked; with nothing configured the answerer is extractive', async () => {
+  it('--json parses, still masked; with nothing configured the answerer is the offline reader', async () => {
     const result = await runCli(['config', '--json', '--index', 'elsewhere'], {
       cwd: temp.dir,
       env: { OPENAI_API_KEY: undefined },
     });
     expect(result.code, result.stderr).toBe(0);
     const config = JSON.parse(result.stdout) as Record<string, string>;
-    expect(config['effective answerer']).toBe('extractive (offline)');
+    expect(config['effective answerer']).toBe('reader (local), reranking on');
+    expect(config.ARTICLEQA_READER).toBe('(not set)');
     expect(config.OPENAI_API_KEY).toBe('(not set)');
     expect(config['effective index']).toBe(join(temp.dir, 'elsewhere'));
     expect(config['effective embedder']).toMatch(/^local .*MiniLM.*int8/);
@@ -122,9 +123,22 @@ describe('config', () => {
     expect(result.stdout).not.toContain(secret);
     const config = JSON.parse(result.stdout) as Record<string, string>;
     expect(config['effective answerer']).toBe(
-      'LLM from-dotenv at https://api.openai.com/v1, extractive fallback',
+      'LLM from-dotenv at https://api.openai.com/v1, offline fallback: reader (local), reranking on',
     );
     expect(config['effective index']).toBe(join(temp.dir, 'env-index'));
+  });
+
+  it('ARTICLEQA_READER=off answers with the best-matching sentence; an unknown value is one line, exit 2', async () => {
+    const off = await runCli(['config', '--json'], { cwd: temp.dir, env: { ARTICLEQA_READER: 'off' } });
+    expect(off.code, off.stderr).toBe(0);
+    expect((JSON.parse(off.stdout) as Record<string, string>)['effective answerer']).toBe(
+      'extractive (offline)',
+    );
+    const bad = await runCli(['config'], { cwd: temp.dir, env: { ARTICLEQA_READER: 'large' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('ARTICLEQA_READER=large is not understood');
+    expect(bad.stderr).toContain('local, local:fp32, off');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a bad .env value is a configuration error naming the variable', async () => {

@@ -20,7 +20,17 @@ export async function openQAService(options: {
   indexDir: string;
 }): Promise<ClosableQAService> {
   const models = createModels(resolveConfig(options.env));
-  return openArticleQA({ dir: options.indexDir, create: false, ...models });
+  const qa = await openArticleQA({ dir: options.indexDir, create: false, ...models });
+  return {
+    ask: (question, askOptions) => qa.ask(question, askOptions),
+    listDocuments: () => qa.listDocuments(),
+    // The service owns the models it built: closing it releases them with the index.
+    close: async () => {
+      await qa.close();
+      await models.reader?.close?.();
+      await models.embedder.close?.();
+    },
+  };
 }
 
 /** True for the core's configuration errors (bad `OPENAI_*` / `ARTICLEQA_*` values). */

@@ -1,7 +1,5 @@
 import type { AnswerSignals, Citation } from './answer/answerer.js';
-import type { ChatMessage, ChatModel, TokenUsage } from './answer/chat-model.js';
-import type { Embedder } from './embed/embedder.js';
-import type { Reader } from './read/reader.js';
+import type { ChatMessage, TokenUsage } from './answer/chat-model.js';
 import type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
 
 /** Narrows retrieval to some documents. All given fields must match. */
@@ -86,11 +84,4 @@ export interface DocumentInfo {
   contentHash: string;
   /** ISO date-time of the ingest that stored this version. */
   ingestedAt: string;
-}
-
-/** Embedder, chat model and reader used by an {@link ArticleQA}. */
-export interface ArticleQAParts {
-  embedder: Embedder;
-  chatModel?: ChatModel;
-  reader?: Reader;
 }

@@ -106,8 +106,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
 
 const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 const DEFAULT_CHAT_MODEL = 'gpt-4o-mini';
-// Until the trained reader's weights ship with the package, the sentence answerer stays the default.
-const DEFAULT_READER: ReaderConfig = 'off';
+// The trained reader ships with the package (models/reader): reading is the offline default.
+const DEFAULT_READER: ReaderConfig = 'local';
 
 /**
  * Reads and validates configuration from an environment record. Pure: nothing is read but `env`.

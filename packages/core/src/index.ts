@@ -43,7 +43,6 @@ export {
   type ReaderAnswererOptions,
 } from './answer/reader-answerer.js';
 export type {
-  ArticleQAParts,
   AskOptions,
   AskResult,
   AskTimings,

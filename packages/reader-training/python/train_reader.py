@@ -287,7 +287,12 @@ def main():
         optimizer.load_state_dict(state['optimizer'])
         schedule.load_state_dict(state['schedule'])
         step, epoch, position = state['step'], state['epoch'], state['position']
-        plan_steps['total'] = state.get('planned_steps', plan_steps['total'])
+        # An explicit --max-steps replans the rest of the schedule (e.g. to finish the decay within the
+        # time left); otherwise the run continues on the plan it was started with.
+        if args.max_steps:
+            log(event='replanned', step=state['step'], planned_steps=args.max_steps, was=state.get('planned_steps'))
+        else:
+            plan_steps['total'] = state.get('planned_steps', plan_steps['total'])
         log(event='resumed', step=step)
 
     def export():

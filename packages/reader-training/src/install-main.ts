@@ -26,7 +26,13 @@ const updated = {
   ...manifest,
   version: `${date}.${exported.step}`,
   trainedSteps: exported.step,
-  training: start?.args,
+  // Paths are this machine's: keep only the file names.
+  training: Object.fromEntries(
+    Object.entries((start?.args ?? {}) as Record<string, unknown>).map(([key, value]) => [
+      key,
+      typeof value === 'string' && value.includes('/') ? (value.split('/').at(-1) ?? value) : value,
+    ]),
+  ),
   trainValidation: finalEval,
 };
 const temporary = join(values.target, '.reader.safetensors.tmp');

@@ -71,6 +71,11 @@ function printMetrics(output: Output, metrics: EvalMetrics): void {
     ['MRR@10', metrics.mrrAt10.toFixed(3)],
     ['answer hit rate', percent(metrics.answerHitRate)],
     ['citation accuracy', percent(metrics.citationAccuracy)],
+    [
+      'short-answer F1',
+      metrics.shortAnswerPresent > 0 ? percent(metrics.shortAnswerF1) : 'n/a (no short answers)',
+    ],
+    ['short-answer exact match', metrics.shortAnswerPresent > 0 ? percent(metrics.shortAnswerExact) : 'n/a'],
     ['abstained, unanswerable', percent(metrics.abstentionOnUnanswerable)],
     ['abstained, answerable', percent(metrics.abstentionOnAnswerable)],
     ['latency p50 / p95', `${metrics.latencyP50Ms.toFixed(1)} ms / ${metrics.latencyP95Ms.toFixed(1)} ms`],

@@ -736,7 +736,8 @@ function readerReport(results: Results): string {
     `${reader.corpus}: ${o.answerable} answerable and ${o.unanswerable} SQuAD 2.0 unanswerable questions on ${o.articles}`,
     'articles the reader was never trained on (it was trained on SQuAD v1.1 train, 442 other articles). Each',
     'question is answered by the previous answerer and by the reader in one run. Abstention is a logistic model over the reader margin, the best',
-    `dense similarity and term coverage, fitted on ${o.folds.length} article-level folds: every reader number below comes from`,
+    "dense similarity, term coverage, a question name found in no source, the sentence score (and the reader's [CLS] state when that",
+    `scores higher on inner folds), fitted on ${o.folds.length} article-level folds: every reader number below comes from`,
     'articles its abstention fit did not see, at the operating point that answers >= 90% of answerable questions',
     'on the fitted articles. "Answer hit": the answer contains a gold answer (abstaining counts as a miss); "cited":',
     "a cited quote contains one; F1 and exact match are SQuAD's, over all answerable questions.",
@@ -768,6 +769,12 @@ function readerReport(results: Results): string {
     `chosen per fold ${o.sentenceWeights.chosenByFold.join(', ')}, shipped ${o.sentenceWeights.shipped} (chosen on all articles).`,
     `Retrieval order (k = 10): recall@1 ${pct(o.recall.fusedAt1)} fused, ${pct(o.recall.rerankedAt1)} reranked by the reader;`,
     `answer within the first 2,500 characters ${pct(o.recall.fusedBudget)} fused, ${pct(o.recall.rerankedBudget)} reranked.`,
+    ...(results.peer?.peers[0]
+      ? [
+          `LangChain.js on the same questions (section 2, retrieval only: it ships no offline answerer): recall@1 ${pct(results.peer.peers[0].output.recall.recallAt1)},`,
+          `within 2,500 characters ${pct(results.peer.peers[0].output.recall.recallWithinBudget)}.`,
+        ]
+      : []),
     `Off-topic questions on this collection (capital of Peru, Titanic, Eiffel Tower...): ${o.offTopic.abstained}/${o.offTopic.questions} abstained` +
       (o.offTopic.answered.length ? ` (answered: ${o.offTopic.answered.join('; ')}).` : '.'),
     `Warm \`ask\` with the reader: p50 ${o.latency.ask.p50.toFixed(0)} ms, p95 ${o.latency.ask.p95.toFixed(0)} ms (reranking p50`,

@@ -134,7 +134,7 @@ export class ReaderAnswerer implements Answerer {
     if (confidence < this.#abstention.threshold) return abstain(confidence, signals);
 
     const shortAnswer = tidy(
-      source.text.slice(choice.answerStart - source.start, choice.answerEnd - source.start),
+      balanceQuotes(source.text, choice.answerStart - source.start, choice.answerEnd - source.start),
     );
     const evidence = { start: choice.start, end: choice.end };
     const quote = source.text.slice(evidence.start - source.start, evidence.end - source.start);
@@ -315,6 +315,35 @@ function coverage(question: string, source: RetrievedChunk, sources: readonly Re
 }
 
 /** Trims the separators a span can pick up at its edges. */
+const QUOTE_PAIRS: Record<string, string> = { '‘': '’', '“': '”', '"': '"', "'": "'", '(': ')', '[': ']' };
+
+/**
+ * `text.slice(start, end)`, widened by one character at either end where that closes a quote or bracket
+ * the span opens but does not close (the reader cuts at words, so "‘cyber crime" loses its "’"), or
+ * trimmed of an opener it never closes when the text offers no closer.
+ */
+export function balanceQuotes(text: string, start: number, end: number): string {
+  let span = text.slice(start, end);
+  for (const [open, close] of Object.entries(QUOTE_PAIRS)) {
+    const opens = span.split(open).length - 1;
+    const closes = open === close ? 0 : span.split(close).length - 1;
+    const unbalanced = open === close ? opens % 2 === 1 : opens > closes;
+    if (!unbalanced) continue;
+    if (text[end] === close) {
+      span += close;
+      end += 1;
+    } else if (span.startsWith(open)) {
+      span = span.slice(open.length);
+    }
+  }
+  for (const [open, close] of Object.entries(QUOTE_PAIRS)) {
+    if (open === close) continue;
+    if (span.split(close).length - 1 > span.split(open).length - 1 && text[start - 1] === open)
+      span = open + span;
+  }
+  return span;
+}
+
 function tidy(text: string): string {
   return text.replace(/^[\s,;:–—-]+|[\s,;:–—-]+$/gu, '');
 }
