@@ -104,7 +104,7 @@ export class ArticleQA {
   readonly #index: ArticleIndex;
   readonly #embedder: Embedder;
   readonly #chatModel: ChatModel | undefined;
-  readonly #extractive: Answerer;
+  readonly #offline: Answerer;
   readonly #reranker: Reranker | undefined;
   readonly #llm: Answerer | undefined;
   readonly #options: OpenArticleQAOptions;
@@ -114,7 +114,7 @@ export class ArticleQA {
     this.#options = options;
     this.#embedder = options.embedder;
     this.#chatModel = options.chatModel;
-    this.#extractive =
+    this.#offline =
       options.answerer ??
       (options.reader
         ? new ReaderAnswerer(options.reader, options.readerAnswerer ?? {})
@@ -124,7 +124,7 @@ export class ArticleQA {
         ? undefined
         : (options.reranker ?? (options.reader ? new ReaderReranker(options.reader) : undefined));
     this.#llm = options.chatModel
-      ? createLLMAnswerer({ chatModel: options.chatModel, fallback: this.#extractive })
+      ? createLLMAnswerer({ chatModel: options.chatModel, fallback: this.#offline })
       : undefined;
   }
 
@@ -235,7 +235,7 @@ export class ArticleQA {
         )
       : outcome.results;
     const retrieved = reranker ? performance.now() : searched;
-    const answerer = useLLM && this.#llm ? this.#llm : this.#extractive;
+    const answerer = useLLM && this.#llm ? this.#llm : this.#offline;
     const answered: AnswerOutput = await answerer.answer(
       {
         question: text,

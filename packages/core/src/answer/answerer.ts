@@ -1,6 +1,7 @@
 import type { SentenceMatch } from '../retrieve/hybrid-search.js';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
 import type { ChatMessage, TokenUsage } from './chat-model.js';
+import type { MetadataField } from './metadata-question.js';
 
 /** A numbered source quoted by an answer. `quote === documentText.slice(start, end)`. */
 export interface Citation {
@@ -18,7 +19,7 @@ export interface Citation {
    * Set when the citation is to a fact about the document (its date, author, source or title) rather
    * than to its text; `quote` is then empty and `start === end === 0`.
    */
-  metadata?: { field: 'publishedAt' | 'byline' | 'siteName' | 'title'; value: string };
+  metadata?: { field: MetadataField; value: string };
 }
 
 /** The numbers an answerer decided from, for inspection and calibration. */

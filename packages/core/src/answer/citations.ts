@@ -168,8 +168,9 @@ export function mergeDuplicateCitations(
   if (firstByKey.size === citations.length) return { answer, citations: [...citations] };
 
   // Renumber by first appearance in the answer, then any never cited in the text.
+  const markers = parseCitationMarkers(answer);
   const newNumber = new Map<string, number>();
-  for (const marker of parseCitationMarkers(answer)) {
+  for (const marker of markers) {
     for (const n of marker.numbers) {
       const key = oldToKey.get(n);
       if (key && !newNumber.has(key)) newNumber.set(key, newNumber.size + 1);
@@ -181,7 +182,7 @@ export function mergeDuplicateCitations(
   let copied = 0;
   let previousMarker = '';
   const seenParts = new Set<string>();
-  for (const marker of parseCitationMarkers(answer)) {
+  for (const marker of markers) {
     const numbers = [
       ...new Set(marker.numbers.map((n) => oldToKey.get(n)).filter((key) => key !== undefined)),
     ].map((key) => newNumber.get(key)!);

@@ -15,7 +15,7 @@ import type {
   Citation,
 } from './answerer.js';
 import { ABSTAIN_TEXT, scoreSentences } from './extractive-answerer.js';
-import { metadataField, metadataValue } from './metadata-question.js';
+import { type MetadataField, metadataField, metadataValue } from './metadata-question.js';
 
 /**
  * How the answer's confidence is computed: `sigmoid(bias + margin·readerMargin + dense·topDense +
@@ -314,7 +314,6 @@ function coverage(question: string, source: RetrievedChunk, sources: readonly Re
   return weightedCoverage(query, terms[sources.indexOf(source)]!);
 }
 
-/** Trims the separators a span can pick up at its edges. */
 const QUOTE_PAIRS: Record<string, string> = { '‘': '’', '“': '”', '"': '"', "'": "'", '(': ')', '[': ']' };
 
 /**
@@ -344,6 +343,7 @@ export function balanceQuotes(text: string, start: number, end: number): string 
   return span;
 }
 
+/** Trims the separators a span can pick up at its edges. */
 function tidy(text: string): string {
   return text.replace(/^[\s,;:–—-]+|[\s,;:–—-]+$/gu, '');
 }
@@ -367,11 +367,7 @@ const FIELD_WORDS = {
   title: 'Titled',
 } as const;
 
-function metadataAnswer(
-  source: RetrievedChunk,
-  field: 'publishedAt' | 'byline' | 'siteName' | 'title',
-  value: string,
-): AnswerOutput {
+function metadataAnswer(source: RetrievedChunk, field: MetadataField, value: string): AnswerOutput {
   const shortAnswer = field === 'publishedAt' ? value.slice(0, 10) : value;
   const text = field === 'title' ? `“${value}”` : `${FIELD_WORDS[field]} ${shortAnswer}`;
   return {

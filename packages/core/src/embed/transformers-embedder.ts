@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ConfigError, ModelError, throwIfAborted } from '../errors.js';
+import { withoutUndefined } from '../options.js';
 import type { Embedder, EmbedOptions, SpanEmbedding, SpanInput } from './embedder.js';
 import { ensureMiniLMModelFolder } from './minilm-model-folder.js';
 import { loadWithTransformers } from './transformers-env.js';
@@ -355,11 +356,6 @@ export function createLocalEmbedder(options: LocalEmbedderOptions): Transformers
 
 function positiveInteger(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
-}
-
-/** Drops keys set to `undefined`, so they do not override defaults when spread. */
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
 
 /**

@@ -4,6 +4,7 @@ import { ensureMiniLMModelFolder, type ModelVariant } from '../embed/minilm-mode
 import { readSafetensors } from '../embed/safetensors.js';
 import { loadWithTransformers } from '../embed/transformers-env.js';
 import { ModelError, throwIfAborted } from '../errors.js';
+import { withoutUndefined } from '../options.js';
 import type { PassageReading, Reader, ReadOptions } from './reader.js';
 import { bestSpan } from './span-decode.js';
 import { WordPieceTokenizer } from './word-pieces.js';
@@ -294,8 +295,4 @@ export class TransformersReader implements Reader {
 /** Creates the offline reader. Loads nothing until first use. */
 export function createLocalReader(options: LocalReaderOptions): TransformersReader {
   return new TransformersReader(options);
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
