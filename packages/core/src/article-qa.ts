@@ -10,13 +10,13 @@ import { rewriteQuestionMessages } from './answer/prompt.js';
 import { ReaderAnswerer, type ReaderAnswererOptions } from './answer/reader-answerer.js';
 import type { AskOptions, AskResult, DocumentInfo, SearchOptions } from './api-types.js';
 import type { Embedder } from './embed/embedder.js';
-import { ArticleQAError, isArticleQAError } from './errors.js';
 import { type ChunkOptions, DefaultChunkOptions } from './ingest/chunk-document.js';
 import { type IngestOptions, type IngestSummary, ingestSources } from './ingest/ingest-sources.js';
 import type { Reader } from './read/reader.js';
 import { DefaultRetrieveOptions, hybridSearch, type RetrieveOptions } from './retrieve/hybrid-search.js';
 import { ReaderReranker, type Reranker } from './retrieve/rerank.js';
 import type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
+import { ArticleQAError, isArticleQAError } from './shared/errors.js';
 import { ArticleIndex, type IndexManifest } from './store/article-index.js';
 import type { HnswOptions } from './store/hnsw-vector-store.js';
 

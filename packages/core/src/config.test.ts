@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeConfig, mask, resolveConfig } from './config.js';
-import { isArticleQAError } from './errors.js';
+import { isArticleQAError } from './shared/errors.js';
 
 const fails = (env: Record<string, string>) => {
   try {

@@ -4,9 +4,9 @@ import { createOpenAIChatModel } from './answer/openai-chat-model.js';
 import type { Embedder } from './embed/embedder.js';
 import { createLocalEmbedder } from './embed/index.js';
 import { createOpenAIEmbedder } from './embed/openai-embedder.js';
-import { ConfigError } from './errors.js';
 import type { Reader } from './read/reader.js';
 import { createLocalReader } from './read/transformers-reader.js';
+import { ConfigError } from './shared/errors.js';
 
 /** Environment variables as a plain object (`process.env` in an app). */
 export type EnvironmentRecord = Readonly<Record<string, string | undefined>>;

@@ -87,19 +87,6 @@ export {
   TransformersEmbedder,
 } from './embed/index.js';
 export { createOpenAIEmbedder, OpenAIEmbedder, type OpenAIEmbedderOptions } from './embed/openai-embedder.js';
-// Errors
-export {
-  AbortError,
-  ArticleQAError,
-  type ArticleQAErrorOptions,
-  ConfigError,
-  type ErrorCode,
-  IndexError,
-  InputError,
-  isArticleQAError,
-  LLMError,
-  ModelError,
-} from './errors.js';
 // Evaluate
 export {
   type Asker,
@@ -126,7 +113,6 @@ export {
 // the HTML and Markdown parsers (see loadParser).
 export { cleanText } from './ingest/clean-text.js';
 export { discoverSources } from './ingest/discover-sources.js';
-export type { DocumentFormat, DocumentMetadata, SourceDocument } from './ingest/document.js';
 export {
   type IngestItem,
   type IngestOptions,
@@ -136,7 +122,6 @@ export {
   ingestSources,
 } from './ingest/ingest-sources.js';
 export { type LoadDocumentOptions, loadDocument, loadParser, type Parser } from './ingest/load-document.js';
-export { type SentenceSpan, splitSentences } from './ingest/sentences.js';
 // Read
 export type { PassageReading, Reader, ReadOptions } from './read/reader.js';
 export {
@@ -163,7 +148,22 @@ export {
   type RerankOptions,
 } from './retrieve/rerank.js';
 export type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
+export type { DocumentFormat, DocumentMetadata, SourceDocument } from './shared/document.js';
+// Errors
+export {
+  AbortError,
+  ArticleQAError,
+  type ArticleQAErrorOptions,
+  ConfigError,
+  type ErrorCode,
+  IndexError,
+  InputError,
+  isArticleQAError,
+  LLMError,
+  ModelError,
+} from './shared/errors.js';
 // Store
 export { ArticleIndex, IndexFiles, type IndexManifest } from './store/article-index.js';
 export { DefaultHnswOptions, type HnswOptions, HnswVectorStore } from './store/hnsw-vector-store.js';
 export type { VectorEntry, VectorMatch, VectorQuery, VectorStore } from './store/vector-store.js';
+export { type SentenceSpan, splitSentences } from './text/sentences.js';

@@ -1,4 +1,4 @@
-import { splitSentences } from '../ingest/sentences.js';
+import { splitSentences } from '../text/sentences.js';
 import { stemmedTerms } from '../text/terms.js';
 
 /** A span of text, `[start, end)`. */

@@ -1,5 +1,5 @@
-import { splitSentences } from '../ingest/sentences.js';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
+import { splitSentences } from '../text/sentences.js';
 import type { Citation } from './answerer.js';
 import { bestSupportingSentence } from './citations-quote.js';
 

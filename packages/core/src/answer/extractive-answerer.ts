@@ -1,9 +1,9 @@
 import type { Embedder } from '../embed/embedder.js';
-import { dot } from '../embed/vector-math.js';
-import { throwIfAborted } from '../errors.js';
-import { splitSentences } from '../ingest/sentences.js';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
+import { throwIfAborted } from '../shared/errors.js';
+import { splitSentences } from '../text/sentences.js';
 import { contentTerms, stemmedTerms, weighQuery, weightedCoverage } from '../text/terms.js';
+import { dot } from '../text/vector-math.js';
 import { asksForQuantity, statesQuantity } from './answer-type.js';
 import type { AnswerCallOptions, Answerer, AnswerInput, AnswerOutput, Citation } from './answerer.js';
 

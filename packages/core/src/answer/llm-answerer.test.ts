@@ -1,7 +1,7 @@
 import { type ChatReply, type OpenAISimulator, startOpenAISimulator } from '@articleqa/simulators';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AbortError } from '../errors.js';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
+import { AbortError } from '../shared/errors.js';
 import type { AnswerCallOptions, Answerer, AnswerInput, AnswerOutput } from './answerer.js';
 import { createLLMAnswerer, isAbstention, type LLMAnswererOptions } from './llm-answerer.js';
 import { createOpenAIChatModel } from './openai-chat-model.js';

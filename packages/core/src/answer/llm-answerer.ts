@@ -1,4 +1,4 @@
-import { AbortError, LLMError, throwIfAborted } from '../errors.js';
+import { AbortError, LLMError, throwIfAborted } from '../shared/errors.js';
 import type { AnswerCallOptions, Answerer, AnswerInput, AnswerOutput } from './answerer.js';
 import type { ChatModel, TokenUsage } from './chat-model.js';
 import { resolveCitations } from './citations.js';

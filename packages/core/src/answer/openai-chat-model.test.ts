@@ -1,9 +1,9 @@
 import { type OpenAISimulator, startOpenAISimulator } from '@articleqa/simulators';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AbortError, LLMError } from '../errors.js';
+import { PLACEHOLDER_API_KEY } from '../providers/openai-client.js';
+import { AbortError, LLMError } from '../shared/errors.js';
 import type { ChatMessage, ChatStreamPart } from './chat-model.js';
 import { createOpenAIChatModel, type OpenAIChatModelOptions } from './openai-chat-model.js';
-import { PLACEHOLDER_API_KEY } from './openai-client.js';
 
 const apiKey = 'sk-test-0123456789abcdef';
 const messages: ChatMessage[] = [{ role: 'user', content: 'Say hi' }];

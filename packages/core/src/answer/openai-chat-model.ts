@@ -1,7 +1,14 @@
 import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
-import { AbortError, type ArticleQAError, LLMError, throwIfAborted } from '../errors.js';
+import {
+  createOpenAIClient,
+  DefaultOpenAIConnectionOptions,
+  hostOf,
+  type OpenAIConnectionOptions,
+  toLLMError,
+} from '../providers/openai-client.js';
+import { AbortError, type ArticleQAError, LLMError, throwIfAborted } from '../shared/errors.js';
 import type {
   ChatCallOptions,
   ChatMessage,
@@ -10,13 +17,6 @@ import type {
   ChatStreamPart,
   TokenUsage,
 } from './chat-model.js';
-import {
-  createOpenAIClient,
-  DefaultOpenAIConnectionOptions,
-  hostOf,
-  type OpenAIConnectionOptions,
-  toLLMError,
-} from './openai-client.js';
 
 /** Options for {@link createOpenAIChatModel}. */
 export interface OpenAIChatModelOptions extends OpenAIConnectionOptions {

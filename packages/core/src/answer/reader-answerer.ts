@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { throwIfAborted } from '../errors.js';
-import { splitSentences } from '../ingest/sentences.js';
 import type { PassageReading, Reader } from '../read/reader.js';
 import { bestSpan } from '../read/span-decode.js';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
+import { throwIfAborted } from '../shared/errors.js';
+import { splitSentences } from '../text/sentences.js';
 import { stemmedTerms, weighQuery, weightedCoverage } from '../text/terms.js';
 import type {
   AnswerCallOptions,

@@ -1,10 +1,10 @@
-export type { Embedder, EmbedOptions, SpanEmbedding, SpanInput, TextSpan } from './embedder.js';
 export {
   ensureMiniLMModelFolder,
   type MiniLMModelFolder,
   type MiniLMModelFolderOptions,
   type ModelVariant,
-} from './minilm-model-folder.js';
+} from '../providers/minilm-model-folder.js';
+export type { Embedder, EmbedOptions, SpanEmbedding, SpanInput, TextSpan } from './embedder.js';
 export {
   BUNDLED_MINILM_MODEL,
   createLocalEmbedder,

@@ -1,6 +1,6 @@
 import { deterministicEmbedding, type OpenAISimulator, startOpenAISimulator } from '@articleqa/simulators';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AbortError, ConfigError, LLMError } from '../errors.js';
+import { AbortError, ConfigError, LLMError } from '../shared/errors.js';
 import { createOpenAIEmbedder, type OpenAIEmbedderOptions } from './openai-embedder.js';
 
 const apiKey = 'sk-embed-secret-777777';

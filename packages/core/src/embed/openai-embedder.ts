@@ -4,8 +4,8 @@ import {
   DefaultOpenAIConnectionOptions,
   type OpenAIConnectionOptions,
   toLLMError,
-} from '../answer/openai-client.js';
-import { ArticleQAError, ConfigError, ModelError, throwIfAborted } from '../errors.js';
+} from '../providers/openai-client.js';
+import { ArticleQAError, ConfigError, ModelError, throwIfAborted } from '../shared/errors.js';
 import type { Embedder, EmbedOptions } from './embedder.js';
 
 /** Options for {@link createOpenAIEmbedder}. */

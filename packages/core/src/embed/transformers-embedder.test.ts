@@ -1,8 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError, ConfigError } from '../errors.js';
-import { ensureMiniLMModelFolder } from './minilm-model-folder.js';
+import { ensureMiniLMModelFolder } from '../providers/minilm-model-folder.js';
+import { AbortError, ConfigError } from '../shared/errors.js';
 import { createLocalEmbedder, spanTokenRanges, type TransformersEmbedder } from './transformers-embedder.js';
 
 /**

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { ConfigError, ModelError, throwIfAborted } from '../errors.js';
-import { withoutUndefined } from '../options.js';
+import { ensureMiniLMModelFolder } from '../providers/minilm-model-folder.js';
+import { loadWithTransformers } from '../providers/transformers-env.js';
+import { ConfigError, ModelError, throwIfAborted } from '../shared/errors.js';
+import { withoutUndefined } from '../shared/options.js';
 import type { Embedder, EmbedOptions, SpanEmbedding, SpanInput } from './embedder.js';
-import { ensureMiniLMModelFolder } from './minilm-model-folder.js';
-import { loadWithTransformers } from './transformers-env.js';
 
 /** The `model` value that selects the all-MiniLM-L6-v2 model built from the bundled npm weights. */
 export const BUNDLED_MINILM_MODEL = 'bundled:all-MiniLM-L6-v2';

@@ -1,7 +1,7 @@
 import type { Citation } from '../answer/answerer.js';
 import type { AskOptions, AskResult } from '../api-types.js';
-import { ArticleQAError, throwIfAborted } from '../errors.js';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
+import { ArticleQAError, throwIfAborted } from '../shared/errors.js';
 
 /** One evaluation question, in the format of the SQuAD-derived sets. */
 export interface EvalQuestion {

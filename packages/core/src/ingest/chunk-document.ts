@@ -1,4 +1,4 @@
-import { type SentenceSpan, splitSentences } from './sentences.js';
+import { type SentenceSpan, splitSentences } from '../text/sentences.js';
 
 /** What the chunker needs to know of the embedder: its tokenizer and its input limit. */
 export interface ChunkTokenizer {

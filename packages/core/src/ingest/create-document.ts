@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DocumentFormat, DocumentMetadata, SourceDocument } from './document.js';
+import type { DocumentFormat, DocumentMetadata, SourceDocument } from '../shared/document.js';
 
 /** Everything a {@link SourceDocument} holds except what is derived from it. */
 export interface CreateDocumentInput {

@@ -1,5 +1,5 @@
 import { TextDecoder } from 'node:util';
-import { InputError } from '../errors.js';
+import { InputError } from '../shared/errors.js';
 
 /**
  * Decodes the bytes of a text source.

@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError } from '../shared/errors.js';
 import { formatForPath, SUPPORTED_EXTENSIONS } from './source-format.js';
 import { isHttpUrl, normalizeSource } from './source-location.js';
 

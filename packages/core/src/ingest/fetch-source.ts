@@ -1,5 +1,5 @@
-import { AbortError, InputError } from '../errors.js';
-import type { DocumentFormat } from './document.js';
+import type { DocumentFormat } from '../shared/document.js';
+import { AbortError, InputError } from '../shared/errors.js';
 import { tooLarge } from './read-source-file.js';
 import { type ContentType, formatForMediaType, parseContentType } from './source-format.js';
 

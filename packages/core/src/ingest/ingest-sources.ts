@@ -2,12 +2,18 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
 import type { Embedder, SpanEmbedding, TextSpan } from '../embed/embedder.js';
-import { AbortError, type ArticleQAError, InputError, isArticleQAError, throwIfAborted } from '../errors.js';
+import type { SourceDocument } from '../shared/document.js';
+import {
+  AbortError,
+  type ArticleQAError,
+  InputError,
+  isArticleQAError,
+  throwIfAborted,
+} from '../shared/errors.js';
 import type { ArticleIndex, DocumentWrite } from '../store/article-index.js';
 import type { SentenceVector } from '../store/sentence-vectors.js';
 import { type Chunk, type ChunkOptions, chunkDocument } from './chunk-document.js';
 import { discoverSources } from './discover-sources.js';
-import type { SourceDocument } from './document.js';
 import { type LoadDocumentOptions, loadDocument } from './load-document.js';
 import { isHttpUrl, normalizeSource } from './source-location.js';
 

@@ -1,8 +1,8 @@
 import { access } from 'node:fs/promises';
-import { InputError, throwIfAborted } from '../errors.js';
+import type { DocumentFormat, SourceDocument } from '../shared/document.js';
+import { InputError, throwIfAborted } from '../shared/errors.js';
 import { createDocument } from './create-document.js';
 import { decodeText } from './decode-text.js';
-import type { DocumentFormat, SourceDocument } from './document.js';
 import { type FetchFunction, fetchSource } from './fetch-source.js';
 import type { ParsedDocument, ParseInput } from './parsed-document.js';
 import { readSourceFile } from './read-source-file.js';

@@ -1,8 +1,8 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import { InputError } from '../errors.js';
+import type { DocumentMetadata } from '../shared/document.js';
+import { InputError } from '../shared/errors.js';
 import { cleanText, normalizeTitle } from './clean-text.js';
-import type { DocumentMetadata } from './document.js';
 import { type DomNode, htmlToText } from './html-to-text.js';
 import { normalizeDate } from './normalize-date.js';
 import type { ParsedDocument, ParseInput } from './parsed-document.js';

@@ -1,6 +1,6 @@
 import { parseHTML } from 'linkedom';
 import { Marked } from 'marked';
-import { InputError } from '../errors.js';
+import { InputError } from '../shared/errors.js';
 import { cleanText, normalizeTitle } from './clean-text.js';
 import { type DomNode, htmlToText } from './html-to-text.js';
 import type { ParsedDocument, ParseInput } from './parsed-document.js';

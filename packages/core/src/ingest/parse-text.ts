@@ -1,6 +1,6 @@
-import { InputError } from '../errors.js';
+import type { DocumentMetadata } from '../shared/document.js';
+import { InputError } from '../shared/errors.js';
 import { cleanText } from './clean-text.js';
-import type { DocumentMetadata } from './document.js';
 import type { ParsedDocument, ParseInput } from './parsed-document.js';
 import { titleFromSource } from './title-from-source.js';
 

@@ -1,4 +1,4 @@
-import type { DocumentMetadata } from './document.js';
+import type { DocumentMetadata } from '../shared/document.js';
 
 /** What a parser gets: the decoded text of one source. */
 export interface ParseInput {

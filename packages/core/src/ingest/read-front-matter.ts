@@ -1,6 +1,6 @@
 import matter from 'gray-matter';
-import { InputError } from '../errors.js';
-import type { DocumentMetadata } from './document.js';
+import type { DocumentMetadata } from '../shared/document.js';
+import { InputError } from '../shared/errors.js';
 import { normalizeDate } from './normalize-date.js';
 import { isHttpUrl } from './source-location.js';
 

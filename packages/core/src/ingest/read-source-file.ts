@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import { InputError } from '../errors.js';
+import { InputError } from '../shared/errors.js';
 
 /**
  * Reads a whole file, refusing before reading when it is larger than `maxBytes`.

@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import type { DocumentFormat } from './document.js';
+import type { DocumentFormat } from '../shared/document.js';
 
 /**
  * File extensions the loaders read, lower-case with the dot, mapped to the parser that reads them.

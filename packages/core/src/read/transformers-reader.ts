@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { ensureMiniLMModelFolder, type ModelVariant } from '../embed/minilm-model-folder.js';
-import { readSafetensors } from '../embed/safetensors.js';
-import { loadWithTransformers } from '../embed/transformers-env.js';
-import { ModelError, throwIfAborted } from '../errors.js';
-import { withoutUndefined } from '../options.js';
+import { ensureMiniLMModelFolder, type ModelVariant } from '../providers/minilm-model-folder.js';
+import { readSafetensors } from '../providers/safetensors.js';
+import { loadWithTransformers } from '../providers/transformers-env.js';
+import { ModelError, throwIfAborted } from '../shared/errors.js';
+import { withoutUndefined } from '../shared/options.js';
 import type { PassageReading, Reader, ReadOptions } from './reader.js';
 import { bestSpan } from './span-decode.js';
 import { WordPieceTokenizer } from './word-pieces.js';

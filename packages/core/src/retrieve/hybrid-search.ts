@@ -1,9 +1,9 @@
 import type { Embedder } from '../embed/embedder.js';
-import { dot } from '../embed/vector-math.js';
-import { throwIfAborted } from '../errors.js';
+import { throwIfAborted } from '../shared/errors.js';
 import type { Catalog, CatalogFilter, StoredChunk } from '../store/catalog.js';
 import { dotQuantised } from '../store/sentence-vectors.js';
 import type { VectorStore } from '../store/vector-store.js';
+import { dot } from '../text/vector-math.js';
 import { toFtsQuery } from './fts-query.js';
 import type { RetrievedChunk } from './retrieved-chunk.js';
 

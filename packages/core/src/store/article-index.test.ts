@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HashingEmbedder } from '../../test/support/hashing-embedder.js';
-import { isArticleQAError } from '../errors.js';
-import type { SourceDocument } from '../ingest/document.js';
 import { hashText } from '../ingest/ingest-sources.js';
+import type { SourceDocument } from '../shared/document.js';
+import { isArticleQAError } from '../shared/errors.js';
 import { ArticleIndex, IndexFiles } from './article-index.js';
 import { HnswVectorStore } from './hnsw-vector-store.js';
 

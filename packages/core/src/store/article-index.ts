@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { IndexError } from '../errors.js';
-import type { SourceDocument } from '../ingest/document.js';
+import type { SourceDocument } from '../shared/document.js';
+import { IndexError } from '../shared/errors.js';
 import { Catalog, type NewChunk, SCHEMA_VERSION } from './catalog.js';
 import { type HnswOptions, HnswVectorStore } from './hnsw-vector-store.js';
 import type { SentenceVector } from './sentence-vectors.js';

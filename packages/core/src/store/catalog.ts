@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { SourceDocument } from '../ingest/document.js';
+import type { SourceDocument } from '../shared/document.js';
 import {
   decodeSentenceVectors,
   encodeSentenceVectors,

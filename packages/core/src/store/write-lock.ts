@@ -1,5 +1,5 @@
 import lockfile from 'proper-lockfile';
-import { IndexError } from '../errors.js';
+import { IndexError } from '../shared/errors.js';
 
 /** Releases a write lock. */
 export type ReleaseLock = () => Promise<void>;

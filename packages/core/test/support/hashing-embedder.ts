@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Embedder, EmbedOptions, SpanEmbedding, SpanInput } from '../../src/embed/embedder.js';
-import { throwIfAborted } from '../../src/errors.js';
+import { throwIfAborted } from '../../src/shared/errors.js';
 
 /**
  * A deterministic bag-of-words embedder for fast store and retrieval tests: texts that share words

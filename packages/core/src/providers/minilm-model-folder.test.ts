@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AbortError } from '../errors.js';
+import { AbortError } from '../shared/errors.js';
 import { ensureMiniLMModelFolder } from './minilm-model-folder.js';
 
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { AbortError, ModelError, throwIfAborted } from '../errors.js';
+import { AbortError, ModelError, throwIfAborted } from '../shared/errors.js';
 import { buildBertOnnxModel, float32Weights, parseBertConfig } from './bert-onnx-graph.js';
 import { int8Weights } from './quantize.js';
 import { readSafetensors } from './safetensors.js';

@@ -1,5 +1,5 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { AbortError, ArticleQAError, LLMError } from '../errors.js';
+import { AbortError, ArticleQAError, LLMError } from '../shared/errors.js';
 
 /** How to reach an OpenAI-compatible endpoint; shared by the chat model and the embedder. */
 export interface OpenAIConnectionOptions {
