@@ -27,6 +27,12 @@ export interface CommandContext {
   close(): Promise<void>;
 }
 
+/** Milliseconds to wait for the write lock, from `--wait [seconds]` (no value: no limit). */
+export function waitForLock(wait: number | boolean | undefined): number {
+  if (wait === true) return Number.POSITIVE_INFINITY;
+  return typeof wait === 'number' ? wait * 1000 : 0;
+}
+
 /** The index directory: --index, else ARTICLEQA_INDEX, else .articleqa in the current directory. */
 export function indexDirFor(globals: GlobalOptions, config: ArticleQAConfig): string {
   return resolve(globals.index ?? config.indexDir ?? '.articleqa');
@@ -77,7 +83,7 @@ export async function ensureCorpusIndexed(
   context: CommandContext,
   corpus: string,
 ): Promise<IngestSummary | undefined> {
-  if (context.qa.stats().documents > 0) return undefined;
+  if ((await context.qa.stats()).documents > 0) return undefined;
   const corpusDir = resolve(corpus);
   if (!existsSync(corpusDir)) return undefined;
   const { output } = context;

@@ -1,4 +1,4 @@
-import { isArticleQAError } from '@articleqa/core';
+import { type ArticleQAError, type IndexError, isArticleQAError } from '@articleqa/core';
 
 /** Exit codes: 0 ok, 1 failure, 2 usage error. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
@@ -14,6 +14,26 @@ export class UsageError extends Error {
 }
 
 const USAGE_CODES = new Set(['E_INPUT', 'E_CONFIG']);
+
+/**
+ * The CLI's advice for core errors that carry none: the core reports what happened (code, details);
+ * what to type about it is the CLI's to say.
+ */
+function hintFor(error: ArticleQAError): string | undefined {
+  switch (error.code) {
+    case 'E_INDEX_NOT_FOUND':
+      return 'Build one with `articleqa ingest <paths|urls...>`.';
+    case 'E_INDEX_LOCKED':
+      return 'Wait for the other ingest or remove to finish, or run again with --wait.';
+    case 'E_INDEX_MISMATCH': {
+      const rebuild = `Rebuild it: delete ${(error as IndexError).dir} and run \`articleqa ingest\` again`;
+      if (error.details.reason !== 'embedder') return `${rebuild}.`;
+      return `${rebuild}; or switch back to the embedder it was built with (ARTICLEQA_EMBEDDER=local for transformers:all-MiniLM-L6-v2:int8, local:fp32 for its fp32 variant).`;
+    }
+    default:
+      return undefined;
+  }
+}
 
 /** One line for a person, the exit code, and (for --verbose) the cause chain. */
 export function describeError(error: unknown): {
@@ -31,9 +51,10 @@ export function describeError(error: unknown): {
     };
   }
   if (isArticleQAError(error)) {
+    const hint = error.hint ?? hintFor(error);
     return {
       message: error.message,
-      ...(error.hint ? { hint: error.hint } : {}),
+      ...(hint ? { hint } : {}),
       exitCode: USAGE_CODES.has(error.code) ? ExitCode.usage : ExitCode.failure,
       expected: true,
     };

@@ -10,6 +10,16 @@ function positiveInteger(value: string): number {
   return parsed;
 }
 
+function seconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0)
+    throw new InvalidArgumentError('Must be a number of seconds, 0 or more.');
+  return parsed;
+}
+
+const WAIT_HELP =
+  'if another ingest or remove is writing, wait for it (up to this many seconds; no value: as long as it takes)';
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -92,6 +102,7 @@ export function buildProgram(
     .argument('<paths...>', 'files, folders or URLs')
     .option('--json', 'print the summary as JSON')
     .option('--no-prune', 'keep indexed documents whose files left an ingested folder')
+    .option('--wait [seconds]', WAIT_HELP, seconds)
     .addHelpText(
       'after',
       examples([
@@ -141,6 +152,7 @@ export function buildProgram(
     .description('remove articles by id (or unique id prefix), file path or URL')
     .argument('<references...>', 'ids, paths or URLs (see `articleqa list`)')
     .option('--json', 'print the outcome as JSON')
+    .option('--wait [seconds]', WAIT_HELP, seconds)
     .addHelpText('after', examples(['articleqa remove 3f2a9c1b', 'articleqa remove corpus/old-story.md']))
     .action((references: string[], _options, command: Command) =>
       run(

@@ -149,12 +149,10 @@ describe('user mistakes: one line, the right exit code, no stack trace', () => {
 
     it('ingest: exit 1, "locked", with --verbose naming the cause', async () => {
       const result = await runCli(['ingest', articles, '--index', index], { cwd });
-      const stderr = expectUserError(
-        result,
-        1,
-        /index at .* is locked: another articleqa process is writing/,
+      const stderr = expectUserError(result, 1, /index at .* is locked: another process is writing/);
+      expect(stderr[1]).toMatch(
+        /^hint: Wait for the other ingest or remove to finish, or run again with --wait/,
       );
-      expect(stderr[1]).toMatch(/^hint: Wait for the other ingest/);
       const verbose = await runCli(['ingest', articles, '--index', index, '--verbose'], { cwd });
       expect(verbose.code).toBe(1);
       expect(verbose.stderr).toMatch(/^ {2}caused by: .*ELOCKED/m);
@@ -163,6 +161,13 @@ describe('user mistakes: one line, the right exit code, no stack trace', () => {
 
     it('remove: exit 1, "locked"', async () => {
       expectUserError(await runCli(['remove', 'anything', '--index', index], { cwd }), 1, /is locked/);
+    });
+
+    it('--wait=1 waits a second for the writer, then fails the same way', async () => {
+      const started = Date.now();
+      const result = await runCli(['remove', 'anything', '--index', index, '--wait=1'], { cwd });
+      expectUserError(result, 1, /is locked/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     });
 
     it('reading is not blocked by a writer: search still works', async () => {

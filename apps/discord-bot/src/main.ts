@@ -4,6 +4,7 @@
  * shutdown, 1 when something failed at run time (index, network), 2 when the configuration is invalid
  * or Discord rejects the token.
  */
+import { isArticleQAError } from '@articleqa/core';
 import { DiscordAPIError, Events, REST, Routes } from 'discord.js';
 import { createBot } from './bot.js';
 import { loadConfig } from './load-config.js';
@@ -24,11 +25,20 @@ function fail(message: string): void {
   process.stderr.write(`articleqa-bot: ${message}\n`);
 }
 
-/** An error as one line: a core error's message and hint, or the message alone. */
+/** The bot's advice for core errors that carry none (the core names no commands or settings). */
+const HINTS: Partial<Record<string, string>> = {
+  E_INDEX_NOT_FOUND:
+    'Build it first with the CLI (`articleqa ingest <paths|urls...>`) and point ARTICLEQA_INDEX at it.',
+  E_INDEX_MISMATCH:
+    'Start the bot with the embedder the index was built with (ARTICLEQA_EMBEDDER), or rebuild the index with `articleqa ingest`.',
+};
+
+/** An error as one line: a core error's message and hint (its own, else the bot's), or the message alone. */
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const hint = (error as { hint?: unknown }).hint;
-  return typeof hint === 'string' && hint ? `${error.message} ${hint}` : error.message;
+  const own = (error as { hint?: unknown }).hint;
+  const hint = typeof own === 'string' && own ? own : isArticleQAError(error) ? HINTS[error.code] : undefined;
+  return hint ? `${error.message} ${hint}` : error.message;
 }
 
 async function main(): Promise<number | undefined> {

@@ -13,7 +13,7 @@ import type { ClosableQAService } from './qa-service.js';
  * as the CLI does; then the index in `indexDir`, which must exist (`create: false`: a bot never builds an
  * empty index; `articleqa ingest` does).
  *
- * @throws the core's `ArticleQAError`s (`E_CONFIG`, `E_INDEX_NOT_FOUND`, `E_MODEL_LOAD`...), with a hint.
+ * @throws the core's `ArticleQAError`s (`E_CONFIG`, `E_INDEX_NOT_FOUND`, `E_MODEL_LOAD`...); main words them.
  */
 export async function openQAService(options: {
   env: EnvironmentRecord;

@@ -100,7 +100,7 @@ export class FakeQA implements QAService {
     }
   }
 
-  listDocuments(): DocumentInfo[] {
+  async listDocuments(): Promise<DocumentInfo[]> {
     return this.documents;
   }
 }

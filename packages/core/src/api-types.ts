@@ -1,24 +1,13 @@
 import type { AnswerSignals, Citation } from './answer/answerer.js';
 import type { ChatMessage, TokenUsage } from './answer/chat-model.js';
 import type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
-
-/** Narrows retrieval to some documents. All given fields must match. */
-export interface SearchFilter {
-  /** Only these document ids. */
-  documentIds?: readonly string[];
-  /** Only documents whose source (path or URL) contains this text. */
-  source?: string;
-  /** Only documents published on or after this ISO date. */
-  publishedAfter?: string;
-  /** Only documents published on or before this ISO date. */
-  publishedBefore?: string;
-}
+import type { DocumentFilter } from './shared/document.js';
 
 /** Retrieval options; see `DefaultSearchOptions` for defaults. */
 export interface SearchOptions {
   /** Chunks returned. */
   k?: number;
-  filter?: SearchFilter;
+  filter?: DocumentFilter;
   signal?: AbortSignal;
 }
 
@@ -70,18 +59,4 @@ export interface AskResult {
   signals?: AnswerSignals;
   timings: AskTimings;
   usage?: TokenUsage;
-}
-
-/** One indexed document, as listed by {@link ArticleQA.listDocuments}. */
-export interface DocumentInfo {
-  id: string;
-  title: string;
-  source: string;
-  url?: string;
-  publishedAt?: string;
-  chunks: number;
-  characters: number;
-  contentHash: string;
-  /** ISO date-time of the ingest that stored this version. */
-  ingestedAt: string;
 }

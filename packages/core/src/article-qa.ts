@@ -1,5 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Answerer, AnswerOutput } from './answer/answerer.js';
 import type { ChatMessage, ChatModel } from './answer/chat-model.js';
 import { mergeDuplicateCitations } from './answer/citations.js';
@@ -8,7 +7,7 @@ import { rewriteFollowUp } from './answer/follow-up.js';
 import { createLLMAnswerer } from './answer/llm-answerer.js';
 import { rewriteQuestionMessages } from './answer/prompt.js';
 import { ReaderAnswerer, type ReaderAnswererOptions } from './answer/reader-answerer.js';
-import type { AskOptions, AskResult, DocumentInfo, SearchOptions } from './api-types.js';
+import type { AskOptions, AskResult, SearchOptions } from './api-types.js';
 import type { Embedder } from './embed/embedder.js';
 import { type ChunkOptions, DefaultChunkOptions } from './ingest/chunk-document.js';
 import { type IngestOptions, type IngestSummary, ingestSources } from './ingest/ingest-sources.js';
@@ -16,14 +15,21 @@ import type { Reader } from './read/reader.js';
 import { DefaultRetrieveOptions, hybridSearch, type RetrieveOptions } from './retrieve/hybrid-search.js';
 import { ReaderReranker, type Reranker } from './retrieve/rerank.js';
 import type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
+import type { DocumentInfo } from './shared/document.js';
 import { ArticleQAError, isArticleQAError } from './shared/errors.js';
-import { ArticleIndex, type IndexManifest } from './store/article-index.js';
-import type { HnswOptions } from './store/hnsw-vector-store.js';
+import type { ArticleStore, IndexManifest } from './store/article-store.js';
+import type { HnswOptions } from './store/local/hnsw-vector-store.js';
+import { LocalStore } from './store/local/local-store.js';
 
-/** Options for {@link openArticleQA}. */
+/** Options for {@link openArticleQA}: a `store`, or a `dir` for the default local store. */
 export interface OpenArticleQAOptions {
-  /** Index directory (created on first ingest unless `create` is false). */
-  dir: string;
+  /**
+   * Where the collection lives: any {@link ArticleStore} (a Postgres store, an in-memory one in tests).
+   * ArticleQA opens it, and closes it on {@link ArticleQA.close}.
+   */
+  store?: ArticleStore;
+  /** Index folder of the default local store (SQLite + HNSW), used when `store` is not given. */
+  dir?: string;
   /** Turns text into vectors; build one with `createLocalEmbedder` or `createOpenAIEmbedder`. */
   embedder: Embedder;
   /** When given, answers come from this model (the offline answer remains the fallback). */
@@ -50,6 +56,7 @@ export interface OpenArticleQAOptions {
   /** Retrieval defaults for `search` and `ask`. */
   retrieval?: Omit<RetrieveOptions, 'signal' | 'filter'>;
   extractive?: ExtractiveOptions;
+  /** HNSW settings of the default local store. */
   hnsw?: HnswOptions;
   /** Used to fetch URLs during ingest. @defaultValue globalThis.fetch */
   fetch?: typeof fetch;
@@ -57,7 +64,8 @@ export interface OpenArticleQAOptions {
 
 /** Index statistics, as `articleqa stats` shows them. */
 export interface IndexStats {
-  dir: string;
+  /** Where the collection lives (the local store's folder). */
+  location: string;
   documents: number;
   chunks: number;
   /** Distinct vectors (identical chunk texts share one). */
@@ -67,8 +75,8 @@ export interface IndexStats {
    * none, or before sentence vectors existed (those chunks are ranked and answered without them).
    */
   vectorsWithSentences: number;
-  /** Bytes of all index files. */
-  bytesOnDisk: number;
+  /** Bytes the collection takes, where the store can tell (the local store's files). */
+  bytesOnDisk?: number;
   embedder: string;
   dimensions: number;
   chunker: Record<string, unknown>;
@@ -81,6 +89,15 @@ export interface IndexStats {
 export interface RemoveSummary {
   removed: { documentId: string; title: string; source: string }[];
   notFound: string[];
+  /** References that name several documents (an id prefix they share), with the documents named. */
+  ambiguous: { reference: string; matches: DocumentInfo[] }[];
+}
+
+/** Options for {@link ArticleQA.remove}. */
+export interface RemoveOptions {
+  /** Milliseconds to wait for another writer to finish (`Infinity`: no limit). @defaultValue 0 */
+  waitForLock?: number;
+  signal?: AbortSignal;
 }
 
 /** Most characters of a question; longer ones are refused rather than silently cut. */
@@ -101,7 +118,7 @@ export const DEFAULT_ASK_K = 6;
  * await qa.close();
  */
 export class ArticleQA {
-  readonly #index: ArticleIndex;
+  readonly #store: ArticleStore;
   readonly #embedder: Embedder;
   readonly #chatModel: ChatModel | undefined;
   readonly #offline: Answerer;
@@ -109,8 +126,8 @@ export class ArticleQA {
   readonly #llm: Answerer | undefined;
   readonly #options: OpenArticleQAOptions;
 
-  private constructor(index: ArticleIndex, options: OpenArticleQAOptions) {
-    this.#index = index;
+  private constructor(store: ArticleStore, options: OpenArticleQAOptions) {
+    this.#store = store;
     this.#options = options;
     this.#embedder = options.embedder;
     this.#chatModel = options.chatModel;
@@ -128,24 +145,30 @@ export class ArticleQA {
       : undefined;
   }
 
-  /** Opens (or creates) the index in `options.dir`. See {@link openArticleQA}. */
+  /** Opens (or creates) the store. See {@link openArticleQA}. */
   static async open(options: OpenArticleQAOptions): Promise<ArticleQA> {
-    // Fail on a missing index before paying for a model load.
-    if (options.create === false) ArticleIndex.assertExists(options.dir);
+    let store = options.store;
+    if (!store) {
+      if (options.dir === undefined) {
+        throw new ArticleQAError('E_CONFIG', 'openArticleQA needs a `store` or a `dir`.');
+      }
+      // Fail on a missing index before paying for a model load.
+      if (options.create === false) LocalStore.assertExists(options.dir);
+      store = new LocalStore({ dir: options.dir, ...(options.hnsw ? { hnsw: options.hnsw } : {}) });
+    }
     await options.embedder.ready?.();
-    const index = await ArticleIndex.open(options.dir, {
+    await store.open({
       embedderId: options.embedder.id,
       dimensions: options.embedder.dimensions,
       chunker: { ...DefaultChunkOptions, ...options.chunking },
       create: options.create ?? true,
-      ...(options.hnsw ? { hnsw: options.hnsw } : {}),
     });
-    return new ArticleQA(index, options);
+    return new ArticleQA(store, options);
   }
 
-  /** The index manifest: schema version, embedder, chunker settings. */
+  /** The store's manifest: schema version, embedder, chunker settings. */
   get manifest(): IndexManifest {
-    return this.#index.manifest;
+    return this.#store.manifest;
   }
 
   /** True when an LLM is configured. */
@@ -161,33 +184,41 @@ export class ArticleQA {
     return ingestSources(
       inputs,
       {
-        index: this.#index,
+        store: this.#store,
         embedder: this.#embedder,
-        chunkOptions: this.#index.manifest.chunker as ChunkOptions,
+        chunkOptions: this.#store.manifest.chunker as ChunkOptions,
       },
       { ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}), ...options },
     );
   }
 
-  /** Removes documents by id, id prefix, file path or URL. */
-  async remove(references: readonly string[]): Promise<RemoveSummary> {
-    const summary: RemoveSummary = { removed: [], notFound: [] };
-    const documents = new Map(this.#index.catalog.listDocuments().map((document) => [document.id, document]));
-    await this.#index.lock();
+  /**
+   * Removes documents by id, unique id prefix, file path or URL. A prefix shared by several documents
+   * removes none of them and is reported in `ambiguous`.
+   */
+  async remove(references: readonly string[], options: RemoveOptions = {}): Promise<RemoveSummary> {
+    const summary: RemoveSummary = { removed: [], notFound: [], ambiguous: [] };
+    await this.#store.lock({
+      ...(options.waitForLock !== undefined ? { waitMs: options.waitForLock } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     try {
       for (const reference of references) {
-        const id =
-          this.#index.catalog.findDocumentId(reference) ??
-          this.#index.catalog.findDocumentId(resolvePath(reference));
-        const document = id ? documents.get(id) : undefined;
-        if (!id || !document || !(await this.#index.removeDocument(id))) {
+        let matches = await this.#store.findDocuments(reference);
+        if (matches.length === 0) matches = await this.#store.findDocuments(resolvePath(reference));
+        if (matches.length > 1) {
+          summary.ambiguous.push({ reference, matches });
+          continue;
+        }
+        const document = matches[0];
+        if (!document || !(await this.#store.removeDocument(document.id))) {
           summary.notFound.push(reference);
           continue;
         }
-        summary.removed.push({ documentId: id, title: document.title, source: document.source });
+        summary.removed.push({ documentId: document.id, title: document.title, source: document.source });
       }
     } finally {
-      await this.#index.unlock();
+      await this.#store.unlock();
     }
     return summary;
   }
@@ -276,30 +307,22 @@ export class ArticleQA {
     };
   }
 
-  /** Indexed documents, by title. */
-  listDocuments(): DocumentInfo[] {
-    return this.#index.catalog.listDocuments().map((document) => ({
-      id: document.id,
-      title: document.title,
-      source: document.source,
-      ...(document.url ? { url: document.url } : {}),
-      ...(document.publishedAt ? { publishedAt: document.publishedAt } : {}),
-      chunks: document.chunks,
-      characters: document.characters,
-      contentHash: document.contentHash,
-      ingestedAt: document.ingestedAt,
-    }));
+  /** Stored documents, by title. */
+  listDocuments(): Promise<DocumentInfo[]> {
+    return this.#store.listDocuments();
   }
 
-  /** Counts, size on disk and how the index was built. */
-  stats(): IndexStats {
-    const counts = this.#index.catalog.counts();
-    const manifest = this.#index.manifest;
+  /** Counts, size and how the collection was built. */
+  async stats(): Promise<IndexStats> {
+    const counts = await this.#store.counts();
+    const manifest = this.#store.manifest;
     return {
-      dir: this.#index.dir,
-      ...counts,
-      vectorsWithSentences: this.#index.catalog.countVectorsWithSentences(),
-      bytesOnDisk: directorySize(this.#index.dir),
+      location: this.#store.location,
+      documents: counts.documents,
+      chunks: counts.chunks,
+      vectors: counts.vectors,
+      vectorsWithSentences: counts.vectorsWithSentences,
+      ...(counts.bytes !== undefined ? { bytesOnDisk: counts.bytes } : {}),
       embedder: manifest.embedderId,
       dimensions: manifest.dimensions,
       chunker: manifest.chunker,
@@ -309,13 +332,13 @@ export class ArticleQA {
     };
   }
 
-  /** Saves pending changes and closes the index. The embedder is the caller's to close. */
+  /** Saves pending changes and closes the store. The models are the caller's to close. */
   async close(): Promise<void> {
-    await this.#index.close();
+    await this.#store.close();
   }
 
   #searchContext() {
-    return { catalog: this.#index.catalog, vectors: this.#index.vectors, embedder: this.#embedder };
+    return { store: this.#store, embedder: this.#embedder };
   }
 
   #retrieveOptions(options: SearchOptions, defaultK: number): RetrieveOptions {
@@ -376,12 +399,4 @@ function validateQuestion(question: string): string {
 
 function resolvePath(reference: string): string {
   return /^[a-z]+:\/\//i.test(reference) ? reference : resolve(reference);
-}
-
-function directorySize(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isFile()) total += statSync(join(dir, entry.name)).size;
-  }
-  return total;
 }

@@ -42,14 +42,7 @@ export {
   ReaderAnswerer,
   type ReaderAnswererOptions,
 } from './answer/reader-answerer.js';
-export type {
-  AskOptions,
-  AskResult,
-  AskTimings,
-  DocumentInfo,
-  SearchFilter,
-  SearchOptions,
-} from './api-types.js';
+export type { AskOptions, AskResult, AskTimings, SearchOptions } from './api-types.js';
 // Entry point
 export {
   ArticleQA,
@@ -58,6 +51,7 @@ export {
   MAX_QUESTION_LENGTH,
   type OpenArticleQAOptions,
   openArticleQA,
+  type RemoveOptions,
   type RemoveSummary,
 } from './article-qa.js';
 // Configuration (apps pass their environment in; the library never reads it)
@@ -132,7 +126,6 @@ export {
   TransformersReader,
 } from './read/transformers-reader.js';
 export { type TokenizedText, type WordEncoder, WordPieceTokenizer } from './read/word-pieces.js';
-export { toFtsQuery } from './retrieve/fts-query.js';
 // Retrieve
 export {
   DefaultRetrieveOptions,
@@ -148,7 +141,15 @@ export {
   type RerankOptions,
 } from './retrieve/rerank.js';
 export type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
-export type { DocumentFormat, DocumentMetadata, SourceDocument } from './shared/document.js';
+export {
+  type DocumentFilter,
+  type DocumentFormat,
+  type DocumentInfo,
+  type DocumentLabel,
+  type DocumentMetadata,
+  isEmptyFilter,
+  type SourceDocument,
+} from './shared/document.js';
 // Errors
 export {
   AbortError,
@@ -162,8 +163,31 @@ export {
   LLMError,
   ModelError,
 } from './shared/errors.js';
-// Store
-export { ArticleIndex, IndexFiles, type IndexManifest } from './store/article-index.js';
-export { DefaultHnswOptions, type HnswOptions, HnswVectorStore } from './store/hnsw-vector-store.js';
-export type { VectorEntry, VectorMatch, VectorQuery, VectorStore } from './store/vector-store.js';
+// Store: the port, and the local SQLite + HNSW implementation
+export type {
+  ArticleStore,
+  DenseMatch,
+  DenseQuery,
+  DocumentWrite,
+  EmbeddedText,
+  IndexManifest,
+  LexicalMatch,
+  LexicalQuery,
+  LockOptions,
+  NewChunk,
+  OpenStoreOptions,
+  QuantisedSentenceVector,
+  SentenceVector,
+  StoreCounts,
+  StoredChunk,
+} from './store/article-store.js';
+export { DefaultHnswOptions, type HnswOptions, HnswVectorStore } from './store/local/hnsw-vector-store.js';
+export {
+  createLocalStore,
+  IndexFiles,
+  LocalStore,
+  type LocalStoreOptions,
+} from './store/local/local-store.js';
+export type { VectorEntry, VectorMatch, VectorQuery, VectorStore } from './store/local/vector-store.js';
+// Text utilities
 export { type SentenceSpan, splitSentences } from './text/sentences.js';

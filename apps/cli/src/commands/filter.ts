@@ -1,11 +1,11 @@
-import type { SearchFilter } from '@articleqa/core';
+import type { DocumentFilter } from '@articleqa/core';
 import { UsageError } from '../errors.js';
 
 /**
  * Parses repeated `--filter key=value` flags: `doc=<id>` (repeatable), `source=<text>`,
  * `after=<YYYY-MM-DD>`, `before=<YYYY-MM-DD>`.
  */
-export function parseFilter(values: readonly string[] | undefined): SearchFilter | undefined {
+export function parseFilter(values: readonly string[] | undefined): DocumentFilter | undefined {
   if (!values || values.length === 0) return undefined;
   const filter: {
     documentIds?: string[];

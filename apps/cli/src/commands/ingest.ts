@@ -1,5 +1,5 @@
 import type { IngestSummary } from '@articleqa/core';
-import { type GlobalOptions, openContext } from '../context.js';
+import { type GlobalOptions, openContext, waitForLock } from '../context.js';
 import { ExitCode } from '../errors.js';
 import type { Output } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -7,6 +7,7 @@ import { createProgress } from '../progress.js';
 export interface IngestCommandOptions extends GlobalOptions {
   json?: boolean;
   prune?: boolean;
+  wait?: number | boolean;
 }
 
 /** `articleqa ingest <paths|urls...>` */
@@ -19,6 +20,7 @@ export async function ingestCommand(inputs: string[], options: IngestCommandOpti
     const summary = await context.qa.ingest(inputs, {
       onProgress: progress.update,
       prune: options.prune !== false,
+      waitForLock: waitForLock(options.wait),
     });
     progress.done();
     if (options.json) context.output.out(JSON.stringify(summary, null, 2));

@@ -9,7 +9,7 @@ export interface ListCommandOptions extends GlobalOptions {
 export async function listCommand(options: ListCommandOptions): Promise<number> {
   const context = await openContext(options, { create: false, llm: false });
   try {
-    const documents = context.qa.listDocuments();
+    const documents = await context.qa.listDocuments();
     if (options.json) {
       context.output.out(JSON.stringify(documents, null, 2));
       return ExitCode.ok;
@@ -20,7 +20,8 @@ export async function listCommand(options: ListCommandOptions): Promise<number> 
     for (const document of documents) {
       const date = document.publishedAt ? ` ${colors.dim(document.publishedAt.slice(0, 10))}` : '';
       context.output.out(`${colors.cyan(document.id)}  ${colors.bold(document.title)}${date}`);
-      context.output.out(`    ${colors.dim(`${document.chunks} chunks · ${document.source}`)}`);
+      const byline = document.byline ? `${document.byline} · ` : '';
+      context.output.out(`    ${colors.dim(`${byline}${document.chunks} chunks · ${document.source}`)}`);
     }
     return ExitCode.ok;
   } finally {

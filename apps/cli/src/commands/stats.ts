@@ -9,14 +9,14 @@ export interface StatsCommandOptions extends GlobalOptions {
 export async function statsCommand(options: StatsCommandOptions): Promise<number> {
   const context = await openContext(options, { create: false, llm: false });
   try {
-    const stats = context.qa.stats();
+    const stats = await context.qa.stats();
     if (options.json) {
       context.output.out(JSON.stringify(stats, null, 2));
       return ExitCode.ok;
     }
     const colors = context.output.colors;
     const rows: [string, string][] = [
-      ['index', stats.dir],
+      ['index', stats.location],
       ['documents', String(stats.documents)],
       ['chunks', String(stats.chunks)],
       ['vectors', `${stats.vectors} (identical chunk texts share one)`],
@@ -24,7 +24,9 @@ export async function statsCommand(options: StatsCommandOptions): Promise<number
         'sentences',
         `${stats.vectorsWithSentences} of ${stats.vectors} chunk vectors have per-sentence vectors`,
       ],
-      ['size on disk', formatBytes(stats.bytesOnDisk)],
+      ...(stats.bytesOnDisk !== undefined
+        ? ([['size on disk', formatBytes(stats.bytesOnDisk)]] as [string, string][])
+        : []),
       ['embedder', `${stats.embedder} (${stats.dimensions} dimensions)`],
       ['chunker', JSON.stringify(stats.chunker)],
       ['created', stats.createdAt],

@@ -15,7 +15,7 @@ export const data = new SlashCommandBuilder()
 /** Replies (ephemerally: the list is for whoever asked) with one page of the indexed articles. */
 export const execute: Command['execute'] = async (interaction, context) => {
   const page = interaction.options.getInteger('page') ?? 1;
-  const { embed } = documentListPage(context.qa.listDocuments(), page);
+  const { embed } = documentListPage(await context.qa.listDocuments(), page);
   await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
 };
 

@@ -44,7 +44,7 @@ export async function runIngestPipeline(input: IngestPipelineInput): Promise<Ing
   const summary = await qa.ingest(input.inputs);
   const ingestMs = performance.now() - started;
   const cpuMs = cpuMsSince(cpu);
-  const stats = qa.stats();
+  const stats = await qa.stats();
   await qa.close();
   await embedder.close();
   return {
@@ -60,7 +60,7 @@ export async function runIngestPipeline(input: IngestPipelineInput): Promise<Ing
     embedMs: embedder.embedMs,
     embedCalls: embedder.embedCalls,
     tokenizeMs: embedder.tokenizeMs,
-    bytesOnDisk: stats.bytesOnDisk,
+    bytesOnDisk: stats.bytesOnDisk ?? 0,
     embedderId: embedder.id,
   };
 }

@@ -3,15 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HashingEmbedder } from '../../test/support/hashing-embedder.js';
-import { ArticleIndex } from '../store/article-index.js';
-import { dotQuantised } from '../store/sentence-vectors.js';
+import { LocalStore } from '../store/local/local-store.js';
+import { dotQuantised } from '../text/vector-math.js';
 import { DefaultChunkOptions } from './chunk-document.js';
 import { type IngestProgress, ingestSources } from './ingest-sources.js';
 
 let root: string;
 let corpus: string;
 let embedder: HashingEmbedder;
-let index: ArticleIndex;
+let index: LocalStore;
+
+/** Every chunk of a document, in order. */
+const chunksOf = (documentId: string) => index.neighbourChunks(documentId, 0, Number.MAX_SAFE_INTEGER);
 
 const paragraph = (topic: string, count: number) =>
   Array.from(
@@ -26,7 +29,8 @@ beforeEach(async () => {
   await writeFile(join(corpus, 'one.md'), `---\ntitle: Police in firms\n---\n\n${paragraph('police', 30)}\n`);
   await writeFile(join(corpus, 'two.txt'), `Weather report for Monday\n\n${paragraph('weather', 30)}\n`);
   embedder = new HashingEmbedder(32);
-  index = await ArticleIndex.open(join(root, 'index'), {
+  index = new LocalStore({ dir: join(root, 'index') });
+  await index.open({
     embedderId: embedder.id,
     dimensions: 32,
     chunker: DefaultChunkOptions,
@@ -38,7 +42,11 @@ afterEach(async () => {
 });
 
 const ingest = (inputs: string[], options = {}) =>
-  ingestSources(inputs, { index, embedder, chunkOptions: { targetTokens: 60 } }, { cwd: root, ...options });
+  ingestSources(
+    inputs,
+    { store: index, embedder, chunkOptions: { targetTokens: 60 } },
+    { cwd: root, ...options },
+  );
 
 describe('ingestSources', () => {
   it('adds a directory, with chunk offsets that round-trip into each document', async () => {
@@ -46,20 +54,18 @@ describe('ingestSources', () => {
     expect(summary).toMatchObject({ added: 2, updated: 0, unchanged: 0, failed: 0 });
     expect(summary.chunks).toBeGreaterThan(4);
     expect(summary.chunksEmbedded).toBe(summary.chunks);
-    for (const document of index.catalog.listDocuments()) {
-      const text = index.catalog.getDocumentText(document.id)!;
-      const chunks = index.catalog.chunksByIds(
-        index.catalog.filteredChunkIds({ documentIds: [document.id] })!,
-      );
+    for (const document of await index.listDocuments()) {
+      const text = (await index.documentText(document.id))!;
+      const chunks = await chunksOf(document.id);
       for (const chunk of chunks) expect(text.slice(chunk.start, chunk.end)).toBe(chunk.text);
     }
   });
 
   it("stores a vector per sentence of each chunk, from the embedder's span pass", async () => {
     await ingest(['corpus']);
-    const documentId = index.catalog.listDocuments()[0]!.id;
-    const chunks = index.catalog.chunksByIds(index.catalog.filteredChunkIds({ documentIds: [documentId] })!);
-    const stored = index.catalog.sentenceVectorsByIds(chunks.map((chunk) => chunk.vectorId));
+    const documentId = (await index.listDocuments())[0]!.id;
+    const chunks = await chunksOf(documentId);
+    const stored = await index.sentenceVectors(chunks.map((chunk) => chunk.vectorId));
     for (const chunk of chunks) {
       const sentences = stored.get(chunk.vectorId)!;
       const texts = sentences.map(({ start, end }) => chunk.text.slice(start, end));
@@ -81,15 +87,14 @@ describe('ingestSources', () => {
     Object.defineProperty(plain, 'embedWithSpans', { value: undefined });
     const summary = await ingestSources(
       ['corpus'],
-      { index, embedder: plain, chunkOptions: { targetTokens: 60 } },
+      { store: index, embedder: plain, chunkOptions: { targetTokens: 60 } },
       { cwd: root },
     );
     expect(summary.added).toBe(2);
-    const ids = index.catalog.chunksByIds(
-      index.catalog.filteredChunkIds({ source: join(corpus, 'one.md') })!,
-    );
+    const [one] = await index.findDocuments(join(corpus, 'one.md'));
+    const ids = await chunksOf(one!.id);
     expect(ids.length).toBeGreaterThan(0);
-    expect(index.catalog.sentenceVectorsByIds(ids.map((chunk) => chunk.vectorId)).size).toBe(0);
+    expect((await index.sentenceVectors(ids.map((chunk) => chunk.vectorId))).size).toBe(0);
   });
 
   it('embeds nothing when the corpus is unchanged', async () => {
@@ -102,8 +107,8 @@ describe('ingestSources', () => {
 
   it('replaces exactly the chunks of a changed article', async () => {
     await ingest(['corpus']);
-    const [one, two] = index.catalog.listDocuments().sort((a, b) => a.source.localeCompare(b.source));
-    const twoChunks = index.catalog.filteredChunkIds({ documentIds: [two!.id] });
+    const [one, two] = (await index.listDocuments()).sort((a, b) => a.source.localeCompare(b.source));
+    const twoChunks = (await chunksOf(two!.id)).map((chunk) => chunk.id);
     await writeFile(
       join(corpus, 'one.md'),
       `---\ntitle: Police in firms\n---\n\n${paragraph('police', 30)} A brand new closing sentence.\n`,
@@ -112,8 +117,8 @@ describe('ingestSources', () => {
     expect(summary).toMatchObject({ added: 0, updated: 1, unchanged: 1 });
     // Only the changed last chunk is new text: the others reuse their stored vectors.
     expect(summary.chunksEmbedded).toBe(1);
-    expect(index.catalog.filteredChunkIds({ documentIds: [two!.id] })).toEqual(twoChunks);
-    expect(index.catalog.getDocumentText(one!.id)).toContain('A brand new closing sentence.');
+    expect((await chunksOf(two!.id)).map((chunk) => chunk.id)).toEqual(twoChunks);
+    expect(await index.documentText(one!.id)).toContain('A brand new closing sentence.');
   });
 
   it('removes documents whose files left an ingested directory', async () => {
@@ -160,7 +165,7 @@ describe('ingestSources', () => {
       return original(texts, options);
     };
     await expect(ingest(['corpus'], { batchChunks: 8 })).rejects.toThrow('disk on fire');
-    const committed = index.catalog.counts().documents;
+    const committed = (await index.counts()).documents;
     expect(committed).toBeGreaterThan(0);
     expect(committed).toBeLessThan(8);
     embedder.embed = original;

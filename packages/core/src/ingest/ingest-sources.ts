@@ -10,8 +10,7 @@ import {
   isArticleQAError,
   throwIfAborted,
 } from '../shared/errors.js';
-import type { ArticleIndex, DocumentWrite } from '../store/article-index.js';
-import type { SentenceVector } from '../store/sentence-vectors.js';
+import type { ArticleStore, DocumentWrite, EmbeddedText, SentenceVector } from '../store/article-store.js';
 import { type Chunk, type ChunkOptions, chunkDocument } from './chunk-document.js';
 import { discoverSources } from './discover-sources.js';
 import { type LoadDocumentOptions, loadDocument } from './load-document.js';
@@ -44,6 +43,12 @@ export interface IngestOptions extends Omit<LoadDocumentOptions, 'signal'> {
   batchChunks?: number;
   /** Directory relative paths are resolved against. @defaultValue process.cwd() */
   cwd?: string;
+  /**
+   * Milliseconds to wait for another writer to finish before failing with `E_INDEX_LOCKED`
+   * (`Infinity`: as long as it takes).
+   * @defaultValue 0
+   */
+  waitForLock?: number;
 }
 
 /** One source's outcome. */
@@ -79,7 +84,7 @@ export interface IngestSummary {
 
 /** Everything an ingest needs, injected. */
 export interface IngestContext {
-  index: ArticleIndex;
+  store: ArticleStore;
   embedder: Embedder;
   chunkOptions: ChunkOptions;
 }
@@ -101,7 +106,7 @@ export async function ingestSources(
   options: IngestOptions = {},
 ): Promise<IngestSummary> {
   const started = performance.now();
-  const { index, embedder, chunkOptions } = context;
+  const { store, embedder, chunkOptions } = context;
   const { signal, onProgress } = options;
   const batchChunks = options.batchChunks ?? 128;
   const cwd = options.cwd ?? process.cwd();
@@ -125,7 +130,10 @@ export async function ingestSources(
     });
   };
 
-  await index.lock();
+  await store.lock({
+    ...(options.waitForLock !== undefined ? { waitMs: options.waitForLock } : {}),
+    ...(signal ? { signal } : {}),
+  });
   try {
     let pending: Pending[] = [];
     let newTexts = new Map<string, EmbedInput>();
@@ -134,14 +142,10 @@ export async function ingestSources(
       if (pending.length === 0) return;
       const hashes = [...newTexts.keys()];
       const embedded = hashes.length > 0 ? await embedBatch(embedder, [...newTexts.values()], signal) : [];
-      const byHash = new Map(hashes.map((hash, position) => [hash, embedded[position]!.vector]));
-      const sentencesByHash = new Map(
-        hashes.map((hash, position) => [hash, embedded[position]!.sentences] as const),
-      );
-      await index.writeDocuments(
+      const byHash = new Map(hashes.map((hash, position) => [hash, embedded[position]!]));
+      await store.writeDocuments(
         pending.map((entry) => entry.write),
         byHash,
-        sentencesByHash,
       );
       chunksEmbedded += hashes.length;
       if (hashes.length > 0)
@@ -166,7 +170,7 @@ export async function ingestSources(
         report(item);
         continue;
       }
-      const previous = index.catalog.getContentHash(document.id);
+      const previous = await store.contentHash(document.id);
       if (
         previous === document.contentHash ||
         pending.some((entry) => entry.write.document.id === document.id)
@@ -190,7 +194,7 @@ export async function ingestSources(
         text: chunk.text,
         vectorHash: hashText(chunk.embedText),
       }));
-      const known = index.catalog.findVectorIds(chunks.map((chunk) => chunk.vectorHash));
+      const known = await store.storedVectorHashes(chunks.map((chunk) => chunk.vectorHash));
       for (const [position, chunk] of chunks.entries()) {
         if (!known.has(chunk.vectorHash)) newTexts.set(chunk.vectorHash, embedInput(drafts[position]!));
       }
@@ -208,16 +212,16 @@ export async function ingestSources(
     }
     await commit();
 
-    const removed = options.prune === false ? [] : await pruneMissing(inputs, cwd, discovered.sources, index);
+    const removed = options.prune === false ? [] : await pruneMissing(inputs, cwd, discovered.sources, store);
     for (const item of removed) {
       items.push(item);
       report(item);
     }
   } finally {
-    await index.unlock();
+    await store.unlock();
   }
 
-  const counts = index.catalog.counts();
+  const counts = await store.counts();
   const count = (status: IngestStatus) => items.filter((item) => item.status === status).length;
   return {
     added: count('added'),
@@ -247,12 +251,6 @@ interface EmbedInput {
   textOffset: number;
 }
 
-interface EmbeddedChunk {
-  vector: Float32Array;
-  /** Offsets relative to the chunk text; empty when the embedder makes no span vectors. */
-  sentences: SentenceVector[];
-}
-
 function embedInput(chunk: Chunk): EmbedInput {
   const textOffset = chunk.embedText.length - chunk.text.length;
   const shift = textOffset - chunk.start;
@@ -268,7 +266,7 @@ async function embedBatch(
   embedder: Embedder,
   inputs: EmbedInput[],
   signal: AbortSignal | undefined,
-): Promise<EmbeddedChunk[]> {
+): Promise<EmbeddedText[]> {
   const options = signal ? { signal } : {};
   const embedded: SpanEmbedding[] = embedder.embedWithSpans
     ? await embedder.embedWithSpans(inputs, options)
@@ -302,7 +300,7 @@ async function pruneMissing(
   inputs: readonly string[],
   cwd: string,
   seenSources: readonly string[],
-  index: ArticleIndex,
+  store: ArticleStore,
 ): Promise<IngestItem[]> {
   const directories: string[] = [];
   for (const input of inputs) {
@@ -314,12 +312,12 @@ async function pruneMissing(
   if (directories.length === 0) return [];
   const seen = new Set(seenSources);
   const removed: IngestItem[] = [];
-  for (const document of index.catalog.listDocuments()) {
+  for (const document of await store.listDocuments()) {
     if (seen.has(document.source)) continue;
     if (!directories.some((directory) => document.source.startsWith(directory))) continue;
     const info = await stat(document.source).catch(() => undefined);
     if (info) continue;
-    await index.removeDocument(document.id);
+    await store.removeDocument(document.id);
     removed.push({
       source: document.source,
       status: 'removed',

@@ -5,13 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HashingEmbedder } from '../../test/support/hashing-embedder.js';
 import { hashText } from '../ingest/ingest-sources.js';
 import type { SourceDocument } from '../shared/document.js';
-import { ArticleIndex } from '../store/article-index.js';
-import { toFtsQuery } from './fts-query.js';
+import { LocalStore } from '../store/local/local-store.js';
 import { hybridSearch } from './hybrid-search.js';
 
 const embedder = new HashingEmbedder(64);
 let dir: string;
-let index: ArticleIndex;
+let index: LocalStore;
 
 const articles: { id: string; title: string; publishedAt: string; source: string; chunks: string[] }[] = [
   {
@@ -48,11 +47,12 @@ const articles: { id: string; title: string; publishedAt: string; source: string
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'articleqa-search-'));
-  index = await ArticleIndex.open(dir, { embedderId: embedder.id, dimensions: 64, chunker: {} });
+  index = new LocalStore({ dir });
+  await index.open({ embedderId: embedder.id, dimensions: 64, chunker: {} });
   await index.lock();
   const texts = articles.flatMap((article) => article.chunks);
   const vectors = await embedder.embed(texts);
-  const byHash = new Map(texts.map((text, i) => [hashText(text), vectors[i]!]));
+  const byHash = new Map(texts.map((text, i) => [hashText(text), { vector: vectors[i]!, sentences: [] }]));
   await index.writeDocuments(
     articles.map((article) => {
       const text = article.chunks.join('\n\n');
@@ -90,9 +90,7 @@ afterAll(async () => {
 });
 
 const search = (query: string, options = {}) =>
-  hybridSearch(query, { catalog: index.catalog, vectors: index.vectors, embedder }, options).then(
-    (outcome) => outcome.results,
-  );
+  hybridSearch(query, { store: index, embedder }, options).then((outcome) => outcome.results);
 
 describe('hybridSearch', () => {
   it('ranks the chunk that matches best first, with both retrievers scored', async () => {
@@ -107,7 +105,7 @@ describe('hybridSearch', () => {
     const results = await search('coast rain wind', { k: 3 });
     expect(results.length).toBeLessThanOrEqual(3);
     for (const result of results) {
-      expect(index.catalog.getDocumentText(result.documentId)!.slice(result.start, result.end)).toBe(
+      expect((await index.documentText(result.documentId))!.slice(result.start, result.end)).toBe(
         result.text,
       );
     }
@@ -165,13 +163,6 @@ describe('hybridSearch', () => {
   ])('never throws on FTS5-hostile input %j', async (query) => {
     await expect(search(query)).resolves.toBeInstanceOf(Array);
   });
-
-  it('treats operator words as plain words, not operators', () => {
-    expect(toFtsQuery('police NOT firms')).toBe('"police" OR "firms"');
-    expect(toFtsQuery('NEAR police')).toBe('"near" OR "police"');
-    expect(toFtsQuery('"quoted" -minus col:umn')).toBe('"quoted" OR "minus" OR "col" OR "umn"');
-    expect(toFtsQuery('the of and')).toBeUndefined();
-  });
 });
 
 describe('hybridSearch with sentence vectors', () => {
@@ -184,15 +175,12 @@ describe('hybridSearch with sentence vectors', () => {
     { id: 'partial', text: 'Chen spoke about many plans for the year ahead.' },
   ];
   let sentenceDir: string;
-  let sentenceIndex: ArticleIndex;
+  let sentenceIndex: LocalStore;
 
   beforeAll(async () => {
     sentenceDir = await mkdtemp(join(tmpdir(), 'articleqa-sentences-'));
-    sentenceIndex = await ArticleIndex.open(sentenceDir, {
-      embedderId: spanEmbedder.id,
-      dimensions: 64,
-      chunker: {},
-    });
+    sentenceIndex = new LocalStore({ dir: sentenceDir });
+    await sentenceIndex.open({ embedderId: spanEmbedder.id, dimensions: 64, chunker: {} });
     await sentenceIndex.lock();
     const inputs = documents.map(({ text }) => ({
       text,
@@ -215,11 +203,13 @@ describe('hybridSearch with sentence vectors', () => {
         },
         chunks: [{ position: 0, start: 0, end: text.length, tokens: 30, text, vectorHash: hashText(text) }],
       })),
-      new Map(documents.map(({ text }, i) => [hashText(text), embedded[i]!.vector])),
       new Map(
         documents.map(({ text }, i) => [
           hashText(text),
-          inputs[i]!.spans.map((span, j) => ({ ...span, vector: embedded[i]!.spans[j]! })),
+          {
+            vector: embedded[i]!.vector,
+            sentences: inputs[i]!.spans.map((span, j) => ({ ...span, vector: embedded[i]!.spans[j]! })),
+          },
         ]),
       ),
     );
@@ -230,11 +220,7 @@ describe('hybridSearch with sentence vectors', () => {
     await rm(sentenceDir, { recursive: true, force: true });
   });
 
-  const context = () => ({
-    catalog: sentenceIndex.catalog,
-    vectors: sentenceIndex.vectors,
-    embedder: spanEmbedder,
-  });
+  const context = () => ({ store: sentenceIndex, embedder: spanEmbedder });
 
   it('lifts the chunk whose one sentence matches, by the sentence weight', async () => {
     const query = 'Chen Zhimin announced the plan';
@@ -262,7 +248,7 @@ describe('hybridSearch with sentence vectors', () => {
   });
 
   it('ranks an index without sentence vectors exactly as with the sentence weight off', async () => {
-    const plainContext = { catalog: index.catalog, vectors: index.vectors, embedder };
+    const plainContext = { store: index, embedder };
     const query = 'police security offices plan';
     const [defaults, off] = await Promise.all([
       hybridSearch(query, plainContext, {}),

@@ -1,17 +1,15 @@
 import type { Embedder } from '../embed/embedder.js';
+import type { DocumentFilter } from '../shared/document.js';
 import { throwIfAborted } from '../shared/errors.js';
-import type { Catalog, CatalogFilter, StoredChunk } from '../store/catalog.js';
-import { dotQuantised } from '../store/sentence-vectors.js';
-import type { VectorStore } from '../store/vector-store.js';
-import { dot } from '../text/vector-math.js';
-import { toFtsQuery } from './fts-query.js';
+import type { ArticleStore, StoredChunk } from '../store/article-store.js';
+import { dot, dotQuantised } from '../text/vector-math.js';
 import type { RetrievedChunk } from './retrieved-chunk.js';
 
 /** Retrieval settings; see {@link DefaultRetrieveOptions}. */
 export interface RetrieveOptions {
   /** Chunks returned. */
   k?: number;
-  filter?: CatalogFilter;
+  filter?: DocumentFilter;
   /** Candidates taken from the vector index before fusion. */
   denseCandidates?: number;
   /** Candidates taken from BM25 before fusion. */
@@ -42,8 +40,6 @@ export interface RetrieveOptions {
    * measured within 0.004 of it.
    */
   sentenceWeight?: number;
-  /** Below this many allowed chunks, filtered dense search is exact instead of filtered HNSW. */
-  exactFilterLimit?: number;
   signal?: AbortSignal;
 }
 
@@ -58,13 +54,11 @@ export const DefaultRetrieveOptions = {
   mmrLambda: 1,
   expandNeighbours: 0,
   sentenceWeight: 0.3,
-  exactFilterLimit: 20_000,
 } as const satisfies Required<Omit<RetrieveOptions, 'signal' | 'ef'>>;
 
 /** What hybrid search needs, injected. */
 export interface SearchContext {
-  catalog: Catalog;
-  vectors: VectorStore;
+  store: ArticleStore;
   embedder: Embedder;
 }
 
@@ -100,43 +94,36 @@ export async function hybridSearch(
   options: RetrieveOptions = {},
 ): Promise<SearchOutcome> {
   const settings = { ...DefaultRetrieveOptions, ...options };
-  const { catalog, embedder } = context;
+  const { store, embedder } = context;
   const signal = options.signal;
   const [queryVector] = await embedder.embed([query], signal ? { signal } : {});
   if (!queryVector) throw new Error('The embedder returned no vector for the query.');
   throwIfAborted(signal);
-
-  const allowedChunks = isEmptyFilter(settings.filter)
-    ? undefined
-    : catalog.filteredChunkIds(settings.filter);
-  if (allowedChunks && allowedChunks.length === 0) return { results: [], queryVector, sentences: new Map() };
-  const allowedSet = allowedChunks ? new Set(allowedChunks) : undefined;
+  const filter = settings.filter;
 
   const candidates = new Map<number, Candidate>();
   // Dense candidates.
-  const dense = await denseMatches(queryVector, context, settings, allowedChunks);
-  const similarity = new Map(dense.map((match) => [match.id, match.similarity]));
-  for (const chunk of catalog.chunksByVectorIds(dense.map((match) => match.id))) {
-    if (allowedSet && !allowedSet.has(chunk.id)) continue;
-    candidates.set(chunk.id, { chunk, dense: similarity.get(chunk.vectorId) ?? 0, fused: 0 });
-  }
-  // Lexical candidates. One BM25 query ranks every match (FTS5 scores them all to sort anyway); its
+  const dense = await store.denseSearch({
+    vector: queryVector,
+    k: settings.denseCandidates,
+    filter,
+    ...(settings.ef !== undefined ? { ef: settings.ef } : {}),
+  });
+  for (const { chunk, similarity } of dense) candidates.set(chunk.id, { chunk, dense: similarity, fused: 0 });
+  // Lexical candidates. One keyword query ranks every match (FTS5 scores them all to sort anyway); its
   // head becomes candidates and the rest completes the BM25 of dense candidates, which is ~10x cheaper
-  // than a second query restricted to their rowids.
-  const match = toFtsQuery(query);
+  // than a second query restricted to their ids.
+  const lexical = await store.lexicalSearch({ text: query, limit: settings.lexicalScoreDepth, filter });
   const lexicalScores = new Map<number, number>();
-  if (match) {
-    const lexical = catalog.lexicalSearch(match, settings.lexicalScoreDepth, allowedChunks);
-    for (const hit of lexical) lexicalScores.set(hit.chunkId, hit.score);
-    const head = lexical.slice(0, settings.lexicalCandidates);
-    const newIds = head.filter((hit) => !candidates.has(hit.chunkId)).map((hit) => hit.chunkId);
-    for (const chunk of catalog.chunksByIds(newIds)) candidates.set(chunk.id, { chunk, fused: 0 });
-  }
+  for (const hit of lexical) lexicalScores.set(hit.chunkId, hit.score);
+  const head = lexical.slice(0, settings.lexicalCandidates);
+  const newIds = head.filter((hit) => !candidates.has(hit.chunkId)).map((hit) => hit.chunkId);
+  for (const chunk of await store.chunksByIds(newIds)) candidates.set(chunk.id, { chunk, fused: 0 });
   // A chunk below the scored depth matched no query term, or too weakly to matter: 0.
   for (const candidate of candidates.values()) candidate.lexical = lexicalScores.get(candidate.chunk.id) ?? 0;
   // Complete dense similarity for lexical-only candidates from the stored vectors.
   const missingDense = [...candidates.values()].filter((candidate) => candidate.dense === undefined);
-  const stored = catalog.vectorsByIds(missingDense.map((candidate) => candidate.chunk.vectorId));
+  const stored = await store.chunkVectors(missingDense.map((candidate) => candidate.chunk.vectorId));
   for (const candidate of missingDense) {
     const vector = stored.get(candidate.chunk.vectorId);
     candidate.dense = vector ? dot(queryVector, vector) : 0;
@@ -144,14 +131,14 @@ export async function hybridSearch(
 
   const pool = [...candidates.values()];
   fuse(pool, settings.denseWeight);
-  const sentences = scoreSentences(pool, queryVector, catalog);
-  // An index without sentence vectors (an embedder that makes none) keeps the plain fused ranking.
+  const sentences = await scoreSentences(pool, queryVector, store);
+  // A store without sentence vectors (an embedder that makes none) keeps the plain fused ranking.
   if (settings.sentenceWeight > 0 && sentences.size > 0)
     mixSentenceScores(pool, sentences, settings.sentenceWeight);
   pool.sort((a, b) => b.fused - a.fused || a.chunk.id - b.chunk.id);
   const ranked =
     settings.mmrLambda < 1
-      ? await diversify(pool, settings.k, settings.mmrLambda, catalog)
+      ? await diversify(pool, settings.k, settings.mmrLambda, store)
       : pool.slice(0, settings.k);
   const results = ranked.map((candidate, position) => toRetrieved(candidate, position + 1));
   const kept = new Map<number, SentenceMatch[]>();
@@ -160,50 +147,20 @@ export async function hybridSearch(
     if (matches) kept.set(result.chunkId, matches);
   }
   return {
-    results: settings.expandNeighbours > 0 ? expand(results, catalog, settings.expandNeighbours) : results,
+    results:
+      settings.expandNeighbours > 0 ? await expand(results, store, settings.expandNeighbours) : results,
     queryVector,
     sentences: kept,
   };
 }
 
-async function denseMatches(
-  queryVector: Float32Array,
-  context: SearchContext,
-  settings: { denseCandidates: number; ef?: number; exactFilterLimit: number },
-  allowedChunks: number[] | undefined,
-): Promise<{ id: number; similarity: number }[]> {
-  if (!allowedChunks)
-    return context.vectors.query({
-      vector: queryVector,
-      k: settings.denseCandidates,
-      ...(settings.ef !== undefined ? { ef: settings.ef } : {}),
-    });
-  const allowedVectors = new Set(context.catalog.chunksByIds(allowedChunks).map((chunk) => chunk.vectorId));
-  if (allowedVectors.size <= settings.exactFilterLimit) {
-    // Filtered HNSW search can miss when few vectors pass; below the limit exact search is cheap and exact.
-    const scored = [...context.catalog.vectorsByIds([...allowedVectors])].map(([id, vector]) => ({
-      id,
-      similarity: dot(queryVector, vector),
-    }));
-    return scored.sort((a, b) => b.similarity - a.similarity).slice(0, settings.denseCandidates);
-  }
-  return context.vectors.query({
-    vector: queryVector,
-    k: settings.denseCandidates,
-    ef: Math.max(settings.ef ?? 0, settings.denseCandidates * 4),
-    filter: (id) => allowedVectors.has(id),
-  });
-}
-
 /** Each candidate's sentences with their similarity to the query, from the stored sentence vectors. */
-function scoreSentences(
+async function scoreSentences(
   pool: readonly Candidate[],
   queryVector: Float32Array,
-  catalog: Catalog,
-): Map<number, SentenceMatch[]> {
-  const stored = catalog.sentenceVectorsByIds([
-    ...new Set(pool.map((candidate) => candidate.chunk.vectorId)),
-  ]);
+  store: ArticleStore,
+): Promise<Map<number, SentenceMatch[]>> {
+  const stored = await store.sentenceVectors([...new Set(pool.map((candidate) => candidate.chunk.vectorId))]);
   const scored = new Map<number, SentenceMatch[]>();
   for (const { chunk } of pool) {
     const vectors = stored.get(chunk.vectorId);
@@ -257,9 +214,9 @@ async function diversify(
   pool: Candidate[],
   k: number,
   lambda: number,
-  catalog: Catalog,
+  store: ArticleStore,
 ): Promise<Candidate[]> {
-  const vectors = catalog.vectorsByIds(pool.map((candidate) => candidate.chunk.vectorId));
+  const vectors = await store.chunkVectors(pool.map((candidate) => candidate.chunk.vectorId));
   const chosen: Candidate[] = [];
   const remaining = [...pool];
   while (chosen.length < k && remaining.length > 0) {
@@ -284,22 +241,35 @@ async function diversify(
 }
 
 /** Widens each result to cover its neighbouring chunks (overlapping spans merged). */
-function expand(results: RetrievedChunk[], catalog: Catalog, radius: number): RetrievedChunk[] {
+async function expand(
+  results: RetrievedChunk[],
+  store: ArticleStore,
+  radius: number,
+): Promise<RetrievedChunk[]> {
   const textCache = new Map<string, string>();
-  return results.map((result) => {
-    const stored = catalog.chunksByIds([result.chunkId])[0];
-    if (!stored) return result;
-    const neighbours = catalog.neighbourChunks(result.documentId, stored.position, radius);
+  const positions = new Map((await store.chunksByIds(results.map((r) => r.chunkId))).map((c) => [c.id, c]));
+  const expanded: RetrievedChunk[] = [];
+  for (const result of results) {
+    const stored = positions.get(result.chunkId);
+    if (!stored) {
+      expanded.push(result);
+      continue;
+    }
+    const neighbours = await store.neighbourChunks(result.documentId, stored.position, radius);
     const start = Math.min(result.start, ...neighbours.map((chunk) => chunk.start));
     const end = Math.max(result.end, ...neighbours.map((chunk) => chunk.end));
-    if (start === result.start && end === result.end) return result;
+    if (start === result.start && end === result.end) {
+      expanded.push(result);
+      continue;
+    }
     let text = textCache.get(result.documentId);
     if (text === undefined) {
-      text = catalog.getDocumentText(result.documentId) ?? '';
+      text = (await store.documentText(result.documentId)) ?? '';
       textCache.set(result.documentId, text);
     }
-    return { ...result, start, end, text: text.slice(start, end) };
-  });
+    expanded.push({ ...result, start, end, text: text.slice(start, end) });
+  }
+  return expanded;
 }
 
 function toRetrieved(candidate: Candidate, rank: number): RetrievedChunk {
@@ -323,13 +293,4 @@ function toRetrieved(candidate: Candidate, rank: number): RetrievedChunk {
       ...(candidate.lexical !== undefined ? { lexical: candidate.lexical } : {}),
     },
   };
-}
-
-function isEmptyFilter(filter: CatalogFilter): boolean {
-  return (
-    filter.documentIds === undefined &&
-    filter.source === undefined &&
-    filter.publishedAfter === undefined &&
-    filter.publishedBefore === undefined
-  );
 }

@@ -1,18 +1,11 @@
-/** One chunk returned by retrieval, best first. */
-export interface RetrievedChunk {
+import type { DocumentLabel } from '../shared/document.js';
+
+/** One chunk returned by retrieval, best first, with its document's label. */
+export interface RetrievedChunk extends DocumentLabel {
   /** 1-based position in the result list. */
   rank: number;
   chunkId: number;
   documentId: string;
-  title: string;
-  /** Document source (path or URL). */
-  source: string;
-  url?: string;
-  publishedAt?: string;
-  /** The document's author line, when known. */
-  byline?: string;
-  /** The publication or site name, when known. */
-  siteName?: string;
   /** The chunk text: `document.text.slice(start, end)`. */
   text: string;
   /** Character offsets of the chunk in its document's cleaned text, `[start, end)`. */

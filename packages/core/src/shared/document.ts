@@ -32,3 +32,51 @@ export interface SourceDocument {
   format: DocumentFormat;
   metadata: DocumentMetadata;
 }
+
+/** What names a document wherever it is shown: in lists, in retrieved chunks, in citations. */
+export interface DocumentLabel {
+  title: string;
+  /** Absolute file path or URL the document came from. */
+  source: string;
+  /** Canonical URL, when known. */
+  url?: string;
+  /** Publication date (ISO), when known. */
+  publishedAt?: string;
+  /** The author line, when known. */
+  byline?: string;
+  /** The publication or site name, when known. */
+  siteName?: string;
+}
+
+/** One stored document, as listed. */
+export interface DocumentInfo extends DocumentLabel {
+  id: string;
+  chunks: number;
+  characters: number;
+  contentHash: string;
+  /** ISO date-time of the ingest that stored this version. */
+  ingestedAt: string;
+}
+
+/** Narrows retrieval to some documents. All given fields must match. */
+export interface DocumentFilter {
+  /** Only these document ids. */
+  documentIds?: readonly string[];
+  /** Only documents whose source (path or URL) contains this text, ignoring case. */
+  source?: string;
+  /** Only documents published on or after this ISO date. */
+  publishedAfter?: string;
+  /** Only documents published on or before this ISO date (the whole day included). */
+  publishedBefore?: string;
+}
+
+/** True when the filter restricts nothing. */
+export function isEmptyFilter(filter: DocumentFilter | undefined): boolean {
+  return (
+    filter === undefined ||
+    (filter.documentIds === undefined &&
+      filter.source === undefined &&
+      filter.publishedAfter === undefined &&
+      filter.publishedBefore === undefined)
+  );
+}

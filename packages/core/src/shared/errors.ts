@@ -27,8 +27,14 @@ export type ErrorCode =
 export interface ArticleQAErrorOptions {
   /** The underlying error, kept so `--verbose` can show the whole chain. */
   cause?: unknown;
-  /** What the user can do about it, one short sentence. */
+  /**
+   * What the user can do about it, one short sentence, when the library can say it without knowing the
+   * app (how to fix a YAML header). Advice that names commands or settings is the app's to give, from
+   * `code` and `details`.
+   */
   hint?: string;
+  /** Structured facts about the failure (what was found, what was expected), for apps to word. */
+  details?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -38,12 +44,14 @@ export interface ArticleQAErrorOptions {
 export class ArticleQAError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: ErrorCode, message: string, options: ArticleQAErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ArticleQAError';
     this.code = code;
     this.hint = options.hint;
+    this.details = options.details ?? {};
   }
 }
 
@@ -74,7 +82,11 @@ export class ModelError extends ArticleQAError {
   }
 }
 
-/** The index on disk is missing, locked, corrupt or was built with other settings. */
+/**
+ * The store is missing, locked, corrupt or was built with other settings. `dir` is the store's
+ * location (a folder for the local store). `E_INDEX_MISMATCH` details: `reason` (`'schema'` or
+ * `'embedder'`), `found` and `expected`.
+ */
 export class IndexError extends ArticleQAError {
   readonly dir: string;
   constructor(

@@ -40,7 +40,7 @@ describe('the seed article, offline', () => {
     expect(result.answerer).toBe('extractive');
     expect(result.answer).toMatch(/\[1\]/);
     expect(result.answer).toContain('Chen Zhimin');
-    const document = qa.listDocuments().find((entry) => entry.id === result.citations[0]?.documentId);
+    const document = (await qa.listDocuments()).find((entry) => entry.id === result.citations[0]?.documentId);
     expect(document?.title).toBe('China wants police installed in every internet company');
     // Reload the article independently: the citation must quote its cleaned text at exactly [start, end).
     const { text } = await loadDocument(document!.source);
@@ -163,12 +163,12 @@ describe('a crash mid-ingest', () => {
 
     const reopened = await openArticleQA({ dir: index, embedder });
     try {
-      const stats = reopened.stats();
+      const stats = await reopened.stats();
       expect(stats.documents).toBeGreaterThanOrEqual(6);
       expect(stats.documents).toBeLessThan(41);
       const results = await reopened.search('harbour number 203', { k: 3 });
       expect(results.length).toBeGreaterThan(0);
-      const counts = reopened.listDocuments().reduce((sum, document) => sum + document.chunks, 0);
+      const counts = (await reopened.listDocuments()).reduce((sum, document) => sum + document.chunks, 0);
       expect(counts).toBe(stats.chunks);
     } finally {
       await reopened.close();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSentenceVectors, dotQuantised, encodeSentenceVectors } from './sentence-vectors.js';
+import { dotQuantised } from '../../text/vector-math.js';
+import { decodeSentenceVectors, encodeSentenceVectors } from './sentence-vectors.js';
 
 const unit = (values: number[]) => {
   const norm = Math.hypot(...values);

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HashingEmbedder } from '../../test/support/hashing-embedder.js';
-import { hashText } from '../ingest/ingest-sources.js';
-import type { SourceDocument } from '../shared/document.js';
-import { isArticleQAError } from '../shared/errors.js';
+import { HashingEmbedder } from '../../../test/support/hashing-embedder.js';
+import { hashText } from '../../ingest/ingest-sources.js';
+import { isArticleQAError } from '../../shared/errors.js';
+import type { DocumentWrite, EmbeddedText } from '../article-store.js';
 import { ArticleIndex, IndexFiles } from './article-index.js';
 import { HnswVectorStore } from './hnsw-vector-store.js';
 
@@ -28,20 +28,7 @@ const open = (options: Partial<Parameters<typeof ArticleIndex.open>[1]> = {}) =>
     ...options,
   });
 
-function documentWith(
-  id: string,
-  texts: string[],
-): {
-  document: SourceDocument;
-  chunks: {
-    position: number;
-    start: number;
-    end: number;
-    tokens: number;
-    text: string;
-    vectorHash: string;
-  }[];
-} {
+function documentWith(id: string, texts: string[]): DocumentWrite {
   const text = texts.join(' ');
   let offset = 0;
   const chunks = texts.map((chunkText, position) => {
@@ -70,9 +57,11 @@ function documentWith(
   };
 }
 
-async function vectorsFor(texts: string[]): Promise<Map<string, Float32Array>> {
+async function vectorsFor(texts: string[]): Promise<Map<string, EmbeddedText>> {
   const vectors = await embedder.embed(texts);
-  return new Map(texts.map((text, position) => [hashText(text), vectors[position]!]));
+  return new Map(
+    texts.map((text, position) => [hashText(text), { vector: vectors[position]!, sentences: [] }]),
+  );
 }
 
 describe('ArticleIndex', () => {
@@ -95,7 +84,7 @@ describe('ArticleIndex', () => {
     await reopened.close();
   });
 
-  it('refuses a missing index when create is false, with a hint', async () => {
+  it('refuses a missing index when create is false, leaving the advice to the app', async () => {
     const error = await ArticleIndex.open(join(dir, 'nope'), {
       embedderId: 'x',
       dimensions: 3,
@@ -103,15 +92,19 @@ describe('ArticleIndex', () => {
       create: false,
     }).catch((caught) => caught);
     expect(isArticleQAError(error, 'E_INDEX_NOT_FOUND')).toBe(true);
-    expect(error.hint).toMatch(/articleqa ingest/);
+    expect(error.hint).toBeUndefined();
   });
 
-  it('refuses an index built with another embedder and says how to rebuild', async () => {
+  it('refuses an index built with another embedder, with what was found and expected', async () => {
     await (await open()).close();
     const error = await open({ embedderId: 'other:model', dimensions: 32 }).catch((caught) => caught);
     expect(isArticleQAError(error, 'E_INDEX_MISMATCH')).toBe(true);
     expect(error.message).toContain(embedder.id);
-    expect(error.hint).toMatch(/delete .* and run `articleqa ingest` again/);
+    expect(error.details).toEqual({
+      reason: 'embedder',
+      found: { embedderId: embedder.id, dimensions: embedder.dimensions },
+      expected: { embedderId: 'other:model', dimensions: 32 },
+    });
   });
 
   it('reports a file that is not SQLite as corrupt', async () => {
@@ -247,8 +240,7 @@ describe('HnswVectorStore', () => {
     ];
     await index.writeDocuments(
       [documentWith('a', [text])],
-      new Map([[hashText(text), vector]]),
-      new Map([[hashText(text), sentences]]),
+      new Map([[hashText(text), { vector, sentences }]]),
     );
     const [chunk] = index.catalog.chunksByIds([1]);
     const stored = index.catalog.sentenceVectorsByIds([chunk!.vectorId]).get(chunk!.vectorId)!;
@@ -276,11 +268,13 @@ describe('HnswVectorStore', () => {
     const text = 'a new chunk';
     await reopened.writeDocuments(
       [documentWith('new', [text])],
-      await vectorsFor([text]),
       new Map([
         [
           hashText(text),
-          [{ start: 0, end: text.length, vector: (await vectorsFor([text])).get(hashText(text))! }],
+          {
+            vector: (await embedder.embed([text]))[0]!,
+            sentences: [{ start: 0, end: text.length, vector: (await embedder.embed([text]))[0]! }],
+          },
         ],
       ]),
     );

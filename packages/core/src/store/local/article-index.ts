@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SourceDocument } from '../shared/document.js';
-import { IndexError } from '../shared/errors.js';
-import { Catalog, type NewChunk, SCHEMA_VERSION } from './catalog.js';
+import { IndexError } from '../../shared/errors.js';
+import type { DocumentWrite, EmbeddedText, IndexManifest, LockOptions } from '../article-store.js';
+import { Catalog, SCHEMA_VERSION } from './catalog.js';
 import { type HnswOptions, HnswVectorStore } from './hnsw-vector-store.js';
-import type { SentenceVector } from './sentence-vectors.js';
 import { acquireWriteLock, type ReleaseLock } from './write-lock.js';
 
 /** File names inside an index directory. */
@@ -12,17 +11,6 @@ export const IndexFiles = {
   catalog: 'articleqa.sqlite',
   vectors: 'vectors.hnsw',
 } as const;
-
-/** What an index records about how it was built. */
-export interface IndexManifest {
-  schemaVersion: number;
-  embedderId: string;
-  dimensions: number;
-  /** Chunker settings used for every document in the index. */
-  chunker: Record<string, unknown>;
-  createdAt: string;
-  lastIngestAt: string | null;
-}
 
 /** Options for {@link ArticleIndex.open}. */
 export interface OpenIndexOptions {
@@ -33,12 +21,6 @@ export interface OpenIndexOptions {
   /** Create the index when it does not exist. @defaultValue true */
   create?: boolean;
   hnsw?: HnswOptions;
-}
-
-/** A document and its chunks, ready to be written. */
-export interface DocumentWrite {
-  document: SourceDocument;
-  chunks: NewChunk[];
 }
 
 /**
@@ -55,6 +37,7 @@ export class ArticleIndex {
   readonly #hnswOptions: HnswOptions;
   #release: ReleaseLock | undefined;
   #dirty = false;
+  #seenGeneration: string | undefined;
 
   private constructor(
     dir: string,
@@ -73,9 +56,7 @@ export class ArticleIndex {
   /** @throws IndexError `E_INDEX_NOT_FOUND` when `dir` holds no index. */
   static assertExists(dir: string): void {
     if (!existsSync(join(dir, IndexFiles.catalog))) {
-      throw new IndexError('E_INDEX_NOT_FOUND', dir, `No articleqa index at ${dir}.`, {
-        hint: 'Build one with `articleqa ingest <paths|urls...>`.',
-      });
+      throw new IndexError('E_INDEX_NOT_FOUND', dir, `No articleqa index at ${dir}.`);
     }
   }
 
@@ -113,9 +94,23 @@ export class ArticleIndex {
   }
 
   /** Takes the single-writer lock; every write method needs it. */
-  async lock(): Promise<void> {
+  async lock(options: LockOptions = {}): Promise<void> {
     if (this.#release) return;
-    this.#release = await acquireWriteLock(this.dir);
+    this.#release = await acquireWriteLock(this.dir, options);
+    // Another process may have written since this one last looked: write on top of its state.
+    await this.refresh();
+  }
+
+  /**
+   * Catches up with commits made by other processes since the last look (a long-running bot reading
+   * while the CLI ingests): when the catalog's generation moved, vectors added or deleted there are
+   * added to or deleted from the in-memory HNSW graph. Costs one SQLite read when nothing changed.
+   */
+  async refresh(): Promise<void> {
+    const generation = this.catalog.getMeta('generation') ?? '0';
+    if (generation === this.#seenGeneration) return;
+    await this.#syncVectors();
+    this.#seenGeneration = generation;
   }
 
   /** Saves pending vector changes and releases the write lock. */
@@ -134,13 +129,12 @@ export class ArticleIndex {
   }
 
   /**
-   * Replaces or adds documents in one transaction. `newVectors` holds the vectors of chunk texts not
-   * yet stored, by content hash; `newSentences` their sentences' vectors, when the embedder makes them.
+   * Replaces or adds documents in one transaction. `embedded` holds the vectors (and sentence vectors)
+   * of chunk texts not yet stored, by content hash.
    */
   async writeDocuments(
     writes: readonly DocumentWrite[],
-    newVectors: ReadonlyMap<string, Float32Array>,
-    newSentences: ReadonlyMap<string, readonly SentenceVector[]> = new Map(),
+    embedded: ReadonlyMap<string, EmbeddedText>,
   ): Promise<void> {
     this.#assertLocked();
     const now = new Date().toISOString();
@@ -152,11 +146,11 @@ export class ArticleIndex {
       const insertedVectors: { id: number; vector: Float32Array }[] = [];
       for (const hash of hashes) {
         if (vectorIds.has(hash)) continue;
-        const vector = newVectors.get(hash);
-        if (!vector) throw new Error(`Missing vector for chunk hash ${hash}.`);
-        const id = this.catalog.insertVector(hash, vector, newSentences.get(hash));
+        const entry = embedded.get(hash);
+        if (!entry) throw new Error(`Missing vector for chunk hash ${hash}.`);
+        const id = this.catalog.insertVector(hash, entry.vector, entry.sentences);
         vectorIds.set(hash, id);
-        insertedVectors.push({ id, vector });
+        insertedVectors.push({ id, vector: entry.vector });
       }
       for (const write of writes) this.catalog.insertDocument(write.document, write.chunks, vectorIds, now);
       const unused = this.catalog.deleteUnusedVectors(candidates);
@@ -209,8 +203,9 @@ export class ArticleIndex {
   }
 
   #bumpGeneration(now: string): void {
-    const generation = Number(this.catalog.getMeta('generation') ?? '0') + 1;
-    this.catalog.setMeta('generation', String(generation));
+    const generation = String(Number(this.catalog.getMeta('generation') ?? '0') + 1);
+    this.catalog.setMeta('generation', generation);
+    this.#seenGeneration = generation;
     this.catalog.setMeta('lastIngestAt', now);
     this.manifest.lastIngestAt = now;
   }
@@ -219,8 +214,15 @@ export class ArticleIndex {
   async #repairVectors(): Promise<void> {
     const generation = this.catalog.getMeta('generation') ?? '0';
     const saved = this.catalog.getMeta('vectorGeneration') ?? '0';
+    this.#seenGeneration = generation;
     const catalogCount = this.catalog.counts().vectors;
     if (generation === saved && this.vectors.size === catalogCount) return;
+    const changed = await this.#syncVectors();
+    this.#dirty = changed || generation !== saved;
+  }
+
+  /** Adds the catalog's vectors missing from the graph and deletes those gone; true when any changed. */
+  async #syncVectors(): Promise<boolean> {
     const inCatalog = new Set(this.catalog.allVectorIds());
     const inStore = new Set(await this.vectors.ids());
     const missing = [...inCatalog].filter((id) => !inStore.has(id));
@@ -228,7 +230,9 @@ export class ArticleIndex {
     await this.vectors.delete(extra);
     for (const batch of chunked(missing, 1000))
       await this.vectors.add([...this.catalog.iterateVectors(batch)]);
-    this.#dirty = missing.length > 0 || extra.length > 0 || generation !== saved;
+    const changed = missing.length > 0 || extra.length > 0;
+    if (changed) this.#dirty = true;
+    return changed;
   }
 
   async #rebuildVectors(): Promise<void> {
@@ -314,7 +318,7 @@ function readOrCreateManifest(
       'E_INDEX_MISMATCH',
       dir,
       `The index at ${dir} has schema version ${schemaVersion}; this articleqa reads version ${SCHEMA_VERSION}.`,
-      { hint: `Rebuild it: delete ${dir} and run \`articleqa ingest\` again.` },
+      { details: { reason: 'schema', found: Number(schemaVersion), expected: SCHEMA_VERSION } },
     );
   }
   const embedderId = catalog.getMeta('embedderId') ?? '';
@@ -325,7 +329,11 @@ function readOrCreateManifest(
       dir,
       `The index at ${dir} was built with the embedder ${embedderId} (${dimensions} dimensions), not ${options.embedderId} (${options.dimensions}).`,
       {
-        hint: `Rebuild it: delete ${dir} and run \`articleqa ingest\` again; or switch back to the embedder it was built with (ARTICLEQA_EMBEDDER=local for transformers:all-MiniLM-L6-v2:int8, local:fp32 for its fp32 variant).`,
+        details: {
+          reason: 'embedder',
+          found: { embedderId, dimensions },
+          expected: { embedderId: options.embedderId, dimensions: options.dimensions },
+        },
       },
     );
   }

@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import hnswlib from 'hnswlib-node';
-import { IndexError } from '../shared/errors.js';
+import { IndexError } from '../../shared/errors.js';
 import type { VectorEntry, VectorMatch, VectorQuery, VectorStore } from './vector-store.js';
 
 const { HierarchicalNSW } = hnswlib;

@@ -1,4 +1,4 @@
-import { contentTerms } from '../text/terms.js';
+import { contentTerms } from '../../text/terms.js';
 
 /**
  * Turns user text into a safe FTS5 MATCH expression: each content term becomes a quoted string (so

@@ -1,25 +1,4 @@
-/** A sentence of a chunk and its vector; offsets are relative to the chunk text. */
-export interface SentenceVector {
-  start: number;
-  end: number;
-  vector: Float32Array;
-}
-
-/** A stored sentence vector, still quantised: `values[d] * scale` is the vector. */
-export interface QuantisedSentenceVector {
-  start: number;
-  end: number;
-  scale: number;
-  values: Int8Array;
-}
-
-/** Dot product of a float vector with a quantised one, without dequantising it first. */
-export function dotQuantised(vector: Float32Array, quantised: QuantisedSentenceVector): number {
-  const { values, scale } = quantised;
-  let sum = 0;
-  for (let d = 0; d < values.length; d += 1) sum += vector[d]! * values[d]!;
-  return sum * scale;
-}
+import type { QuantisedSentenceVector, SentenceVector } from '../article-store.js';
 
 // Per sentence: start and end (uint32), scale (float32), then one int8 per dimension.
 const HEADER_BYTES = 8;

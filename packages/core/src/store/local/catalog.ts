@@ -1,11 +1,7 @@
 import Database from 'better-sqlite3';
-import type { SourceDocument } from '../shared/document.js';
-import {
-  decodeSentenceVectors,
-  encodeSentenceVectors,
-  type QuantisedSentenceVector,
-  type SentenceVector,
-} from './sentence-vectors.js';
+import type { DocumentFilter, DocumentInfo, SourceDocument } from '../../shared/document.js';
+import type { NewChunk, QuantisedSentenceVector, SentenceVector, StoredChunk } from '../article-store.js';
+import { decodeSentenceVectors, encodeSentenceVectors } from './sentence-vectors.js';
 
 /** Bumped when the on-disk layout changes; an index with another version must be rebuilt. */
 export const SCHEMA_VERSION = 1;
@@ -46,54 +42,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
   text, title, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2'
 );
 `;
-
-/** A chunk as stored, with its document's display fields. */
-export interface StoredChunk {
-  id: number;
-  documentId: string;
-  position: number;
-  start: number;
-  end: number;
-  text: string;
-  vectorId: number;
-  title: string;
-  source: string;
-  url: string | null;
-  publishedAt: string | null;
-  byline: string | null;
-  siteName: string | null;
-}
-
-/** A document row without its text. */
-export interface StoredDocumentInfo {
-  id: string;
-  source: string;
-  title: string;
-  contentHash: string;
-  url: string | null;
-  publishedAt: string | null;
-  ingestedAt: string;
-  characters: number;
-  chunks: number;
-}
-
-/** A chunk ready to be written: offsets, text and the vector it uses (by content hash). */
-export interface NewChunk {
-  position: number;
-  start: number;
-  end: number;
-  tokens: number;
-  text: string;
-  vectorHash: string;
-}
-
-/** Filters applied in SQL before ranking. */
-export interface CatalogFilter {
-  documentIds?: readonly string[];
-  source?: string;
-  publishedAfter?: string;
-  publishedBefore?: string;
-}
 
 const CHUNK_COLUMNS = `c.id AS id, c.document_id AS documentId, c.position AS position, c.start AS start,
   c.end AS end, c.text AS text, c.vector_id AS vectorId, d.title AS title, d.source AS source, d.url AS url,
@@ -276,27 +224,22 @@ export class Catalog {
     }
   }
 
-  listDocuments(): StoredDocumentInfo[] {
-    return this.#db
-      .prepare(
-        `SELECT d.id, d.source, d.title, d.content_hash AS contentHash, d.url, d.published_at AS publishedAt,
-           d.ingested_at AS ingestedAt, length(d.text) AS characters,
-           (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunks
-         FROM documents d ORDER BY d.title, d.id`,
-      )
-      .all() as StoredDocumentInfo[];
+  listDocuments(): DocumentInfo[] {
+    return (this.#db.prepare(`${DOCUMENT_INFO} ORDER BY d.title, d.id`).all() as DocumentRow[]).map(toInfo);
   }
 
-  /** Finds a document by id, by source (path or URL), or by a unique id prefix. */
-  findDocumentId(reference: string): string | undefined {
+  /** The document whose id or source equals `reference`, else those whose id starts with it. */
+  findDocuments(reference: string): DocumentInfo[] {
     const exact = this.#db
-      .prepare('SELECT id FROM documents WHERE id = ? OR source = ?')
-      .get(reference, reference) as { id: string } | undefined;
-    if (exact) return exact.id;
-    const prefixed = this.#db
-      .prepare("SELECT id FROM documents WHERE id LIKE ? || '%' LIMIT 2")
-      .all(reference) as { id: string }[];
-    return prefixed.length === 1 ? prefixed[0]?.id : undefined;
+      .prepare(`${DOCUMENT_INFO} WHERE d.id = ? OR d.source = ?`)
+      .all(reference, reference) as DocumentRow[];
+    if (exact.length > 0) return exact.map(toInfo);
+    // substr, not LIKE: an id prefix holding % or _ must match literally.
+    return (
+      this.#db
+        .prepare(`${DOCUMENT_INFO} WHERE substr(d.id, 1, length(?)) = ? ORDER BY d.id LIMIT 20`)
+        .all(reference, reference) as DocumentRow[]
+    ).map(toInfo);
   }
 
   getDocumentText(documentId: string): string | undefined {
@@ -401,7 +344,7 @@ export class Catalog {
   }
 
   /** Ids of the chunks whose documents pass `filter`; undefined when the filter is empty. */
-  filteredChunkIds(filter: CatalogFilter | undefined): number[] | undefined {
+  filteredChunkIds(filter: DocumentFilter | undefined): number[] | undefined {
     if (!filter) return undefined;
     const clauses: string[] = [];
     const parameters: unknown[] = [];
@@ -435,6 +378,42 @@ export class Catalog {
   quickCheck(): string {
     return String(this.#db.pragma('quick_check', { simple: true }));
   }
+}
+
+const DOCUMENT_INFO = `SELECT d.id, d.source, d.title, d.content_hash AS contentHash, d.url,
+  d.published_at AS publishedAt, json_extract(d.metadata, '$.byline') AS byline,
+  json_extract(d.metadata, '$.siteName') AS siteName, d.ingested_at AS ingestedAt,
+  length(d.text) AS characters, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunks
+  FROM documents d`;
+
+interface DocumentRow {
+  id: string;
+  source: string;
+  title: string;
+  contentHash: string;
+  url: string | null;
+  publishedAt: string | null;
+  byline: unknown;
+  siteName: unknown;
+  ingestedAt: string;
+  characters: number;
+  chunks: number;
+}
+
+function toInfo(row: DocumentRow): DocumentInfo {
+  return {
+    id: row.id,
+    title: row.title,
+    source: row.source,
+    ...(row.url ? { url: row.url } : {}),
+    ...(row.publishedAt ? { publishedAt: row.publishedAt } : {}),
+    ...(typeof row.byline === 'string' && row.byline ? { byline: row.byline } : {}),
+    ...(typeof row.siteName === 'string' && row.siteName ? { siteName: row.siteName } : {}),
+    chunks: row.chunks,
+    characters: row.characters,
+    contentHash: row.contentHash,
+    ingestedAt: row.ingestedAt,
+  };
 }
 
 function toFloat32(buffer: Buffer): Float32Array {
