@@ -71,6 +71,20 @@ describe('answers from an OpenAI-compatible LLM, streamed', () => {
     expect(JSON.stringify(body.messages)).toContain('network security offices');
   });
 
+  it('regression: streamed citation numbers that the final answer renumbers are corrected, matching the Sources list', async () => {
+    // The model cites [3] only: the final answer renumbers it to [1], the number the Sources list shows.
+    sim.setChatHandler(() => ({ content: 'The ministry will set up offices [3].', delayMsPerChunk: 5 }));
+    const result = await ask(['--k', '3']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.startsWith('The ministry will set up offices [3].\n')).toBe(true);
+    expect(result.stderr).toContain('(citation numbers corrected to match the sources:)');
+    const output = lines(result.stdout);
+    const sources = output.indexOf('Sources');
+    expect(output[sources - 2]).toBe('The ministry will set up offices [1].');
+    expect(output[sources + 1]).toMatch(/^ {2}\[1\] /);
+    expect(output.slice(sources).some((line) => line.includes('[3]'))).toBe(false);
+  });
+
   it('--json reports the LLM answer with checked citations', async () => {
     const result = await ask(['--json']);
     expect(result.code, result.stderr).toBe(0);

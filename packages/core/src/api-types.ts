@@ -60,3 +60,14 @@ export interface AskResult {
   timings: AskTimings;
   usage?: TokenUsage;
 }
+
+/** One event of {@link ArticleQA.askStream}, in the order they come. */
+export type AskEvent =
+  /** Retrieval and reranking are done: the chunks the answer is made from, best first. */
+  | { type: 'sources'; standaloneQuestion: string; sources: RetrievedChunk[] }
+  /** A piece of the answer as the LLM streams it (raw: its citation numbers are not final). */
+  | { type: 'token'; text: string }
+  /** The LLM failed; the offline answer in `done` replaces whatever it streamed. */
+  | { type: 'fallback'; reason: string }
+  /** The final result: show its `answer` and `citations`, which agree with each other. */
+  | { type: 'done'; result: AskResult };

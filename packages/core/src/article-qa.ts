@@ -7,10 +7,11 @@ import { rewriteFollowUp } from './answer/follow-up.js';
 import { createLLMAnswerer } from './answer/llm-answerer.js';
 import { rewriteQuestionMessages } from './answer/prompt.js';
 import { ReaderAnswerer, type ReaderAnswererOptions } from './answer/reader-answerer.js';
-import type { AskOptions, AskResult, SearchOptions } from './api-types.js';
+import type { AskEvent, AskOptions, AskResult, SearchOptions } from './api-types.js';
 import type { Embedder } from './embed/embedder.js';
 import { type ChunkOptions, DefaultChunkOptions } from './ingest/chunk-document.js';
 import { type IngestOptions, type IngestSummary, ingestSources } from './ingest/ingest-sources.js';
+import type { SourceLoader } from './ingest/source-loader.js';
 import type { Reader } from './read/reader.js';
 import { DefaultRetrieveOptions, hybridSearch, type RetrieveOptions } from './retrieve/hybrid-search.js';
 import { ReaderReranker, type Reranker } from './retrieve/rerank.js';
@@ -60,6 +61,8 @@ export interface OpenArticleQAOptions {
   hnsw?: HnswOptions;
   /** Used to fetch URLs during ingest. @defaultValue globalThis.fetch */
   fetch?: typeof fetch;
+  /** Loaders for more kinds of sources, tried before the built-in ones (Markdown, HTML, text). */
+  loaders?: readonly SourceLoader[];
 }
 
 /** Index statistics, as `articleqa stats` shows them. */
@@ -188,7 +191,13 @@ export class ArticleQA {
         embedder: this.#embedder,
         chunkOptions: this.#store.manifest.chunker as ChunkOptions,
       },
-      { ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}), ...options },
+      {
+        ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+        ...options,
+        ...(this.#options.loaders || options.loaders
+          ? { loaders: [...(options.loaders ?? []), ...(this.#options.loaders ?? [])] }
+          : {}),
+      },
     );
   }
 
@@ -240,32 +249,103 @@ export class ArticleQA {
    * otherwise; abstains when the articles don't support an answer.
    */
   async ask(question: string, options: AskOptions = {}): Promise<AskResult> {
+    const { onToken, ...rest } = options;
+    // Without a token callback the LLM is asked for the whole answer at once (no stream to hold open).
+    const result = await this.#ask(
+      question,
+      rest,
+      (event) => {
+        if (event.type === 'token') onToken?.(event.text);
+      },
+      onToken !== undefined,
+    );
+    // An offline answer arrives whole: a token callback gets it in one piece.
+    if (result.answerer === 'extractive' && !result.fallbackReason) onToken?.(result.answer);
+    return result;
+  }
+
+  /**
+   * Answers like {@link ArticleQA.ask}, as events while the answer is made: `sources` once retrieval
+   * and reranking are done, a `token` per piece of text an LLM streams, `fallback` when the LLM failed
+   * and the offline answer replaces what it streamed, and last `done` with the final result, whose
+   * answer and renumbered citations are the ones to show. Stopping the iteration early cancels the
+   * answer.
+   *
+   * @example
+   * for await (const event of qa.askStream('Who announced the plan?')) {
+   *   if (event.type === 'token') process.stdout.write(event.text);
+   *   if (event.type === 'done') console.log(event.result.citations);
+   * }
+   */
+  async *askStream(question: string, options: Omit<AskOptions, 'onToken'> = {}): AsyncGenerator<AskEvent> {
+    const controller = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+    const queue: AskEvent[] = [];
+    let wake: (() => void) | undefined;
+    let settled = false;
+    let failure: { error: unknown } | undefined;
+    const push = (event: AskEvent) => {
+      queue.push(event);
+      wake?.();
+    };
+    this.#ask(question, { ...options, signal }, push, true)
+      .then(
+        (result) => push({ type: 'done', result }),
+        (error: unknown) => {
+          failure = { error };
+        },
+      )
+      .finally(() => {
+        settled = true;
+        wake?.();
+      });
+    try {
+      while (true) {
+        const next = queue.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        if (settled) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+      if (failure) throw failure.error;
+    } finally {
+      // The consumer stopped early (break, return, a throw): nothing more will be read.
+      if (!settled) controller.abort(new Error('The answer stream was closed.'));
+    }
+  }
+
+  async #ask(
+    question: string,
+    options: Omit<AskOptions, 'onToken'>,
+    emit: (event: AskEvent) => void,
+    streamTokens: boolean,
+  ): Promise<AskResult> {
     const started = performance.now();
     const text = validateQuestion(question);
     const history = options.history ?? [];
     const useLLM =
       options.answerer === 'llm' || (options.answerer !== 'extractive' && this.#llm !== undefined);
     if (options.answerer === 'llm' && !this.#llm) {
-      throw new ArticleQAError('E_CONFIG', 'No chat model is configured.', {
-        hint: 'Set OPENAI_API_KEY or OPENAI_BASE_URL and ARTICLEQA_CHAT_MODEL.',
-      });
+      throw new ArticleQAError(
+        'E_CONFIG',
+        'No chat model is configured: pass one to openArticleQA as chatModel.',
+      );
     }
     const standaloneQuestion = await this.#standalone(text, history, useLLM, options.signal);
+    const reranker = options.rerank === false ? undefined : this.#reranker;
     const outcome = await hybridSearch(
       standaloneQuestion,
-      this.#searchContext(),
+      { ...this.#searchContext(), ...(reranker ? { reranker } : {}) },
       this.#retrieveOptions(options, DEFAULT_ASK_K),
     );
-    const searched = performance.now();
-    const reranker = options.rerank === false ? undefined : this.#reranker;
-    const sources = reranker
-      ? await reranker.rerank(
-          standaloneQuestion,
-          outcome.results,
-          options.signal ? { signal: options.signal } : {},
-        )
-      : outcome.results;
-    const retrieved = reranker ? performance.now() : searched;
+    const sources = outcome.results;
+    const retrieved = performance.now();
+    emit({ type: 'sources', standaloneQuestion, sources });
     const answerer = useLLM && this.#llm ? this.#llm : this.#offline;
     const answered: AnswerOutput = await answerer.answer(
       {
@@ -278,11 +358,13 @@ export class ArticleQA {
       },
       {
         ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onToken ? { onToken: options.onToken } : {}),
+        ...(useLLM && streamTokens
+          ? { onToken: (token: string) => emit({ type: 'token', text: token }) }
+          : {}),
       },
     );
     const output = { ...answered, ...mergeDuplicateCitations(answered.answer, answered.citations) };
-    if (output.answerer === 'extractive' && !useLLM) options.onToken?.(output.answer);
+    if (output.fallbackReason) emit({ type: 'fallback', reason: output.fallbackReason });
     const finished = performance.now();
     return {
       question: text,
@@ -298,8 +380,8 @@ export class ArticleQA {
       ...(output.confidence !== undefined ? { confidence: output.confidence } : {}),
       ...(output.signals ? { signals: output.signals } : {}),
       timings: {
-        retrieveMs: searched - started,
-        rerankMs: retrieved - searched,
+        retrieveMs: retrieved - started - outcome.timings.rerankMs,
+        rerankMs: outcome.timings.rerankMs,
         answerMs: finished - retrieved,
         totalMs: finished - started,
       },
@@ -384,10 +466,7 @@ export function openArticleQA(options: OpenArticleQAOptions): Promise<ArticleQA>
 
 function validateQuestion(question: string): string {
   const text = question.trim();
-  if (text.length === 0)
-    throw new ArticleQAError('E_INPUT', 'The question is empty.', {
-      hint: 'Ask something, e.g. articleqa ask "Who announced it?"',
-    });
+  if (text.length === 0) throw new ArticleQAError('E_INPUT', 'The question is empty.');
   if (text.length > MAX_QUESTION_LENGTH) {
     throw new ArticleQAError(
       'E_INPUT',

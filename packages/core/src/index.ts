@@ -42,7 +42,7 @@ export {
   ReaderAnswerer,
   type ReaderAnswererOptions,
 } from './answer/reader-answerer.js';
-export type { AskOptions, AskResult, AskTimings, SearchOptions } from './api-types.js';
+export type { AskEvent, AskOptions, AskResult, AskTimings, SearchOptions } from './api-types.js';
 // Entry point
 export {
   ArticleQA,
@@ -103,8 +103,8 @@ export {
   chunkDocument,
   DefaultChunkOptions,
 } from './ingest/chunk-document.js';
-// Imported file by file, not through the ingest barrel, so that importing the library does not load
-// the HTML and Markdown parsers (see loadParser).
+// Imported file by file, so that importing the library does not load the HTML and Markdown parsers
+// (each built-in loader imports its parser on first use).
 export { cleanText } from './ingest/clean-text.js';
 export { discoverSources } from './ingest/discover-sources.js';
 export {
@@ -115,7 +115,19 @@ export {
   type IngestSummary,
   ingestSources,
 } from './ingest/ingest-sources.js';
-export { type LoadDocumentOptions, loadDocument, loadParser, type Parser } from './ingest/load-document.js';
+export {
+  type LoadDocumentOptions,
+  type LoadedSource,
+  loadDocument,
+  loadSource,
+} from './ingest/load-document.js';
+export type { ParsedDocument, ParseInput } from './ingest/parsed-document.js';
+export {
+  BUILTIN_LOADERS,
+  type LoadedContent,
+  LoaderRegistry,
+  type SourceLoader,
+} from './ingest/source-loader.js';
 // Read
 export type { PassageReading, Reader, ReadOptions } from './read/reader.js';
 export {
@@ -188,6 +200,11 @@ export {
   LocalStore,
   type LocalStoreOptions,
 } from './store/local/local-store.js';
+// The local store's sentence-vector encoding (int8 per sentence), for stores that keep the same bytes.
+export { decodeSentenceVectors, encodeSentenceVectors } from './store/local/sentence-vectors.js';
 export type { VectorEntry, VectorMatch, VectorQuery, VectorStore } from './store/local/vector-store.js';
+export { createMemoryStorage, type MemoryStorage, MemoryStore } from './store/memory/memory-store.js';
 // Text utilities
 export { type SentenceSpan, splitSentences } from './text/sentences.js';
+export { contentTerms } from './text/terms.js';
+export { dot, dotQuantised } from './text/vector-math.js';

@@ -2,6 +2,7 @@ import type { AskResult } from '@articleqa/core';
 import { ensureCorpusIndexed, type GlobalOptions, openContext } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
+import { renderAnswer } from '../render-answer.js';
 import { parseFilter } from './filter.js';
 
 export interface AskCommandOptions extends GlobalOptions {
@@ -25,30 +26,17 @@ export async function askCommand(question: string, options: AskCommandOptions): 
     const controller = new AbortController();
     const onSigint = () => controller.abort(new Error('Interrupted'));
     process.once('SIGINT', onSigint);
-    let streamed = false;
     try {
-      const result = await context.qa.ask(question, {
-        signal: controller.signal,
-        ...(options.k ? { k: options.k } : {}),
-        ...(filter ? { filter } : {}),
-        // Stream LLM tokens as they come; extractive answers arrive whole and are printed below.
-        ...(!options.json && context.qa.hasChatModel
-          ? {
-              onToken: (text: string) => {
-                streamed = true;
-                process.stdout.write(text);
-              },
-            }
-          : {}),
-      });
-      if (options.json) {
-        context.output.out(JSON.stringify(result, null, 2));
-      } else {
-        if (streamed) process.stdout.write('\n');
-        printAnswer(context.output, result, {
-          answerPrinted: streamed && result.answerer === 'llm' && !result.fallbackReason,
-        });
-      }
+      const result = await renderAnswer(
+        context.output,
+        context.qa.askStream(question, {
+          signal: controller.signal,
+          ...(options.k ? { k: options.k } : {}),
+          ...(filter ? { filter } : {}),
+        }),
+        { stream: !options.json, print: !options.json },
+      );
+      if (options.json) context.output.out(JSON.stringify(result, null, 2));
       return ExitCode.ok;
     } finally {
       process.removeListener('SIGINT', onSigint);

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { AskResult, ChatMessage } from '@articleqa/core';
 import { ensureCorpusIndexed, type GlobalOptions, openContext } from '../context.js';
 import { describeError, ExitCode } from '../errors.js';
+import { renderAnswer } from '../render-answer.js';
 import { printAnswer } from './ask.js';
 
 export interface ChatCommandOptions extends GlobalOptions {
@@ -65,24 +66,15 @@ export async function chatCommand(options: ChatCommandOptions): Promise<number> 
         } else if (line.length > 0) {
           current = new AbortController();
           try {
-            let streamed = false;
-            last = await context.qa.ask(line, {
-              history,
-              signal: current.signal,
-              ...(options.k ? { k: options.k } : {}),
-              ...(context.qa.hasChatModel
-                ? {
-                    onToken: (text: string) => {
-                      streamed = true;
-                      process.stdout.write(text);
-                    },
-                  }
-                : {}),
-            });
-            if (streamed) process.stdout.write('\n');
-            printAnswer(output, last, {
-              answerPrinted: streamed && last.answerer === 'llm' && !last.fallbackReason,
-            });
+            last = await renderAnswer(
+              output,
+              context.qa.askStream(line, {
+                history,
+                signal: current.signal,
+                ...(options.k ? { k: options.k } : {}),
+              }),
+              { stream: true, print: true },
+            );
             output.out('');
             history.push({ role: 'user', content: line }, { role: 'assistant', content: last.answer });
           } catch (error) {

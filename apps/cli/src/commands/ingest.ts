@@ -38,6 +38,7 @@ function printSummary(output: Output, summary: IngestSummary): void {
     ['added', summary.added, colors.green],
     ['updated', summary.updated, colors.cyan],
     ['unchanged', summary.unchanged, colors.dim],
+    ['duplicate', summary.duplicates, colors.dim],
     ['removed', summary.removed, colors.yellow],
     ['failed', summary.failed, colors.red],
   ];
@@ -48,6 +49,13 @@ function printSummary(output: Output, summary: IngestSummary): void {
       `  ${summary.chunksEmbedded} chunks embedded · ${summary.documents} documents, ${summary.chunks} chunks in the index · ${summary.seconds.toFixed(1)} s`,
     ),
   );
+  const duplicates = summary.items.filter((entry) => entry.status === 'duplicate');
+  for (const item of duplicates.slice(0, 10))
+    output.info(
+      colors.dim(`  duplicate ${item.source}: the same article as ${item.duplicateOf}, not stored twice`),
+    );
+  if (duplicates.length > 10)
+    output.info(colors.dim(`  … and ${duplicates.length - 10} more duplicates (--json lists them)`));
   for (const item of summary.items.filter((entry) => entry.status === 'failed')) {
     output.error(`${colors.red('failed')} ${item.source}: ${item.reason ?? 'unknown reason'}`);
   }

@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../shared/errors.js';
-import { formatForPath, SUPPORTED_EXTENSIONS } from './source-format.js';
+import { LoaderRegistry } from './source-loader.js';
 import { isHttpUrl, normalizeSource } from './source-location.js';
 
 /** Options for {@link discoverSources}. */
@@ -12,6 +12,8 @@ export interface DiscoverSourcesOptions {
    * @defaultValue `process.cwd()`
    */
   cwd?: string;
+  /** Decides which files are sources, by extension. @defaultValue the built-in loaders */
+  loaders?: LoaderRegistry;
 }
 
 /** A user input that could not become a source, with the reason. */
@@ -40,7 +42,7 @@ function isExcludedEntry(name: string): boolean {
  * Expands user inputs (files, directories, http(s) URLs) into the list of sources to load.
  *
  * Directories are walked recursively, skipping hidden entries and `node_modules`; only files with a
- * {@link SUPPORTED_EXTENSIONS | supported extension} are taken, the others are reported in `skipped`.
+ * extension a loader reads are taken, the others are reported in `skipped`.
  * Entries are sorted by code unit order so a batch is ingested in the same order on every machine.
  * A named file that is missing or unsupported becomes a failure instead of stopping the batch.
  * URLs are not contacted here; they fail later, in `loadDocument`, if they cannot be fetched.
@@ -55,6 +57,7 @@ export async function discoverSources(
   options: DiscoverSourcesOptions = {},
 ): Promise<DiscoveredSources> {
   const cwd = options.cwd ?? process.cwd();
+  const loaders = options.loaders ?? new LoaderRegistry();
   const result: DiscoveredSources = { sources: [], failures: [], skipped: [] };
   const seen = new Set<string>();
   const add = (source: string) => {
@@ -78,12 +81,12 @@ export async function discoverSources(
       continue;
     }
     if (stats.isDirectory()) {
-      await walkDirectory(path, result, add, new Set());
-    } else if (formatForPath(path) === undefined) {
+      await walkDirectory(path, result, add, new Set(), loaders);
+    } else if (loaders.forPath(path) === undefined) {
       result.failures.push({
         source: input,
         error: new InputError('E_UNSUPPORTED', input, `Unsupported file type: ${input}`, {
-          hint: `Supported extensions: ${Object.keys(SUPPORTED_EXTENSIONS).join(' ')}.`,
+          hint: `Supported extensions: ${loaders.extensions.join(' ')}.`,
         }),
       });
     } else {
@@ -98,6 +101,7 @@ async function walkDirectory(
   result: DiscoveredSources,
   add: (source: string) => void,
   visited: Set<string>,
+  loaders: LoaderRegistry,
 ): Promise<void> {
   // Symlinked directories are followed, so remember real paths to stop on a link cycle.
   const real = await realpath(directory);
@@ -129,9 +133,9 @@ async function walkDirectory(
       isFile = target.isFile();
     }
     if (isDirectory) {
-      await walkDirectory(path, result, add, visited);
+      await walkDirectory(path, result, add, visited, loaders);
     } else if (isFile) {
-      if (formatForPath(path) === undefined) result.skipped.push(path);
+      if (loaders.forPath(path) === undefined) result.skipped.push(path);
       else add(path);
     }
   }

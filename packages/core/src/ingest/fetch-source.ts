@@ -1,7 +1,7 @@
-import type { DocumentFormat } from '../shared/document.js';
 import { AbortError, InputError } from '../shared/errors.js';
 import { tooLarge } from './read-source-file.js';
-import { type ContentType, formatForMediaType, parseContentType } from './source-format.js';
+import { type ContentType, parseContentType } from './source-format.js';
+import type { LoaderRegistry, SourceLoader } from './source-loader.js';
 
 /** The `fetch` signature the loader needs; `globalThis.fetch` fits, and tests or apps can pass their own. */
 export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
@@ -13,24 +13,34 @@ export interface FetchSourceOptions {
   timeoutMs: number;
   maxBytes: number;
   signal?: AbortSignal | undefined;
+  /** Picks the loader from the response's media type. */
+  loaders: LoaderRegistry;
 }
 
 /** A fetched body with what is needed to parse it. */
 export interface FetchedSource {
   bytes: Uint8Array;
   contentType: ContentType;
-  /** The parser the media type asks for. */
-  format: DocumentFormat;
+  /** The loader the media type asks for. */
+  loader: SourceLoader;
   /** The URL after redirects. */
   url: string;
 }
 
-const ACCEPT = 'text/html, application/xhtml+xml;q=0.9, text/markdown;q=0.9, text/plain;q=0.8';
+const BUILTIN_ACCEPT = 'text/html, application/xhtml+xml;q=0.9, text/markdown;q=0.9, text/plain;q=0.8';
+
+/** The Accept header: the built-in types, then any other type a loader reads. */
+function acceptHeader(loaders: LoaderRegistry): string {
+  const extra = [...new Set(loaders.loaders.flatMap((loader) => loader.mediaTypes))].filter(
+    (type) => !BUILTIN_ACCEPT.includes(type),
+  );
+  return [BUILTIN_ACCEPT, ...extra.map((type) => `${type};q=0.7`)].join(', ');
+}
 
 /**
  * Fetches an http(s) URL with a timeout and a size limit enforced while the body streams in, so an
  * endless or huge response costs at most `maxBytes` of memory. Redirects are followed. The
- * `Content-Type` picks the format (see {@link formatForMediaType}) before the body is read.
+ * `Content-Type` picks the loader (see {@link LoaderRegistry.forMediaType}) before the body is read.
  *
  * @param url - An absolute http(s) URL.
  * @throws {@link InputError} `E_FETCH` (network error, timeout, non-2xx status), `E_TOO_LARGE`,
@@ -55,7 +65,11 @@ export async function fetchSource(url: string, options: FetchSourceOptions): Pro
 
   let response: Response;
   try {
-    response = await options.fetch(url, { signal, redirect: 'follow', headers: { accept: ACCEPT } });
+    response = await options.fetch(url, {
+      signal,
+      redirect: 'follow',
+      headers: { accept: acceptHeader(options.loaders) },
+    });
   } catch (error) {
     return fail(error, 'fetching');
   }
@@ -75,15 +89,15 @@ export async function fetchSource(url: string, options: FetchSourceOptions): Pro
 
   const contentType = parseContentType(response.headers.get('content-type'));
   const finalUrl = response.url || url;
-  const format = formatForMediaType(contentType.mediaType, finalUrl);
-  if (format === undefined) {
+  const loader = options.loaders.forMediaType(contentType.mediaType, finalUrl);
+  if (loader === undefined) {
     await response.body?.cancel().catch(() => undefined);
     throw new InputError(
       'E_UNSUPPORTED',
       url,
       `Unsupported content type "${contentType.mediaType || 'none'}": ${url}`,
       {
-        hint: 'Only HTML, Markdown and plain-text pages can be ingested.',
+        hint: `The loaders read ${[...new Set(options.loaders.loaders.flatMap((entry) => entry.mediaTypes))].join(', ')}.`,
       },
     );
   }
@@ -101,7 +115,7 @@ export async function fetchSource(url: string, options: FetchSourceOptions): Pro
     if (error instanceof InputError) throw error;
     return fail(error, 'reading');
   }
-  return { bytes, contentType, format, url: finalUrl };
+  return { bytes, contentType, loader, url: finalUrl };
 }
 
 async function readLimited(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {

@@ -7,6 +7,7 @@ import { LocalStore } from '../store/local/local-store.js';
 import { dotQuantised } from '../text/vector-math.js';
 import { DefaultChunkOptions } from './chunk-document.js';
 import { type IngestProgress, ingestSources } from './ingest-sources.js';
+import type { SourceLoader } from './source-loader.js';
 
 let root: string;
 let corpus: string;
@@ -172,5 +173,66 @@ describe('ingestSources', () => {
     const summary = await ingest(['corpus']);
     expect(summary.unchanged).toBe(committed);
     expect(summary.documents).toBe(8);
+  });
+
+  it('loads what a custom loader links to, once each, and bounds the expansion', async () => {
+    // A reading list: one path per line, like the entries of a feed.
+    const listLoader: SourceLoader = {
+      format: 'reading-list',
+      extensions: ['.list'],
+      mediaTypes: [],
+      async parse({ content }) {
+        const links = content
+          .split('\n')
+          .map((line) => line.trim())
+          .filter(Boolean);
+        return { documents: [], links: links.map((link) => join(root, link)) };
+      },
+    };
+    await writeFile(
+      join(root, 'reading.list'),
+      'corpus/one.md\ncorpus/two.txt\ncorpus/one.md\nreading.list\n',
+    );
+    const summary = await ingest(['reading.list'], { loaders: [listLoader], prune: false });
+    expect(summary).toMatchObject({ added: 2, failed: 0, documents: 2 });
+    expect(summary.items[0]).toMatchObject({
+      source: join(root, 'reading.list'),
+      status: 'expanded',
+      links: 2,
+    });
+
+    await writeFile(join(root, 'more.list'), 'corpus/one.md\ncorpus/two.txt\n');
+    const bounded = await ingest(['more.list'], { loaders: [listLoader], maxLinkedSources: 1 });
+    expect(bounded).toMatchObject({ unchanged: 1, failed: 1 });
+    expect(bounded.items.find((item) => item.status === 'failed')).toMatchObject({
+      source: join(root, 'corpus', 'two.txt'),
+      code: 'E_TOO_LARGE',
+    });
+  });
+
+  it('stores an article once when two sources hold it (same text, or same canonical URL), and says so', async () => {
+    await writeFile(
+      join(corpus, 'z-copy.md'),
+      `---\ntitle: Police in firms\n---\n\n${paragraph('police', 30)}\n`,
+    );
+    await writeFile(
+      join(root, 'a.md'),
+      '---\ntitle: Saved page\nurl: https://news.example/story\n---\n\nThe story as saved.\n',
+    );
+    await writeFile(
+      join(root, 'b.md'),
+      '---\ntitle: Fetched page\nurl: https://news.example/story\n---\n\nThe story as fetched.\n',
+    );
+    const summary = await ingest(['corpus', 'a.md', 'b.md']);
+    expect(summary).toMatchObject({ added: 3, duplicates: 2, documents: 3, failed: 0 });
+    const duplicates = summary.items.filter((item) => item.status === 'duplicate');
+    const [copy, fetched] = duplicates;
+    expect(copy).toMatchObject({ source: join(corpus, 'z-copy.md') });
+    expect(fetched).toMatchObject({ source: join(root, 'b.md') });
+    const stored = await index.listDocuments();
+    expect(copy!.duplicateOf).toBe(stored.find((document) => document.source === join(corpus, 'one.md'))!.id);
+    // Next time the copy is found against the stored original, not just within the batch.
+    const again = await ingest(['corpus/z-copy.md']);
+    expect(again).toMatchObject({ duplicates: 1, added: 0 });
   });
 });

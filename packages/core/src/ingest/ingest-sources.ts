@@ -10,14 +10,23 @@ import {
   isArticleQAError,
   throwIfAborted,
 } from '../shared/errors.js';
+import { withoutUndefined } from '../shared/options.js';
 import type { ArticleStore, DocumentWrite, EmbeddedText, SentenceVector } from '../store/article-store.js';
 import { type Chunk, type ChunkOptions, chunkDocument } from './chunk-document.js';
 import { discoverSources } from './discover-sources.js';
-import { type LoadDocumentOptions, loadDocument } from './load-document.js';
+import { type LoadDocumentOptions, type LoadedSource, loadSource } from './load-document.js';
+import { LoaderRegistry, type SourceLoader } from './source-loader.js';
 import { isHttpUrl, normalizeSource } from './source-location.js';
 
 /** What happened to one source during an ingest. */
-export type IngestStatus = 'added' | 'updated' | 'unchanged' | 'removed' | 'failed';
+export type IngestStatus =
+  | 'added'
+  | 'updated'
+  | 'unchanged'
+  | 'duplicate'
+  | 'removed'
+  | 'failed'
+  | 'expanded';
 
 /** Progress events, for progress bars. The library never prints. */
 export type IngestProgress =
@@ -26,7 +35,15 @@ export type IngestProgress =
   | { type: 'embedded'; chunks: number; totalEmbedded: number };
 
 /** Options for an ingest. */
-export interface IngestOptions extends Omit<LoadDocumentOptions, 'signal'> {
+export interface IngestOptions extends Omit<LoadDocumentOptions, 'signal' | 'loaders'> {
+  /** Loaders tried before the built-in ones (Markdown, HTML, text). */
+  loaders?: readonly SourceLoader[];
+  /**
+   * Most sources loaded from the links of feeds and sitemaps in one ingest; the rest are reported as
+   * failed, so a runaway sitemap cannot grow an ingest without bound.
+   * @defaultValue 10000
+   */
+  maxLinkedSources?: number;
   signal?: AbortSignal;
   onProgress?: (event: IngestProgress) => void;
   /**
@@ -60,6 +77,10 @@ export interface IngestItem {
   chunks?: number;
   /** Why it failed: one line. */
   reason?: string;
+  /** For a feed or sitemap (`expanded`): the sources it linked to, loaded in the same ingest. */
+  links?: number;
+  /** For a `duplicate`: the stored document holding the same article (same text or canonical URL). */
+  duplicateOf?: string;
   code?: string;
 }
 
@@ -68,6 +89,8 @@ export interface IngestSummary {
   added: number;
   updated: number;
   unchanged: number;
+  /** New sources not stored because another document already holds the same article. */
+  duplicates: number;
   removed: number;
   failed: number;
   /** Chunks embedded in this run (chunk texts already stored are never embedded again). */
@@ -113,9 +136,19 @@ export async function ingestSources(
   const items: IngestItem[] = [];
   let chunksEmbedded = 0;
 
-  const discovered = await discoverSources(inputs, { cwd });
+  const loaders = new LoaderRegistry(options.loaders ?? []);
+  // exactOptionalPropertyTypes: unset options are dropped, not passed as undefined.
+  const loadOptions = withoutUndefined({
+    cwd,
+    loaders,
+    maxBytes: options.maxBytes,
+    fetch: options.fetch,
+    timeoutMs: options.timeoutMs,
+    signal,
+  }) as LoadDocumentOptions;
+  const discovered = await discoverSources(inputs, { cwd, loaders });
   for (const failure of discovered.failures) items.push(failedItem(failure.source, failure.error));
-  const total = discovered.sources.length + discovered.failures.length;
+  let total = discovered.sources.length + discovered.failures.length;
   onProgress?.({ type: 'discovered', total });
   let done = discovered.failures.length;
   const report = (item: IngestItem) => {
@@ -158,18 +191,8 @@ export async function ingestSources(
       newTexts = new Map();
     };
 
-    for (const source of discovered.sources) {
-      throwIfAborted(signal);
-      let document: SourceDocument;
-      try {
-        document = await loadDocument(source, { ...options, ...(signal ? { signal } : {}) });
-      } catch (error) {
-        if (signal?.aborted) throw new AbortError(undefined, { cause: error });
-        const item = failedItem(source, error);
-        items.push(item);
-        report(item);
-        continue;
-      }
+    /** Chunks a loaded document and queues it for the next commit, unless it is unchanged. */
+    const stage = async (source: string, document: SourceDocument) => {
       const previous = await store.contentHash(document.id);
       if (
         previous === document.contentHash ||
@@ -183,7 +206,38 @@ export async function ingestSources(
         };
         items.push(item);
         report(item);
-        continue;
+        return;
+      }
+      if (previous === undefined) {
+        // A new source holding an article already stored (the page by URL and saved as a file, one
+        // text under two paths) is reported, not stored twice.
+        const url = typeof document.metadata.url === 'string' ? document.metadata.url : undefined;
+        const staged = pending.find(
+          ({ write }) =>
+            write.document.contentHash === document.contentHash ||
+            (url !== undefined && write.document.metadata.url === url),
+        );
+        const original =
+          staged?.write.document.id ??
+          (
+            await store.findDuplicates({
+              id: document.id,
+              contentHash: document.contentHash,
+              ...(url ? { url } : {}),
+            })
+          )[0]?.id;
+        if (original !== undefined) {
+          const item: IngestItem = {
+            source,
+            status: 'duplicate',
+            documentId: document.id,
+            title: document.title,
+            duplicateOf: original,
+          };
+          items.push(item);
+          report(item);
+          return;
+        }
       }
       const drafts = chunkDocument(document, embedder, chunkOptions);
       const chunks = drafts.map((chunk) => ({
@@ -209,6 +263,45 @@ export async function ingestSources(
         },
       });
       if (newTexts.size >= batchChunks) await commit();
+    };
+
+    const queue = [...discovered.sources];
+    const seen = new Set(queue);
+    let linked = 0;
+    const maxLinked = options.maxLinkedSources ?? 10_000;
+    while (queue.length > 0) {
+      const source = queue.shift()!;
+      throwIfAborted(signal);
+      let loaded: LoadedSource;
+      try {
+        loaded = await loadSource(source, loadOptions);
+      } catch (error) {
+        if (signal?.aborted) throw new AbortError(undefined, { cause: error });
+        const item = failedItem(source, error);
+        items.push(item);
+        report(item);
+        continue;
+      }
+      const fresh = [...new Set(loaded.links)].filter((link) => !seen.has(link));
+      for (const link of fresh) {
+        seen.add(link);
+        if (linked >= maxLinked) {
+          const over = `Not loaded: over ${maxLinked} linked sources in one ingest (maxLinkedSources).`;
+          items.push(failedItem(link, new InputError('E_TOO_LARGE', link, over)));
+          continue;
+        }
+        linked += 1;
+        total += 1;
+        queue.push(link);
+      }
+      if (fresh.length > 0) onProgress?.({ type: 'discovered', total });
+      if (loaded.documents.length === 0) {
+        const item: IngestItem = { source, status: 'expanded', links: fresh.length };
+        items.push(item);
+        report(item);
+        continue;
+      }
+      for (const document of loaded.documents) await stage(source, document);
     }
     await commit();
 
@@ -227,6 +320,7 @@ export async function ingestSources(
     added: count('added'),
     updated: count('updated'),
     unchanged: count('unchanged'),
+    duplicates: count('duplicate'),
     removed: count('removed'),
     failed: count('failed'),
     chunksEmbedded,

@@ -1,12 +1,11 @@
 import { access } from 'node:fs/promises';
-import type { DocumentFormat, SourceDocument } from '../shared/document.js';
+import type { SourceDocument } from '../shared/document.js';
 import { InputError, throwIfAborted } from '../shared/errors.js';
 import { createDocument } from './create-document.js';
 import { decodeText } from './decode-text.js';
 import { type FetchFunction, fetchSource } from './fetch-source.js';
-import type { ParsedDocument, ParseInput } from './parsed-document.js';
 import { readSourceFile } from './read-source-file.js';
-import { formatForPath, SUPPORTED_EXTENSIONS } from './source-format.js';
+import { LoaderRegistry } from './source-loader.js';
 import { isHttpUrl, normalizeSource } from './source-location.js';
 
 /** Options for {@link loadDocument}. */
@@ -34,6 +33,8 @@ export interface LoadDocumentOptions {
    * @defaultValue `process.cwd()`
    */
   cwd?: string;
+  /** The loaders, by extension and media type. @defaultValue the built-in ones (Markdown, HTML, text) */
+  loaders?: LoaderRegistry;
 }
 
 /** Defaults of the {@link LoadDocumentOptions} that have fixed values. */
@@ -42,31 +43,74 @@ export const DefaultLoadDocumentOptions = {
   timeoutMs: 15_000,
 } as const satisfies Required<Pick<LoadDocumentOptions, 'maxBytes' | 'timeoutMs'>>;
 
-/** A format's parser. */
-export type Parser = (input: ParseInput) => ParsedDocument;
+/** One source loaded: its documents (ids and hashes set) and the further sources it links to. */
+export interface LoadedSource {
+  source: string;
+  documents: SourceDocument[];
+  /** Sources listed by a feed or sitemap, to load as documents of their own. */
+  links: string[];
+}
 
 /**
- * Loads the parser for a format. The Markdown and HTML parsers pull in a DOM (linkedom) that costs
- * ~170 ms to import; loading them on first use keeps it off the start-up of commands that only ask.
+ * Loads one source (a file path or an http(s) URL) with the loader that claims it: a page gives one
+ * document, a feed may give links to more. See {@link loadDocument} for the errors.
  */
-export async function loadParser(format: DocumentFormat): Promise<Parser> {
-  switch (format) {
-    case 'markdown':
-      return (await import('./parse-markdown.js')).parseMarkdown;
-    case 'html':
-      return (await import('./parse-html.js')).parseHtml;
-    case 'text':
-      return (await import('./parse-text.js')).parseText;
+export async function loadSource(source: string, options: LoadDocumentOptions = {}): Promise<LoadedSource> {
+  throwIfAborted(options.signal);
+  const maxBytes = options.maxBytes ?? DefaultLoadDocumentOptions.maxBytes;
+  const loaders = options.loaders ?? new LoaderRegistry();
+
+  if (isHttpUrl(source)) {
+    const url = normalizeSource(source);
+    const fetched = await fetchSource(url, {
+      fetch: options.fetch ?? globalThis.fetch,
+      timeoutMs: options.timeoutMs ?? DefaultLoadDocumentOptions.timeoutMs,
+      maxBytes,
+      signal: options.signal,
+      loaders,
+    });
+    const content = decodeText(fetched.bytes, url, fetched.contentType.charset);
+    const loaded = await fetched.loader.parse({ content, source: url, url: fetched.url });
+    return {
+      source: url,
+      documents: loaded.documents.map((parsed) =>
+        createDocument({ source: url, format: fetched.loader.format, ...parsed }),
+      ),
+      links: loaded.links ?? [],
+    };
   }
+
+  const path = normalizeSource(source, options.cwd);
+  const loader = loaders.forPath(path);
+  if (loader === undefined) {
+    // A missing file is reported as missing whatever its name.
+    await access(path).catch((error: unknown) => {
+      throw new InputError('E_NOT_FOUND', path, `File not found: ${path}`, { cause: error });
+    });
+    throw new InputError('E_UNSUPPORTED', path, `Unsupported file type: ${path}`, {
+      hint: `Supported extensions: ${loaders.extensions.join(' ')}.`,
+    });
+  }
+  const bytes = await readSourceFile(path, maxBytes);
+  throwIfAborted(options.signal);
+  const content = decodeText(bytes, path);
+  const loaded = await loader.parse({ content, source: path });
+  return {
+    source: path,
+    documents: loaded.documents.map((parsed) =>
+      createDocument({ source: path, format: loader.format, ...parsed }),
+    ),
+    links: loaded.links ?? [],
+  };
 }
 
 /**
  * Loads one source (a file path or an http(s) URL) as a cleaned {@link SourceDocument}.
  *
- * Files are read by extension (see {@link SUPPORTED_EXTENSIONS}) as UTF-8; URLs are fetched and read by
- * their `Content-Type`. Each failure is an {@link InputError} with a stable code, so a batch can report
+ * Files are read by extension and URLs by their `Content-Type`, with the loader that claims them
+ * (see {@link LoaderRegistry}). Each failure is an {@link InputError} with a stable code, so a batch can report
  * it and go on:
- * `E_NOT_FOUND` missing file; `E_UNSUPPORTED` unknown extension or content type; `E_TOO_LARGE` over
+ * `E_NOT_FOUND` missing file; `E_UNSUPPORTED` an extension or content type no loader reads; `E_TOO_LARGE` over
  * `maxBytes`; `E_BINARY` NUL bytes; `E_ENCODING` not valid UTF-8; `E_EMPTY` no text after cleaning;
  * `E_NO_CONTENT` an HTML page without article text; `E_FETCH` network error, timeout or non-2xx status;
  * `E_INPUT` unreadable front matter or file.
@@ -81,36 +125,17 @@ export async function loadDocument(
   source: string,
   options: LoadDocumentOptions = {},
 ): Promise<SourceDocument> {
-  throwIfAborted(options.signal);
-  const maxBytes = options.maxBytes ?? DefaultLoadDocumentOptions.maxBytes;
-
-  if (isHttpUrl(source)) {
-    const url = normalizeSource(source);
-    const fetched = await fetchSource(url, {
-      fetch: options.fetch ?? globalThis.fetch,
-      timeoutMs: options.timeoutMs ?? DefaultLoadDocumentOptions.timeoutMs,
-      maxBytes,
-      signal: options.signal,
-    });
-    const content = decodeText(fetched.bytes, url, fetched.contentType.charset);
-    const parsed = (await loadParser(fetched.format))({ content, source: url, url: fetched.url });
-    return createDocument({ source: url, format: fetched.format, ...parsed });
+  const loaded = await loadSource(source, options);
+  const [document] = loaded.documents;
+  if (!document) {
+    throw new InputError(
+      'E_NO_CONTENT',
+      loaded.source,
+      `${loaded.source} lists other sources but holds no article itself.`,
+      {
+        hint: 'Ingest it to load the articles it links to.',
+      },
+    );
   }
-
-  const path = normalizeSource(source, options.cwd);
-  const format = formatForPath(path);
-  if (format === undefined) {
-    // A missing file is reported as missing whatever its name.
-    await access(path).catch((error: unknown) => {
-      throw new InputError('E_NOT_FOUND', path, `File not found: ${path}`, { cause: error });
-    });
-    throw new InputError('E_UNSUPPORTED', path, `Unsupported file type: ${path}`, {
-      hint: `Supported extensions: ${Object.keys(SUPPORTED_EXTENSIONS).join(' ')}.`,
-    });
-  }
-  const bytes = await readSourceFile(path, maxBytes);
-  throwIfAborted(options.signal);
-  const content = decodeText(bytes, path);
-  const parsed = (await loadParser(format))({ content, source: path });
-  return createDocument({ source: path, format, ...parsed });
+  return document;
 }

@@ -1,5 +1,8 @@
-/** The formats the loaders understand. */
-export type DocumentFormat = 'markdown' | 'text' | 'html';
+/**
+ * The format a document was read from: the `format` of the loader that read it. `markdown`, `html`
+ * and `text` are built in; a custom loader names its own.
+ */
+export type DocumentFormat = 'markdown' | 'text' | 'html' | (string & {});
 
 /** Metadata kept with a document and shown with its citations. */
 export interface DocumentMetadata {

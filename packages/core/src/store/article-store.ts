@@ -179,6 +179,11 @@ export interface ArticleStore {
    * id starts with it (several when the prefix is ambiguous).
    */
   findDocuments(reference: string): Promise<DocumentInfo[]>;
+  /**
+   * Other documents holding the same article: the same content hash, or the same canonical URL, under
+   * another id (a page ingested by URL and saved as a file, one text under two paths).
+   */
+  findDuplicates(document: { id: string; contentHash: string; url?: string }): Promise<DocumentInfo[]>;
   /** A document's full cleaned text, which chunk offsets index into. */
   documentText(documentId: string): Promise<string | undefined>;
   counts(): Promise<StoreCounts>;

@@ -1,7 +1,8 @@
-// @articleqa/core/testing: the contract suites every implementation of a port runs (vitest), and an
-// in-memory store for tests. Needs vitest, which is an optional peer dependency of the package.
+// @articleqa/core/testing: the contract suites every implementation of a port runs (vitest). Needs
+// vitest, an optional peer dependency of the package. The in-memory store is in the main entry.
+
 export { describeEmbedderContract, type EmbedderContractHarness } from './embedder-contract.js';
-export { createMemoryStorage, type MemoryStorage, MemoryStore } from './memory-store.js';
+export { describeLoaderContract, type LoaderContractHarness, type LoaderSample } from './loader-contract.js';
 export {
   type AnswererContractHarness,
   CONTRACT_ARTICLE,

@@ -210,6 +210,21 @@ export function describeStoreContract(name: string, harness: StoreContractHarnes
       expect(await store.findDocuments('missing')).toEqual([]);
     });
 
+    it('finds the documents that duplicate an article by content or canonical URL', async () => {
+      const store = await withDocuments(POLICE, WEATHER);
+      const police = fixtureWrite(POLICE).document;
+      const ids = async (document: { id: string; contentHash: string; url?: string }) =>
+        (await store.findDuplicates(document)).map((found) => found.id);
+      expect(await ids({ id: 'copy-of-police', contentHash: police.contentHash })).toEqual([POLICE.id]);
+      expect(
+        await ids({ id: 'saved-page', contentHash: 'c:other', url: 'https://news.example/police' }),
+      ).toEqual([POLICE.id]);
+      expect(
+        await ids({ id: POLICE.id, contentHash: police.contentHash, url: 'https://news.example/police' }),
+      ).toEqual([]);
+      expect(await ids({ id: 'new', contentHash: 'c:new' })).toEqual([]);
+    });
+
     it('stores identical chunk text once and reports which hashes it holds', async () => {
       const store = await withDocuments(WEATHER, FOOTBALL);
       const counts = await store.counts();

@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openArticleQA, type Reranker, type RetrievedChunk } from '../../src/index.js';
-import { MemoryStore } from '../../src/testing/index.js';
+import { MemoryStore, openArticleQA, type Reranker, type RetrievedChunk } from '../../src/index.js';
+
 import { HashingEmbedder } from '../support/hashing-embedder.js';
 
 /** A reranker of its own: chunks naming a year first, the rest after, each group in fused order. */

@@ -131,13 +131,14 @@ describe('one citation per distinct quote', () => {
   let copies: string;
   let twice: ArticleQA;
   beforeAll(async () => {
-    // The same story as Markdown and as plain text: every sentence exists in two documents.
+    // The same story as Markdown and as plain text with a line of its own (so ingest does not take it
+    // for a duplicate): every sentence of the story exists in two documents.
     copies = await mkdtemp(join(tmpdir(), 'articleqa-copies-'));
     await copyFile(seed, join(copies, 'story.md'));
     const body = (await readFile(seed, 'utf8')).replace(/^---[\s\S]*?---\s*/, '');
     await writeFile(
       join(copies, 'story.txt'),
-      `China wants police installed in every internet company\n\n${body}`,
+      `China wants police installed in every internet company\n\n${body}\n\nReprinted with permission.\n`,
     );
     twice = await openArticleQA({ dir: join(copies, 'index'), embedder, reader });
     await twice.ingest([copies]);

@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS chunks (
   vector_id INTEGER NOT NULL REFERENCES vectors(id)
 );
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id, position);
+CREATE INDEX IF NOT EXISTS documents_by_hash ON documents(content_hash);
+CREATE INDEX IF NOT EXISTS documents_by_url ON documents(url);
 CREATE INDEX IF NOT EXISTS chunks_by_vector ON chunks(vector_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
   text, title, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2'
@@ -240,6 +242,16 @@ export class Catalog {
         .prepare(`${DOCUMENT_INFO} WHERE substr(d.id, 1, length(?)) = ? ORDER BY d.id LIMIT 20`)
         .all(reference, reference) as DocumentRow[]
     ).map(toInfo);
+  }
+
+  /** Documents other than `id` with this content hash or this canonical URL. */
+  findDuplicates(id: string, contentHash: string, url: string | undefined): DocumentInfo[] {
+    const rows = this.#db
+      .prepare(
+        `${DOCUMENT_INFO} WHERE d.id <> ? AND (d.content_hash = ? OR (? IS NOT NULL AND d.url = ?)) ORDER BY d.id`,
+      )
+      .all(id, contentHash, url ?? null, url ?? null) as DocumentRow[];
+    return rows.map(toInfo);
   }
 
   getDocumentText(documentId: string): string | undefined {

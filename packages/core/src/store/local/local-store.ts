@@ -107,6 +107,10 @@ export class LocalStore implements ArticleStore {
     return this.#opened().catalog.findDocuments(reference);
   }
 
+  async findDuplicates(document: { id: string; contentHash: string; url?: string }): Promise<DocumentInfo[]> {
+    return this.#opened().catalog.findDuplicates(document.id, document.contentHash, document.url);
+  }
+
   async documentText(documentId: string): Promise<string | undefined> {
     return this.#opened().catalog.getDocumentText(documentId);
   }

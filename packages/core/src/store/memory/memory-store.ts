@@ -1,5 +1,7 @@
-import { type DocumentFilter, type DocumentInfo, isEmptyFilter } from '../shared/document.js';
-import { IndexError } from '../shared/errors.js';
+import { type DocumentFilter, type DocumentInfo, isEmptyFilter } from '../../shared/document.js';
+import { IndexError } from '../../shared/errors.js';
+import { contentTerms } from '../../text/terms.js';
+import { dot } from '../../text/vector-math.js';
 import type {
   ArticleStore,
   DenseMatch,
@@ -14,9 +16,7 @@ import type {
   QuantisedSentenceVector,
   StoreCounts,
   StoredChunk,
-} from '../store/article-store.js';
-import { contentTerms } from '../text/terms.js';
-import { dot } from '../text/vector-math.js';
+} from '../article-store.js';
 
 interface StoredVector {
   hash: string;
@@ -215,6 +215,20 @@ export class MemoryStore implements ArticleStore {
       .map((stored) => this.#info(stored))
       .sort((a, b) => a.id.localeCompare(b.id))
       .slice(0, 20);
+  }
+
+  async findDuplicates(document: { id: string; contentHash: string; url?: string }): Promise<DocumentInfo[]> {
+    return [...this.storage.documents.values()]
+      .filter(({ write }) => {
+        const other = write.document;
+        if (other.id === document.id) return false;
+        return (
+          other.contentHash === document.contentHash ||
+          (document.url !== undefined && other.metadata.url === document.url)
+        );
+      })
+      .map((stored) => this.#info(stored))
+      .sort((a, b) => a.id.localeCompare(b.id));
   }
 
   async documentText(documentId: string): Promise<string | undefined> {

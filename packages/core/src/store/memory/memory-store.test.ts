@@ -1,5 +1,5 @@
+import { describeStoreContract } from '../../testing/store-contract.js';
 import { MemoryStore } from './memory-store.js';
-import { describeStoreContract } from './store-contract.js';
 
 describeStoreContract('MemoryStore', {
   create: async () => new MemoryStore(),
