@@ -88,4 +88,24 @@ describe('resolveConfig', () => {
     expect(JSON.stringify(rows)).not.toContain('very-secret');
     expect(mask('short')).toBe('********');
   });
+
+  it('keeps the collection in Postgres when ARTICLEQA_STORE is a postgres URL, never showing its password', () => {
+    expect(resolveConfig({}).store).toEqual({ kind: 'local' });
+    const env = { ARTICLEQA_STORE: 'postgres://qa:hunter2secret@db.internal:5432/articles' };
+    const config = resolveConfig(env);
+    expect(config.store).toEqual({ kind: 'postgres', url: env.ARTICLEQA_STORE });
+    const shown = JSON.stringify(describeConfig(config, env));
+    expect(shown).not.toContain('hunter2secret');
+    expect(shown).toContain('postgres://qa:***@db.internal:5432/articles');
+    const error = (() => {
+      try {
+        resolveConfig({ ARTICLEQA_STORE: 'mysql://qa:hunter2secret@db/articles' });
+      } catch (caught) {
+        return caught as Error;
+      }
+    })();
+    expect(isArticleQAError(error, 'E_CONFIG')).toBe(true);
+    expect(error?.message).toContain('ARTICLEQA_STORE');
+    expect(error?.message).not.toContain('hunter2secret');
+  });
 });

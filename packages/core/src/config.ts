@@ -29,10 +29,17 @@ export interface ChatConfig {
   apiVersion?: string;
 }
 
+/**
+ * Where the collection lives: the local folder (the default), or a Postgres database with pgvector
+ * (`ARTICLEQA_STORE=postgres://...`), which the apps open through `@articleqa/store-postgres`.
+ */
+export type StoreConfig = { kind: 'local' } | { kind: 'postgres'; url: string };
+
 /** Validated configuration shared by the CLI and the Discord bot. */
 export interface ArticleQAConfig {
   /** Index directory from ARTICLEQA_INDEX, when set; apps choose their own default. */
   indexDir?: string;
+  store: StoreConfig;
   /** Where the local model folder is built and cached. */
   cacheDir: string;
   embedder: EmbedderConfig;
@@ -61,6 +68,12 @@ export interface ConfigVariable {
 /** Every variable articleqa reads. */
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'ARTICLEQA_INDEX', description: 'Index directory (default: .articleqa in the current directory).' },
+  {
+    name: 'ARTICLEQA_STORE',
+    description:
+      'postgres://user:password@host:5432/db keeps the collection in Postgres with pgvector; unset, the local index directory.',
+    secret: true,
+  },
   {
     name: 'ARTICLEQA_CACHE_DIR',
     description: 'Model cache (default: $XDG_CACHE_HOME/articleqa or ~/.cache/articleqa).',
@@ -133,6 +146,7 @@ export function resolveConfig(env: EnvironmentRecord): ArticleQAConfig {
   }
   const config: ArticleQAConfig = {
     cacheDir,
+    store: parseStore(value('ARTICLEQA_STORE')),
     embedder: parseEmbedder(value, baseURL, apiKey),
     reader: readerSpec as ReaderConfig,
   };
@@ -213,7 +227,8 @@ export function describeConfig(
   return CONFIG_VARIABLES.map((variable) => {
     const raw = env[variable.name]?.trim();
     let shown = raw ? raw : '(not set)';
-    if (raw && variable.secret) shown = mask(raw);
+    if (raw && variable.name === 'ARTICLEQA_STORE') shown = maskUrlPassword(raw);
+    else if (raw && variable.secret) shown = mask(raw);
     return { name: variable.name, value: shown };
   }).concat([
     { name: 'effective cache dir', value: config.cacheDir },
@@ -234,6 +249,33 @@ export function describeConfig(
           : `${config.chat ? `LLM ${config.chat.model} at ${config.chat.baseURL}, offline fallback: ` : ''}reader (${config.reader}), reranking on`,
     },
   ]);
+}
+
+/** A connection URL with its password replaced by `***`, safe to print. */
+export function maskUrlPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return mask(url);
+  }
+}
+
+function parseStore(spec: string | undefined): StoreConfig {
+  if (spec === undefined || spec === 'local') return { kind: 'local' };
+  let url: URL | undefined;
+  try {
+    url = new URL(spec);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
+    throw new ConfigError(`ARTICLEQA_STORE=${maskUrlPassword(spec)} is not understood.`, {
+      hint: 'Use postgres://user:password@host:5432/database, or unset it for the local index directory.',
+    });
+  }
+  return { kind: 'postgres', url: spec };
 }
 
 /** Shows that a secret is set without revealing it. */

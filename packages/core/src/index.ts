@@ -65,9 +65,11 @@ export {
   type EmbedderConfig,
   type EnvironmentRecord,
   mask,
+  maskUrlPassword,
   READER_KINDS,
   type ReaderConfig,
   resolveConfig,
+  type StoreConfig,
 } from './config.js';
 // Embed
 export type { Embedder, EmbedOptions, SpanEmbedding, SpanInput, TextSpan } from './embed/embedder.js';

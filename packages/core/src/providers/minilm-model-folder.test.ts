@@ -12,7 +12,7 @@ import { ensureMiniLMModelFolder } from './minilm-model-folder.js';
 const run = promisify(execFile);
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The compiled builder: turbo builds the package before its tests; the child processes import it. */
-const compiledBuilder = join(packageDir, 'dist', 'embed', 'minilm-model-folder.js');
+const compiledBuilder = join(packageDir, 'dist', 'providers', 'minilm-model-folder.js');
 
 const freshDirs: string[] = [];
 async function freshCacheDir(): Promise<string> {
