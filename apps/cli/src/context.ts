@@ -14,6 +14,8 @@ import { createProgress } from './progress.js';
 /** Flags every command accepts. */
 export interface GlobalOptions {
   index?: string;
+  /** A postgres:// URL: the collection lives there instead of the index directory. */
+  store?: string;
   quiet?: boolean;
   verbose?: boolean;
 }
@@ -25,6 +27,11 @@ export interface CommandContext {
   output: Output;
   indexDir: string;
   close(): Promise<void>;
+}
+
+/** The configuration from the environment, with `--store` overriding ARTICLEQA_STORE. */
+export function configFor(globals: GlobalOptions): ArticleQAConfig {
+  return resolveConfig(globals.store ? { ...process.env, ARTICLEQA_STORE: globals.store } : process.env);
 }
 
 /** Milliseconds to wait for the write lock, from `--wait [seconds]` (no value: no limit). */
@@ -47,14 +54,21 @@ export async function openContext(
   options: { create: boolean; llm?: boolean },
 ): Promise<CommandContext> {
   const output = createOutput(globals);
-  const config = resolveConfig(process.env);
+  const config = configFor(globals);
   const indexDir = indexDirFor(globals, config);
   const { chat, ...offline } = config;
   const { embedder, chatModel, reader } = createModels(
     options.llm === false || !chat ? offline : { ...offline, chat },
   );
+  // The Postgres store loads only when asked for: a local user never loads pg.
+  const store =
+    config.store.kind === 'postgres'
+      ? (await import('@articleqa/store-postgres')).createPostgresStore({
+          connectionString: config.store.url,
+        })
+      : undefined;
   const qa = await openArticleQA({
-    dir: indexDir,
+    ...(store ? { store } : { dir: indexDir }),
     embedder,
     create: options.create,
     ...(chatModel && options.llm !== false ? { chatModel } : {}),

@@ -15,6 +15,11 @@ export class UsageError extends Error {
 
 const USAGE_CODES = new Set(['E_INPUT', 'E_CONFIG']);
 
+/** A store server that cannot be reached, refuses the login or lacks pgvector: not a usage mistake. */
+function isServerProblem(error: ArticleQAError): boolean {
+  return error.details.reason === 'connect' || error.details.reason === 'extension';
+}
+
 /**
  * The CLI's advice for core errors that carry none: the core reports what happened (code, details);
  * what to type about it is the CLI's to say.
@@ -55,7 +60,7 @@ export function describeError(error: unknown): {
     return {
       message: error.message,
       ...(hint ? { hint } : {}),
-      exitCode: USAGE_CODES.has(error.code) ? ExitCode.usage : ExitCode.failure,
+      exitCode: USAGE_CODES.has(error.code) && !isServerProblem(error) ? ExitCode.usage : ExitCode.failure,
       expected: true,
     };
   }

@@ -40,6 +40,10 @@ export function buildProgram(
     )
     .version(version, '-V, --version')
     .option('--index <dir>', 'index directory (default: .articleqa, or $ARTICLEQA_INDEX)')
+    .option(
+      '--store <url>',
+      'keep the collection in Postgres with pgvector (postgres://...; or $ARTICLEQA_STORE)',
+    )
     .option('-q, --quiet', 'print only results and errors')
     .option('-v, --verbose', 'print more, including the cause chain of errors')
     .showHelpAfterError('(run with --help for usage)')

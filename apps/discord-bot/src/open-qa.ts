@@ -10,8 +10,8 @@ import type { ClosableQAService } from './qa-service.js';
 /**
  * Opens the real question-answering service once, for all handlers: the embedder and, when
  * `OPENAI_*` / `ARTICLEQA_CHAT_MODEL` configure one, the chat model, read by the core from `env` exactly
- * as the CLI does; then the index in `indexDir`, which must exist (`create: false`: a bot never builds an
- * empty index; `articleqa ingest` does).
+ * as the CLI does; then the collection (the Postgres store of ARTICLEQA_STORE, else the index in
+ * `indexDir`), which must exist (`create: false`: a bot never builds an empty one; `articleqa ingest` does).
  *
  * @throws the core's `ArticleQAError`s (`E_CONFIG`, `E_INDEX_NOT_FOUND`, `E_MODEL_LOAD`...); main words them.
  */
@@ -19,8 +19,20 @@ export async function openQAService(options: {
   env: EnvironmentRecord;
   indexDir: string;
 }): Promise<ClosableQAService> {
-  const models = createModels(resolveConfig(options.env));
-  const qa = await openArticleQA({ dir: options.indexDir, create: false, ...models });
+  const config = resolveConfig(options.env);
+  const models = createModels(config);
+  // ARTICLEQA_STORE=postgres://...: every shard, on any host, reads the one collection in Postgres.
+  const store =
+    config.store.kind === 'postgres'
+      ? (await import('@articleqa/store-postgres')).createPostgresStore({
+          connectionString: config.store.url,
+        })
+      : undefined;
+  const qa = await openArticleQA({
+    ...(store ? { store } : { dir: options.indexDir }),
+    create: false,
+    ...models,
+  });
   return {
     ask: (question, askOptions) => qa.ask(question, askOptions),
     listDocuments: () => qa.listDocuments(),

@@ -1,5 +1,5 @@
-import { describeConfig, resolveConfig } from '@articleqa/core';
-import { type GlobalOptions, indexDirFor } from '../context.js';
+import { describeConfig } from '@articleqa/core';
+import { configFor, type GlobalOptions, indexDirFor } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { createOutput } from '../output.js';
 
@@ -10,9 +10,11 @@ export interface ConfigCommandOptions extends GlobalOptions {
 /** `articleqa config`: the effective configuration, secrets masked. */
 export async function configCommand(options: ConfigCommandOptions): Promise<number> {
   const output = createOutput(options);
-  const config = resolveConfig(process.env);
+  const config = configFor(options);
   const rows = [
-    { name: 'effective index', value: indexDirFor(options, config) },
+    ...(config.store.kind === 'local'
+      ? [{ name: 'effective index', value: indexDirFor(options, config) }]
+      : []),
     ...describeConfig(config, process.env),
   ];
   if (options.json)
