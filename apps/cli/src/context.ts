@@ -8,6 +8,8 @@ import {
   openArticleQA,
   resolveConfig,
 } from '@articleqa/core';
+import type { IngestQueue } from '@articleqa/store-postgres';
+import { UsageError } from './errors.js';
 import { createOutput, type Output } from './output.js';
 import { createProgress } from './progress.js';
 
@@ -32,6 +34,29 @@ export interface CommandContext {
 /** The configuration from the environment, with `--store` overriding ARTICLEQA_STORE. */
 export function configFor(globals: GlobalOptions): ArticleQAConfig {
   return resolveConfig(globals.store ? { ...process.env, ARTICLEQA_STORE: globals.store } : process.env);
+}
+
+/**
+ * The Postgres URL of the store, for the commands that need one (the ingest queue lives beside the
+ * collection); a usage error when the collection is local.
+ */
+export function postgresUrlFor(config: ArticleQAConfig, what: string): string {
+  if (config.store.kind === 'postgres') return config.store.url;
+  throw new UsageError(
+    `${what} needs a Postgres store: set ARTICLEQA_STORE=postgres://... or pass --store <url>.`,
+  );
+}
+
+/**
+ * The ingest queue on the store's Postgres (pg-boss, in its own schema). Loaded only when asked for,
+ * like the store itself.
+ */
+export async function openIngestQueue(
+  url: string,
+  options: { onError?: (error: Error) => void } = {},
+): Promise<IngestQueue> {
+  const { createIngestQueue } = await import('@articleqa/store-postgres');
+  return createIngestQueue({ connectionString: url, ...options });
 }
 
 /** Milliseconds to wait for the write lock, from `--wait [seconds]` (no value: no limit). */

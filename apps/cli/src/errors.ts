@@ -15,9 +15,12 @@ export class UsageError extends Error {
 
 const USAGE_CODES = new Set(['E_INPUT', 'E_CONFIG']);
 
-/** A store server that cannot be reached, refuses the login or lacks pgvector: not a usage mistake. */
+/**
+ * A store server that cannot be reached, refuses the login, lacks pgvector or cannot hold the ingest
+ * queue: not a usage mistake.
+ */
 function isServerProblem(error: ArticleQAError): boolean {
-  return error.details.reason === 'connect' || error.details.reason === 'extension';
+  return ['connect', 'extension', 'queue'].includes(String(error.details.reason));
 }
 
 /**

@@ -107,11 +107,16 @@ export function buildProgram(
     .option('--json', 'print the summary as JSON')
     .option('--no-prune', 'keep indexed documents whose files left an ingested folder')
     .option('--wait [seconds]', WAIT_HELP, seconds)
+    .option(
+      '--queue',
+      'queue one job per source for `articleqa worker` instead of ingesting here (Postgres store only; file paths are made absolute and must be readable where the workers run)',
+    )
     .addHelpText(
       'after',
       examples([
         'articleqa ingest corpus/',
         'articleqa ingest notes.md https://example.com/story.html --json',
+        'ARTICLEQA_STORE=postgres://... articleqa ingest --queue /srv/articles/',
       ]),
     )
     .action((paths: string[], _options, command: Command) =>
@@ -120,6 +125,23 @@ export function buildProgram(
         paths,
         globals(command),
       ),
+    );
+
+  program
+    .command('worker')
+    .description(
+      'ingest the sources queued with `ingest --queue`, until SIGTERM or Ctrl-C (Postgres store only; run one or more, on any host)',
+    )
+    .addHelpText(
+      'after',
+      `${examples(['ARTICLEQA_STORE=postgres://... articleqa worker', 'articleqa worker --store postgres://...'])}
+A job whose source fails to load is retried 3 times with growing delays, then moved to the
+dead-letter queue (\`articleqa stats\` counts it). On SIGTERM or SIGINT the worker takes no more
+jobs, lets the one in hand finish (or hands it back to the queue after 10 s) and exits 0.
+`,
+    )
+    .action((_options, command: Command) =>
+      run(() => import('./commands/worker.js').then((m) => m.workerCommand as Runner), globals(command)),
     );
 
   program
@@ -168,7 +190,9 @@ export function buildProgram(
 
   program
     .command('stats')
-    .description('documents, chunks, size on disk, embedder and last ingest')
+    .description(
+      'documents, chunks, size on disk, embedder and last ingest (and the ingest queue, on Postgres)',
+    )
     .option('--json', 'print as JSON')
     .addHelpText('after', examples(['articleqa stats']))
     .action((_options, command: Command) =>

@@ -1,7 +1,7 @@
 import { isArticleQAError } from '@articleqa/core';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { connectionError, describeTarget } from './connection-target.js';
+import { connectionError, describeTarget, maskPasswords, passwordsOf } from './connection-target.js';
 
 describe('describeTarget', () => {
   it('masks the password of a URL, in the authority and in the query', () => {
@@ -77,5 +77,21 @@ describe('connectionError', () => {
     expect(login.message).toBe('The Postgres server at db.example:6543 refused the login of user me.');
     const database = connectionError(Object.assign(new Error('no db'), { code: '3D000' }), target);
     expect(database.message).toBe('The Postgres server at db.example:6543 has no database articles.');
+  });
+});
+
+describe('passwordsOf and maskPasswords', () => {
+  it('find the password of a URL, decoded, and mask it as typed and as encoded', () => {
+    const passwords = passwordsOf('postgres://me:s3cr%40t@db/articles?password=other');
+    expect(passwords.sort()).toEqual(['other', 's3cr@t']);
+    expect(maskPasswords('login s3cr@t failed (s3cr%40t, other)', passwords)).toBe(
+      'login *** failed (***, ***)',
+    );
+  });
+
+  it('find the password of a key/value string, quoted and escaped', () => {
+    const passwords = passwordsOf("host=db password='a b\\'c' dbname=articles");
+    expect(maskPasswords("password a b'c here", passwords)).toBe('password *** here');
+    expect(passwordsOf('postgres://me@db/articles')).toEqual([]);
   });
 });

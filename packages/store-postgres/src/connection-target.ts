@@ -76,6 +76,40 @@ function fromKeyValue(text: string): ConnectionTarget {
   };
 }
 
+/**
+ * The passwords a connection string carries (URL authority, a `password` query parameter, or the
+ * libpq `password=` key), for masking text this module did not write, such as another library's
+ * error message. Empty when there are none.
+ */
+export function passwordsOf(connectionString: string): string[] {
+  const found = new Set<string>();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(connectionString)) {
+    try {
+      const url = new URL(connectionString);
+      if (url.password) found.add(decodeURIComponent(url.password));
+      for (const [key, value] of url.searchParams) if (key.toLowerCase() === 'password') found.add(value);
+    } catch {
+      // Not a URL after all: describeTarget reports that; nothing to mask.
+    }
+  } else {
+    const match = /(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/i.exec(connectionString);
+    const value = match?.[1]?.replace(/^'|'$/g, '');
+    // As written and as libpq reads it (backslash escapes undone).
+    if (value) for (const form of [value, value.replace(/\\(.)/g, '$1')]) found.add(form);
+  }
+  found.delete('');
+  return [...found];
+}
+
+/** `text` with every password in `passwords`, as typed and URL-encoded, replaced by `***`. */
+export function maskPasswords(text: string, passwords: readonly string[]): string {
+  let masked = text;
+  for (const password of passwords)
+    for (const form of new Set([password, encodeURIComponent(password)]))
+      masked = masked.replaceAll(form, MASK);
+  return masked;
+}
+
 function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

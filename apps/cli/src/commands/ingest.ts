@@ -1,17 +1,27 @@
-import type { IngestSummary } from '@articleqa/core';
-import { type GlobalOptions, openContext, waitForLock } from '../context.js';
+import { discoverSources, type IngestSummary } from '@articleqa/core';
+import {
+  configFor,
+  type GlobalOptions,
+  openContext,
+  openIngestQueue,
+  postgresUrlFor,
+  waitForLock,
+} from '../context.js';
 import { ExitCode } from '../errors.js';
-import type { Output } from '../output.js';
+import { createOutput, type Output } from '../output.js';
 import { createProgress } from '../progress.js';
 
 export interface IngestCommandOptions extends GlobalOptions {
   json?: boolean;
   prune?: boolean;
   wait?: number | boolean;
+  /** Queue the sources for `articleqa worker` instead of ingesting them here. */
+  queue?: boolean;
 }
 
 /** `articleqa ingest <paths|urls...>` */
 export async function ingestCommand(inputs: string[], options: IngestCommandOptions): Promise<number> {
+  if (options.queue) return queueCommand(inputs, options);
   const context = await openContext(options, { create: true, llm: false });
   const progress = createProgress(context.output, 'Ingesting', {
     quiet: options.json === true || options.quiet === true,
@@ -66,4 +76,39 @@ function printSummary(output: Output, summary: IngestSummary): void {
       ),
     );
   }
+}
+
+/**
+ * `articleqa ingest --queue <paths|urls...>`: one job per source for the workers, nothing embedded
+ * here. Folders are expanded now and paths made absolute, since workers may run in other directories
+ * (the files must be readable where they run).
+ */
+async function queueCommand(inputs: string[], options: IngestCommandOptions): Promise<number> {
+  const output = createOutput(options);
+  const url = postgresUrlFor(configFor(options), 'ingest --queue');
+  const { sources, failures, skipped } = await discoverSources(inputs, { cwd: process.cwd() });
+  const queue = await openIngestQueue(url);
+  let queued: number;
+  try {
+    queued = await queue.enqueue(sources);
+  } finally {
+    await queue.close();
+  }
+  const alreadyWaiting = sources.length - queued;
+  const failed = failures.map(({ source, error }) => ({ source, reason: error.message }));
+  if (options.json) {
+    output.out(JSON.stringify({ queued, alreadyWaiting, failed, skipped: skipped.length }, null, 2));
+  } else {
+    const colors = output.errColors;
+    output.info(
+      `queued ${queued} source${queued === 1 ? '' : 's'}${alreadyWaiting > 0 ? colors.dim(` (${alreadyWaiting} already waiting)`) : ''}`,
+    );
+    if (skipped.length > 0)
+      output.info(
+        colors.dim(`  skipped ${skipped.length} file(s) with unsupported extensions (e.g. ${skipped[0]})`),
+      );
+    for (const failure of failed)
+      output.error(`${colors.red('failed')} ${failure.source}: ${failure.reason}`);
+  }
+  return failed.length > 0 ? ExitCode.failure : ExitCode.ok;
 }

@@ -1,4 +1,5 @@
-import { type GlobalOptions, openContext } from '../context.js';
+import type { IngestQueueCounts } from '@articleqa/store-postgres';
+import { type GlobalOptions, openContext, openIngestQueue } from '../context.js';
 import { ExitCode } from '../errors.js';
 
 export interface StatsCommandOptions extends GlobalOptions {
@@ -10,8 +11,10 @@ export async function statsCommand(options: StatsCommandOptions): Promise<number
   const context = await openContext(options, { create: false, llm: false });
   try {
     const stats = await context.qa.stats();
+    const { store } = context.config;
+    const queue = store.kind === 'postgres' ? await queueCounts(store.url) : undefined;
     if (options.json) {
-      context.output.out(JSON.stringify(stats, null, 2));
+      context.output.out(JSON.stringify(queue ? { ...stats, queue } : stats, null, 2));
       return ExitCode.ok;
     }
     const colors = context.output.colors;
@@ -31,11 +34,29 @@ export async function statsCommand(options: StatsCommandOptions): Promise<number
       ['chunker', JSON.stringify(stats.chunker)],
       ['created', stats.createdAt],
       ['last ingest', stats.lastIngestAt ?? 'never'],
+      ...(queue
+        ? ([
+            [
+              'queue',
+              `${queue.waiting} waiting, ${queue.active} active, ${queue.failed} failed, ${queue.deadLettered} dead-lettered (${queue.completed} completed)`,
+            ],
+          ] as [string, string][])
+        : []),
     ];
     for (const [label, value] of rows) context.output.out(`${colors.dim(label.padEnd(13))} ${value}`);
     return ExitCode.ok;
   } finally {
     await context.close();
+  }
+}
+
+/** The ingest queue beside a Postgres collection (all zero when nothing was ever queued). */
+async function queueCounts(url: string): Promise<IngestQueueCounts> {
+  const queue = await openIngestQueue(url);
+  try {
+    return await queue.counts();
+  } finally {
+    await queue.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,16 +45,22 @@ export function baseEnv(home: string): Record<string, string> {
   };
 }
 
-/**
- * Spawns `node dist/main.js ...args` and collects its output. Never rejects on a non-zero exit: the
- * tests assert the code. Rejects on timeout (after killing the process) so a hang fails loudly.
- */
-export function runCli(args: readonly string[], options: RunCliOptions): Promise<CliResult> {
+/** {@link baseEnv} with the run's own variables added (`undefined` removes one). */
+function cliEnv(options: Pick<RunCliOptions, 'cwd' | 'env'>): Record<string, string> {
   const env: Record<string, string> = { ...baseEnv(options.cwd) };
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
+  return env;
+}
+
+/**
+ * Spawns `node dist/main.js ...args` and collects its output. Never rejects on a non-zero exit: the
+ * tests assert the code. Rejects on timeout (after killing the process) so a hang fails loudly.
+ */
+export function runCli(args: readonly string[], options: RunCliOptions): Promise<CliResult> {
+  const env = cliEnv(options);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: options.cwd,
@@ -106,3 +112,38 @@ export function lines(text: string): string[] {
 
 /** Matches an ANSI escape sequence (colours, cursor movement). */
 export const ANSI_ESCAPE = /\x1b\[[0-9;?]*[A-Za-z]/;
+
+/** A CLI process left running (a worker), with its output so far and its exit. */
+export interface RunningCli {
+  child: ChildProcess;
+  /** What it has written so far. */
+  output(): { stdout: string; stderr: string };
+  /** Resolves when it exits; never rejects. */
+  exited: Promise<CliResult>;
+}
+
+/** Spawns `node dist/main.js ...args` and returns at once; stop it with `child.kill(signal)`. */
+export function startCli(
+  args: readonly string[],
+  options: Omit<RunCliOptions, 'input' | 'timeoutMs'>,
+): RunningCli {
+  const env = cliEnv(options);
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    cwd: options.cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text;
+  });
+  const exited = new Promise<CliResult>((resolve) => {
+    child.on('error', (error) => resolve({ code: null, signal: null, stdout, stderr: `${stderr}${error}` }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, output: () => ({ stdout, stderr }), exited };
+}

@@ -1,0 +1,107 @@
+import type { ArticleQA, IngestSummary } from '@articleqa/core';
+import { configFor, type GlobalOptions, openContext, openIngestQueue, postgresUrlFor } from '../context.js';
+import { ExitCode } from '../errors.js';
+import type { Output } from '../output.js';
+
+export type WorkerCommandOptions = GlobalOptions;
+
+/** A job's source failed to load: the job fails, so the queue retries it, then dead-letters it. */
+class SourceFailedError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'SourceFailedError';
+  }
+}
+
+/**
+ * `articleqa worker`: ingests queued sources until SIGTERM or SIGINT, then stops cleanly (the job in
+ * hand finishes, or goes back to the queue) and exits 0. A second signal exits at once.
+ */
+export async function workerCommand(options: WorkerCommandOptions): Promise<number> {
+  const url = postgresUrlFor(configFor(options), 'articleqa worker');
+  const controller = new AbortController();
+  // Listening before the model loads, so a stop during start-up is a clean one too.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      process.stderr.write(`${signal}: stopping after the job in hand…\n`);
+      controller.abort();
+      return;
+    }
+    process.stderr.write(
+      `${signal} again: exiting now; jobs in hand go back to the queue when they expire.\n`,
+    );
+    process.exit(ExitCode.failure);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const context = await openContext(options, { create: true, llm: false });
+    const { output } = context;
+    const queue = await openIngestQueue(url, {
+      onError: (error) => output.error(`${output.errColors.yellow('queue')} ${error.message}`),
+    });
+    try {
+      output.info(
+        output.errColors.dim(`worker: taking jobs from ${queue.location}; SIGTERM or Ctrl-C stops it`),
+      );
+      // One job at a time: ingests into one collection take turns on its write lock anyway, so more
+      // throughput comes from more worker processes (and, later, embedding outside the lock).
+      await queue.work(ingestJob(context.qa, output), { signal: controller.signal, concurrency: 1 });
+      return ExitCode.ok;
+    } finally {
+      await queue.close();
+      await context.close();
+    }
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+/**
+ * One job: `qa.ingest([source])`, logged in one line. A source that fails to load fails the job.
+ * Jobs of one process take turns: the collection handle's write lock is one per handle (a second
+ * ingest on the same handle would not wait for the first), and ingests into one collection take
+ * turns on its lock across workers anyway.
+ */
+function ingestJob(qa: ArticleQA, output: Output): (source: string, signal: AbortSignal) => Promise<void> {
+  const colors = output.errColors;
+  let turn: Promise<unknown> = Promise.resolve();
+  return async (source, signal) => {
+    const ingest = () => qa.ingest([source], { prune: false, waitForLock: Number.POSITIVE_INFINITY, signal });
+    const ingesting = turn.then(ingest, ingest);
+    turn = ingesting.catch(() => undefined);
+    let summary: IngestSummary;
+    try {
+      summary = await ingesting;
+    } catch (error) {
+      if (signal.aborted)
+        output.error(
+          `${colors.yellow('released')} ${source}: stopped before it finished; it goes back to the queue`,
+        );
+      else
+        output.error(
+          `${colors.red('failed')} ${source}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      throw error;
+    }
+    const failed = summary.items.find((item) => item.status === 'failed');
+    if (failed) {
+      const reason = failed.reason ?? 'unknown reason';
+      output.error(`${colors.red('failed')} ${source}: ${reason}`);
+      throw new SourceFailedError(reason);
+    }
+    output.info(`ingested ${source}: ${describeOutcome(source, summary)}`);
+  };
+}
+
+/** The source's own status; for a feed or sitemap, what its links came to. */
+function describeOutcome(source: string, summary: IngestSummary): string {
+  const own = summary.items.find((item) => item.source === source);
+  if (own && own.status !== 'expanded') return own.status;
+  const counts = new Map<string, number>();
+  for (const item of summary.items)
+    if (item.source !== source) counts.set(item.status, (counts.get(item.status) ?? 0) + 1);
+  const parts = [...counts].map(([status, count]) => `${count} ${status}`);
+  return parts.length > 0 ? `expanded (${parts.join(', ')})` : 'expanded';
+}
