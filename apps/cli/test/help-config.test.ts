@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lines, makeTempDir, runCli } from './support/run-cli.js';
 
@@ -56,6 +58,16 @@ describe('--help and --version', () => {
       expect(result.stderr).toBe('');
     });
   }
+
+  it('the installed command (bin/articleqa.mjs, linked before any build) runs the built CLI', async () => {
+    const bin = fileURLToPath(new URL('../bin/articleqa.mjs', import.meta.url));
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, [bin, '--version'], { cwd: temp.dir, env }, (error, stdout) =>
+        resolve({ code: error ? (error.code as number) : 0, stdout }),
+      );
+    });
+    expect(result).toEqual({ code: 0, stdout: `${version}\n` });
+  });
 
   it('no command at all prints help on stderr with a usage exit code (regression: exited 0)', async () => {
     const result = await runCli([], { cwd: temp.dir, env });
