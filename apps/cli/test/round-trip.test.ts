@@ -160,6 +160,21 @@ describe('ingest, ask, search, list, remove, stats round trip', () => {
     expect(results[0]!.score).toBeGreaterThanOrEqual(results[1]!.score);
   });
 
+  it('regression: search --filter doc= takes an id prefix or a path, as remove does, and refuses what matches none', async () => {
+    const documents = json<DocumentJson[]>(await cli(['list', '--json']));
+    const glacierDoc = documents.find((document) => document.title === glacier.title)!;
+    for (const reference of [glacierDoc.id.slice(0, 6), join(articles, glacier.file)]) {
+      const results = json<RetrievedJson[]>(
+        await cli(['search', 'restoration harbour flour ice', '--json', '--filter', `doc=${reference}`]),
+      );
+      expect(results.length).toBeGreaterThan(0);
+      expect(new Set(results.map((result) => result.documentId))).toEqual(new Set([glacierDoc.id]));
+    }
+    const unknown = await cli(['search', 'ice', '--filter', 'doc=zzzz-no-such-id']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/doc=zzzz-no-such-id matches no indexed document/);
+  });
+
   it('list --json, then remove by id: the document is gone from list and search', async () => {
     const before = json<DocumentJson[]>(await cli(['list', '--json']));
     expect(before.map((document) => document.title).sort()).toEqual(

@@ -213,8 +213,7 @@ export class ArticleQA {
     });
     try {
       for (const reference of references) {
-        let matches = await this.#store.findDocuments(reference);
-        if (matches.length === 0) matches = await this.#store.findDocuments(resolvePath(reference));
+        const matches = await this.findDocuments(reference);
         if (matches.length > 1) {
           summary.ambiguous.push({ reference, matches });
           continue;
@@ -387,6 +386,15 @@ export class ArticleQA {
       },
       ...(output.usage ? { usage: output.usage } : {}),
     };
+  }
+
+  /**
+   * The documents a reference names, as `remove` and the `doc` filter resolve it: the one whose id,
+   * path or URL it is, else every document whose id starts with it (several: an ambiguous prefix).
+   */
+  async findDocuments(reference: string): Promise<DocumentInfo[]> {
+    const found = await this.#store.findDocuments(reference);
+    return found.length > 0 ? found : this.#store.findDocuments(resolvePath(reference));
   }
 
   /** Stored documents, by title. */

@@ -3,7 +3,7 @@ import { ensureCorpusIndexed, type GlobalOptions, openContext } from '../context
 import { ExitCode, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { renderAnswer } from '../render-answer.js';
-import { parseFilter } from './filter.js';
+import { parseFilter, resolveFilter } from './filter.js';
 
 export interface AskCommandOptions extends GlobalOptions {
   json?: boolean;
@@ -19,10 +19,11 @@ export async function askCommand(question: string, options: AskCommandOptions): 
   // build an index just to refuse the question).
   if (question.trim() === '')
     throw new UsageError('The question is empty.', 'Ask something, e.g. articleqa ask "Who announced it?"');
-  const filter = parseFilter(options.filter);
+  const parsed = parseFilter(options.filter);
   const context = await openContext(options, { create: true, llm: options.llm !== false });
   try {
     await ensureCorpusIndexed(context, options.corpus);
+    const filter = await resolveFilter(context.qa, parsed);
     const controller = new AbortController();
     const onSigint = () => controller.abort(new Error('Interrupted'));
     process.once('SIGINT', onSigint);

@@ -1,4 +1,4 @@
-import type { DocumentFilter } from '@articleqa/core';
+import type { ArticleQA, DocumentFilter } from '@articleqa/core';
 import { UsageError } from '../errors.js';
 
 /**
@@ -41,4 +41,34 @@ export function parseFilter(values: readonly string[] | undefined): DocumentFilt
     }
   }
   return filter;
+}
+
+/**
+ * Turns each `doc=` value (an id, a unique id prefix, a path or a URL, as `remove` takes) into the
+ * document's full id, so that a prefix filters as it removes instead of silently matching nothing.
+ * @throws UsageError naming the value when no document or several match.
+ */
+export async function resolveFilter(
+  qa: Pick<ArticleQA, 'findDocuments'>,
+  filter: DocumentFilter | undefined,
+): Promise<DocumentFilter | undefined> {
+  if (!filter?.documentIds) return filter;
+  const documentIds: string[] = [];
+  for (const reference of filter.documentIds) {
+    const matches = await qa.findDocuments(reference);
+    if (matches.length === 0)
+      throw new UsageError(
+        `--filter doc=${reference} matches no indexed document.`,
+        'See `articleqa list` for ids.',
+      );
+    if (matches.length > 1) {
+      const shown = matches.slice(0, 5).map((document) => `${document.id} (${document.title})`);
+      throw new UsageError(
+        `--filter doc=${reference} is ambiguous: it matches ${shown.join(', ')}${matches.length > 5 ? ', …' : ''}.`,
+        'Give more of the id.',
+      );
+    }
+    documentIds.push(matches[0]!.id);
+  }
+  return { ...filter, documentIds };
 }

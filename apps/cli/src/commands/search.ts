@@ -1,6 +1,6 @@
 import { type GlobalOptions, openContext } from '../context.js';
 import { ExitCode } from '../errors.js';
-import { parseFilter } from './filter.js';
+import { parseFilter, resolveFilter } from './filter.js';
 
 export interface SearchCommandOptions extends GlobalOptions {
   json?: boolean;
@@ -10,9 +10,10 @@ export interface SearchCommandOptions extends GlobalOptions {
 
 /** `articleqa search "<query>"` */
 export async function searchCommand(query: string, options: SearchCommandOptions): Promise<number> {
-  const filter = parseFilter(options.filter);
+  const parsed = parseFilter(options.filter);
   const context = await openContext(options, { create: false, llm: false });
   try {
+    const filter = await resolveFilter(context.qa, parsed);
     const results = await context.qa.search(query, {
       ...(options.k ? { k: options.k } : {}),
       ...(filter ? { filter } : {}),
