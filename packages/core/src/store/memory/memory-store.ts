@@ -17,6 +17,7 @@ import type {
   StoreCounts,
   StoredChunk,
 } from '../article-store.js';
+import { decodeSentenceVectors, encodeSentenceVectors } from '../local/sentence-vectors.js';
 
 interface StoredVector {
   hash: string;
@@ -159,7 +160,9 @@ export class MemoryStore implements ArticleStore {
           this.storage.vectors.set(vectorId, {
             hash: chunk.vectorHash,
             vector: Float32Array.from(entry.vector),
-            sentences: entry.sentences.map(quantise),
+            // The local store's int8 encoding, so every store answers with the same quantised values.
+            sentences:
+              entry.sentences.length > 0 ? decodeSentenceVectors(encodeSentenceVectors(entry.sentences)) : [],
           });
           byHash.set(chunk.vectorHash, vectorId);
         }
@@ -374,12 +377,4 @@ export class MemoryStore implements ArticleStore {
       ingestedAt,
     };
   }
-}
-
-function quantise(sentence: { start: number; end: number; vector: Float32Array }): QuantisedSentenceVector {
-  let maxAbs = 0;
-  for (const value of sentence.vector) maxAbs = Math.max(maxAbs, Math.abs(value));
-  const scale = maxAbs > 0 ? maxAbs / 127 : 1;
-  const values = Int8Array.from(sentence.vector, (value) => Math.round(value / scale));
-  return { start: sentence.start, end: sentence.end, scale, values };
 }
