@@ -3,10 +3,13 @@ import { relative, resolve } from 'node:path';
 import {
   type ArticleQA,
   type ArticleQAConfig,
+  type ArticleStore,
+  createLocalStore,
   createModels,
   type IngestSummary,
   openArticleQA,
   resolveConfig,
+  type StoreConfig,
 } from '@articleqa/core';
 import type { IngestQueue } from '@articleqa/store-postgres';
 import { UsageError } from './errors.js';
@@ -59,6 +62,16 @@ export async function openIngestQueue(
   return createIngestQueue({ connectionString: url, ...options });
 }
 
+/**
+ * The (unopened) store a setting names: Postgres for a URL, else the local index in `indexDir`. The
+ * Postgres package loads only when asked for: a local user never loads pg.
+ */
+export async function storeFor(store: StoreConfig, indexDir: string): Promise<ArticleStore> {
+  if (store.kind === 'local') return createLocalStore({ dir: indexDir });
+  const { createPostgresStore } = await import('@articleqa/store-postgres');
+  return createPostgresStore({ connectionString: store.url });
+}
+
 /** Milliseconds to wait for the write lock, from `--wait [seconds]` (no value: no limit). */
 export function waitForLock(wait: number | boolean | undefined): number {
   if (wait === true) return Number.POSITIVE_INFINITY;
@@ -85,13 +98,7 @@ export async function openContext(
   const { embedder, chatModel, reader } = createModels(
     options.llm === false || !chat ? offline : { ...offline, chat },
   );
-  // The Postgres store loads only when asked for: a local user never loads pg.
-  const store =
-    config.store.kind === 'postgres'
-      ? (await import('@articleqa/store-postgres')).createPostgresStore({
-          connectionString: config.store.url,
-        })
-      : undefined;
+  const store = config.store.kind === 'postgres' ? await storeFor(config.store, indexDir) : undefined;
   const qa = await openArticleQA({
     ...(store ? { store } : { dir: indexDir }),
     embedder,

@@ -145,6 +145,31 @@ jobs, lets the one in hand finish (or hands it back to the queue after 10 s) and
     );
 
   program
+    .command('migrate')
+    .description(
+      'copy this collection into another (--to) or another into this one (--from), without embedding again',
+    )
+    .option('--to <postgres-url|dir>', 'copy this collection (the index folder, or --store) there')
+    .option('--from <postgres-url|dir>', 'copy that collection into this one')
+    .option('--json', 'print the summary and verification as JSON')
+    .option('--wait [seconds]', WAIT_HELP, seconds)
+    .addHelpText(
+      'after',
+      `${examples([
+        'articleqa migrate --to postgres://user:password@db.internal:5432/articleqa',
+        'articleqa migrate --from postgres://user:password@db.internal:5432/articleqa --index ./backup',
+      ])}
+Documents, chunks, vectors and sentence vectors are copied as they are; documents the target already
+holds with the same content are skipped, so a stopped copy (Ctrl-C, exit 130) resumes when run again.
+Afterwards every document is checked in the target and a sample is compared vector by vector; a
+difference exits 1. A copy adds and replaces documents, it never removes any from the target.
+`,
+    )
+    .action((_options, command: Command) =>
+      run(() => import('./commands/migrate.js').then((m) => m.migrateCommand as Runner), globals(command)),
+    );
+
+  program
     .command('search')
     .description('show the chunks that best match a query, with scores and offsets')
     .argument('<query>', 'search text')

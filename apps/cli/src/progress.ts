@@ -16,37 +16,49 @@ export interface ProgressOptions {
 }
 
 export function createProgress(output: Output, label: string, options: ProgressOptions = {}): Progress {
-  const started = performance.now();
-  let drawn = false;
+  const bar = createBar(output, label);
   let total = 0;
-  const tty = output.stderrIsTTY;
-  const colors = output.errColors;
-  const draw = (done: number) => {
-    const elapsed = (performance.now() - started) / 1000;
-    const rate = elapsed > 0 ? done / elapsed : 0;
-    const eta = rate > 0 && total > done ? (total - done) / rate : 0;
-    const width = 24;
-    const filled = total > 0 ? Math.round((done / total) * width) : 0;
-    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-    const line = `${label} ${colors.cyan(bar)} ${done}/${total} · ${rate.toFixed(1)}/s · ETA ${formatSeconds(eta)}`;
-    process.stderr.write(`\r\x1b[2K${line}`);
-    drawn = true;
-  };
   return {
     update: (event) => {
       if (options.quiet) return;
       if (event.type === 'discovered') {
         total = event.total;
-        if (tty && total > 0) draw(0);
+        if (output.stderrIsTTY && total > 0) bar.draw(0, total);
         return;
       }
       if (event.type !== 'source') return;
-      if (tty) draw(event.done);
+      if (output.stderrIsTTY) bar.draw(event.done, total);
       else if (options.lines !== false && event.status !== 'unchanged') {
         output.info(`${event.status.padEnd(9)} ${event.source}${event.reason ? ` (${event.reason})` : ''}`);
       }
     },
-    done: () => {
+    done: bar.clear,
+  };
+}
+
+/** A bar redrawn in place on stderr: count, rate and ETA. Only for a TTY. */
+export interface Bar {
+  draw: (done: number, total: number) => void;
+  clear: () => void;
+}
+
+export function createBar(output: Output, label: string): Bar {
+  const started = performance.now();
+  let drawn = false;
+  const colors = output.errColors;
+  return {
+    draw: (done, total) => {
+      const elapsed = (performance.now() - started) / 1000;
+      const rate = elapsed > 0 ? done / elapsed : 0;
+      const eta = rate > 0 && total > done ? (total - done) / rate : 0;
+      const width = 24;
+      const filled = total > 0 ? Math.round((done / total) * width) : 0;
+      const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+      const line = `${label} ${colors.cyan(bar)} ${done}/${total} · ${rate.toFixed(1)}/s · ETA ${formatSeconds(eta)}`;
+      process.stderr.write(`\r\x1b[2K${line}`);
+      drawn = true;
+    },
+    clear: () => {
       if (drawn) process.stderr.write('\r\x1b[2K');
       drawn = false;
     },

@@ -76,3 +76,76 @@ describe('ARTICLEQA_STORE=postgres://...', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 });
+
+describe('articleqa migrate', () => {
+  const temp = makeTempDir('articleqa-cli-migrate-');
+  const cwd = temp.dir;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    writeArticles(join(cwd, 'articles'));
+  });
+  afterAll(async () => {
+    await server.stop();
+    temp.cleanup();
+  });
+
+  it('copies a local index into Postgres and back without embedding, verified, resumable', async () => {
+    const url = server.connectionString;
+    const ingest = await runCli(['ingest', 'articles', '--index', 'local', '--json'], { cwd });
+    expect(ingest.code, ingest.stderr).toBe(0);
+
+    const to = await runCli(['migrate', '--to', url, '--index', 'local', '--json'], { cwd });
+    expect(to.code, to.stderr).toBe(0);
+    const summary = JSON.parse(to.stdout);
+    expect(summary).toMatchObject({
+      documents: testArticles.length,
+      copied: testArticles.length,
+      unchanged: 0,
+    });
+    expect(summary.verification.problems).toEqual([]);
+    expect(summary.verification.sampled).toBe(testArticles.length);
+    expect(summary.vectorsWritten).toBeGreaterThan(0);
+
+    const ask = await runCli(
+      ['ask', 'How much did the lighthouse restoration cost?', '--json', '--store', url],
+      {
+        cwd,
+      },
+    );
+    expect(ask.code, ask.stderr).toBe(0);
+    expect(JSON.parse(ask.stdout).citations[0].quote).toContain('2.4 million euros');
+
+    const again = await runCli(['migrate', '--to', url, '--index', 'local'], { cwd });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`Copied 0 documents`);
+    expect(again.stderr).toContain(`${testArticles.length} already there`);
+    expect(again.stderr).toContain('Verified');
+
+    const back = await runCli(['migrate', '--from', url, '--index', 'back', '--json'], { cwd });
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({ copied: testArticles.length });
+    const [original, copy] = await Promise.all([
+      runCli(['list', '--json', '--index', 'local'], { cwd }),
+      runCli(['list', '--json', '--index', 'back'], { cwd }),
+    ]);
+    expect(JSON.parse(copy.stdout)).toEqual(JSON.parse(original.stdout));
+    for (const result of [to, again, back])
+      expect(`${result.stdout}${result.stderr}`).not.toContain(TEST_PASSWORD);
+  });
+
+  it('refuses a missing or doubled direction, and a copy onto itself, as usage errors', async () => {
+    const neither = await runCli(['migrate', '--index', 'local'], { cwd });
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('--to');
+    const both = await runCli(['migrate', '--to', 'a', '--from', 'b'], { cwd });
+    expect(both.code).toBe(2);
+    const itself = await runCli(['migrate', '--to', 'local', '--index', 'local'], { cwd });
+    expect(itself.code).toBe(2);
+    expect(itself.stderr).toContain('is the collection itself');
+    const badUrl = await runCli(['migrate', '--to', 'postgres://', '--index', 'local'], { cwd });
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toContain('--to=');
+  });
+});

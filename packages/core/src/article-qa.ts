@@ -19,6 +19,7 @@ import type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
 import type { DocumentInfo } from './shared/document.js';
 import { ArticleQAError, isArticleQAError } from './shared/errors.js';
 import type { ArticleStore, IndexManifest } from './store/article-store.js';
+import { type CopyCollectionOptions, type CopySummary, copyCollection } from './store/copy-collection.js';
 import type { HnswOptions } from './store/local/hnsw-vector-store.js';
 import { LocalStore } from './store/local/local-store.js';
 
@@ -229,6 +230,14 @@ export class ArticleQA {
       await this.#store.unlock();
     }
     return summary;
+  }
+
+  /**
+   * Copies this collection (documents, chunks, vectors, sentence vectors) into another store without
+   * embedding again: what `articleqa migrate` runs. Resumable and verified; see {@link copyCollection}.
+   */
+  copyTo(target: ArticleStore, options: CopyCollectionOptions = {}): Promise<CopySummary> {
+    return copyCollection(this.#store, target, options);
   }
 
   /** Retrieves the chunks that best match `query`, best first. */

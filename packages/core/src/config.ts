@@ -146,7 +146,7 @@ export function resolveConfig(env: EnvironmentRecord): ArticleQAConfig {
   }
   const config: ArticleQAConfig = {
     cacheDir,
-    store: parseStore(value('ARTICLEQA_STORE')),
+    store: parseStoreConfig(value('ARTICLEQA_STORE')),
     embedder: parseEmbedder(value, baseURL, apiKey),
     reader: readerSpec as ReaderConfig,
   };
@@ -262,7 +262,12 @@ export function maskUrlPassword(url: string): string {
   }
 }
 
-function parseStore(spec: string | undefined): StoreConfig {
+/**
+ * A store setting: unset or `local` for the local index directory, else a `postgres://` URL.
+ * @param setting - What the value came from, for the message (`ARTICLEQA_STORE`, `--to`).
+ * @throws ConfigError for anything else.
+ */
+export function parseStoreConfig(spec: string | undefined, setting = 'ARTICLEQA_STORE'): StoreConfig {
   if (spec === undefined || spec === 'local') return { kind: 'local' };
   let url: URL | undefined;
   try {
@@ -271,7 +276,7 @@ function parseStore(spec: string | undefined): StoreConfig {
     url = undefined;
   }
   if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
-    throw new ConfigError(`ARTICLEQA_STORE=${maskUrlPassword(spec)} is not understood.`, {
+    throw new ConfigError(`${setting}=${maskUrlPassword(spec)} is not understood.`, {
       hint: 'Use postgres://user:password@host:5432/database, or unset it for the local index directory.',
     });
   }

@@ -66,6 +66,7 @@ export {
   type EnvironmentRecord,
   mask,
   maskUrlPassword,
+  parseStoreConfig,
   READER_KINDS,
   type ReaderConfig,
   resolveConfig,
@@ -182,6 +183,7 @@ export type {
   ArticleStore,
   DenseMatch,
   DenseQuery,
+  DocumentRecord,
   DocumentWrite,
   EmbeddedText,
   IndexManifest,
@@ -194,7 +196,15 @@ export type {
   SentenceVector,
   StoreCounts,
   StoredChunk,
+  StoredVector,
 } from './store/article-store.js';
+export {
+  type CopyCollectionOptions,
+  type CopyProgressEvent,
+  type CopySummary,
+  type CopyVerification,
+  copyCollection,
+} from './store/copy-collection.js';
 export { DefaultHnswOptions, type HnswOptions, HnswVectorStore } from './store/local/hnsw-vector-store.js';
 export {
   createLocalStore,

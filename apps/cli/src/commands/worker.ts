@@ -44,8 +44,8 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
       output.info(
         output.errColors.dim(`worker: taking jobs from ${queue.location}; SIGTERM or Ctrl-C stops it`),
       );
-      // One job at a time: ingests into one collection take turns on its write lock anyway, so more
-      // throughput comes from more worker processes (and, later, embedding outside the lock).
+      // One job at a time per process (the collection handle has one write lock); workers in other
+      // processes load and embed at the same time and take turns only to write.
       await queue.work(ingestJob(context.qa, output), { signal: controller.signal, concurrency: 1 });
       return ExitCode.ok;
     } finally {
@@ -61,14 +61,20 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
 /**
  * One job: `qa.ingest([source])`, logged in one line. A source that fails to load fails the job.
  * Jobs of one process take turns: the collection handle's write lock is one per handle (a second
- * ingest on the same handle would not wait for the first), and ingests into one collection take
- * turns on its lock across workers anyway.
+ * ingest on the same handle would not wait for the first). The lock is held only while writing
+ * (`lockScope: 'write'`), so workers elsewhere are not held up by this one's fetching and embedding.
  */
 function ingestJob(qa: ArticleQA, output: Output): (source: string, signal: AbortSignal) => Promise<void> {
   const colors = output.errColors;
   let turn: Promise<unknown> = Promise.resolve();
   return async (source, signal) => {
-    const ingest = () => qa.ingest([source], { prune: false, waitForLock: Number.POSITIVE_INFINITY, signal });
+    const ingest = () =>
+      qa.ingest([source], {
+        prune: false,
+        lockScope: 'write',
+        waitForLock: Number.POSITIVE_INFINITY,
+        signal,
+      });
     const ingesting = turn.then(ingest, ingest);
     turn = ingesting.catch(() => undefined);
     let summary: IngestSummary;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HashingEmbedder } from '../../test/support/hashing-embedder.js';
 import { LocalStore } from '../store/local/local-store.js';
+import { createMemoryStorage, MemoryStore } from '../store/memory/memory-store.js';
 import { dotQuantised } from '../text/vector-math.js';
 import { DefaultChunkOptions } from './chunk-document.js';
 import { type IngestProgress, ingestSources } from './ingest-sources.js';
@@ -173,6 +174,43 @@ describe('ingestSources', () => {
     const summary = await ingest(['corpus']);
     expect(summary.unchanged).toBe(committed);
     expect(summary.documents).toBe(8);
+  });
+
+  it("with lockScope 'write', two ingests embed at the same time and store each article once", async () => {
+    const storage = createMemoryStorage();
+    const handles = [new MemoryStore(storage), new MemoryStore(storage)];
+    for (const handle of handles)
+      await handle.open({ embedderId: embedder.id, dimensions: 32, chunker: DefaultChunkOptions });
+    let inFlight = 0;
+    let most = 0;
+    const slow = new HashingEmbedder(32);
+    const original = slow.embedWithSpans.bind(slow);
+    slow.embedWithSpans = async (inputs, options) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      inFlight -= 1;
+      return original(inputs, options);
+    };
+    const run = (store: MemoryStore, lockScope: 'ingest' | 'write') =>
+      ingestSources(
+        ['corpus'],
+        { store, embedder: slow, chunkOptions: { targetTokens: 60 } },
+        { cwd: root, lockScope, waitForLock: Number.POSITIVE_INFINITY, batchChunks: 4 },
+      );
+    const [first, second] = await Promise.all(handles.map((handle) => run(handle, 'write')));
+    expect(most).toBe(2);
+    expect(first!.added + second!.added).toBe(2);
+    expect(first!.unchanged + second!.unchanged).toBe(2);
+    expect(await handles[0]!.counts()).toMatchObject({ documents: 2 });
+    expect(storage.lockedBy).toBeUndefined();
+
+    // The default holds the lock for the whole run: the second ingest waits, nothing overlaps.
+    await writeFile(join(corpus, 'three.md'), `# Harbour\n\n${paragraph('harbour', 30)}\n`);
+    most = 0;
+    const sequential = await Promise.all(handles.map((handle) => run(handle, 'ingest')));
+    expect(most).toBe(1);
+    expect(sequential.map((summary) => summary.added).sort()).toEqual([0, 1]);
   });
 
   it('loads what a custom loader links to, once each, and bounds the expansion', async () => {

@@ -66,6 +66,16 @@ export interface IngestOptions extends Omit<LoadDocumentOptions, 'signal' | 'loa
    * @defaultValue 0
    */
   waitForLock?: number;
+  /**
+   * How long the ingest holds the collection's write lock. `'ingest'` takes it once for the whole run
+   * (another writer waits until the end; right for the local store, which saves its vector index on
+   * every unlock). `'write'` takes it only around each commit, so several ingests into one collection
+   * (queue workers on Postgres) load, chunk and embed at the same time and take turns only to write;
+   * before writing, each staged document is checked again under the lock, so one another writer
+   * stored meanwhile is reported `unchanged` instead of written twice.
+   * @defaultValue 'ingest'
+   */
+  lockScope?: 'ingest' | 'write';
 }
 
 /** One source's outcome. */
@@ -115,6 +125,8 @@ export interface IngestContext {
 interface Pending {
   write: DocumentWrite;
   item: IngestItem;
+  /** What each chunk text is embedded from, by hash, for a vector found missing at commit. */
+  inputs: Map<string, EmbedInput>;
 }
 
 /**
@@ -163,32 +175,80 @@ export async function ingestSources(
     });
   };
 
-  await store.lock({
-    ...(options.waitForLock !== undefined ? { waitMs: options.waitForLock } : {}),
-    ...(signal ? { signal } : {}),
-  });
+  const lockScope = options.lockScope ?? 'ingest';
+  const lock = () =>
+    store.lock({
+      ...(options.waitForLock !== undefined ? { waitMs: options.waitForLock } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  /** Runs a write under the lock: the one held for the whole ingest, or one taken for this write. */
+  const locked = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (lockScope === 'ingest') return work();
+    await lock();
+    try {
+      return await work();
+    } finally {
+      await store.unlock();
+    }
+  };
+  const embedMap = async (inputs: ReadonlyMap<string, EmbedInput>) => {
+    const hashes = [...inputs.keys()];
+    const embedded = hashes.length > 0 ? await embedBatch(embedder, [...inputs.values()], signal) : [];
+    chunksEmbedded += hashes.length;
+    if (hashes.length > 0)
+      onProgress?.({ type: 'embedded', chunks: hashes.length, totalEmbedded: chunksEmbedded });
+    return new Map(hashes.map((hash, position) => [hash, embedded[position]!]));
+  };
+
+  if (lockScope === 'ingest') await lock();
   try {
     let pending: Pending[] = [];
     let newTexts = new Map<string, EmbedInput>();
 
     const commit = async () => {
       if (pending.length === 0) return;
-      const hashes = [...newTexts.keys()];
-      const embedded = hashes.length > 0 ? await embedBatch(embedder, [...newTexts.values()], signal) : [];
-      const byHash = new Map(hashes.map((hash, position) => [hash, embedded[position]!]));
-      await store.writeDocuments(
-        pending.map((entry) => entry.write),
-        byHash,
-      );
-      chunksEmbedded += hashes.length;
-      if (hashes.length > 0)
-        onProgress?.({ type: 'embedded', chunks: hashes.length, totalEmbedded: chunksEmbedded });
+      const byHash = await embedMap(newTexts);
+      const written = await locked(async () => {
+        const entries = lockScope === 'write' ? await stillToWrite(pending) : pending;
+        if (lockScope === 'write') {
+          // A vector another writer removed since staging (its last document replaced) is embedded now.
+          const needed = new Map<string, EmbedInput>();
+          for (const entry of entries)
+            for (const [hash, input] of entry.inputs) if (!byHash.has(hash)) needed.set(hash, input);
+          const held = await store.storedVectorHashes([...needed.keys()]);
+          for (const hash of held) needed.delete(hash);
+          for (const [hash, vector] of await embedMap(needed)) byHash.set(hash, vector);
+        }
+        if (entries.length > 0)
+          await store.writeDocuments(
+            entries.map((entry) => entry.write),
+            byHash,
+          );
+        return new Set(entries);
+      });
       for (const entry of pending) {
-        items.push(entry.item);
-        report(entry.item);
+        const item: IngestItem = written.has(entry)
+          ? entry.item
+          : {
+              source: entry.item.source,
+              status: 'unchanged',
+              documentId: entry.write.document.id,
+              title: entry.write.document.title,
+            };
+        items.push(item);
+        report(item);
       }
       pending = [];
       newTexts = new Map();
+    };
+
+    /** The staged documents another writer has not stored, with the same content, since staging. */
+    const stillToWrite = async (entries: readonly Pending[]) => {
+      const kept: Pending[] = [];
+      for (const entry of entries)
+        if ((await store.contentHash(entry.write.document.id)) !== entry.write.document.contentHash)
+          kept.push(entry);
+      return kept;
     };
 
     /** Chunks a loaded document and queues it for the next commit, unless it is unchanged. */
@@ -249,10 +309,14 @@ export async function ingestSources(
         vectorHash: hashText(chunk.embedText),
       }));
       const known = await store.storedVectorHashes(chunks.map((chunk) => chunk.vectorHash));
+      const inputs = new Map<string, EmbedInput>();
       for (const [position, chunk] of chunks.entries()) {
-        if (!known.has(chunk.vectorHash)) newTexts.set(chunk.vectorHash, embedInput(drafts[position]!));
+        const input = embedInput(drafts[position]!);
+        inputs.set(chunk.vectorHash, input);
+        if (!known.has(chunk.vectorHash)) newTexts.set(chunk.vectorHash, input);
       }
       pending.push({
+        inputs,
         write: { document, chunks },
         item: {
           source,
@@ -305,13 +369,14 @@ export async function ingestSources(
     }
     await commit();
 
-    const removed = options.prune === false ? [] : await pruneMissing(inputs, cwd, discovered.sources, store);
+    const removed =
+      options.prune === false ? [] : await locked(() => pruneMissing(inputs, cwd, discovered.sources, store));
     for (const item of removed) {
       items.push(item);
       report(item);
     }
   } finally {
-    await store.unlock();
+    if (lockScope === 'ingest') await store.unlock();
   }
 
   const counts = await store.counts();

@@ -55,6 +55,8 @@ export interface NewChunk {
 export interface DocumentWrite {
   document: SourceDocument;
   chunks: NewChunk[];
+  /** When the document was first ingested, for a copy from another store; now when absent. */
+  ingestedAt?: string;
 }
 
 /** A sentence of a chunk and its vector; offsets are relative to the chunk text. */
@@ -76,6 +78,26 @@ export interface QuantisedSentenceVector {
 export interface EmbeddedText {
   vector: Float32Array;
   sentences: readonly SentenceVector[];
+}
+
+/** A stored vector with its sentences' vectors as stored (quantised), for copying without re-embedding. */
+export interface StoredVector {
+  vector: Float32Array;
+  /** Empty when the vector was stored without sentence vectors. */
+  sentences: QuantisedSentenceVector[];
+}
+
+/**
+ * Everything a store holds about one document, in the form {@link ArticleStore.writeDocuments} takes
+ * back: what `articleqa migrate` copies from one store into another.
+ */
+export interface DocumentRecord {
+  document: SourceDocument;
+  /** In position order. */
+  chunks: NewChunk[];
+  /** The vectors the chunks use, by their `vectorHash`. */
+  vectors: Map<string, StoredVector>;
+  ingestedAt: string;
 }
 
 /** A nearest-neighbour query over chunk vectors. */
@@ -184,6 +206,8 @@ export interface ArticleStore {
    * another id (a page ingested by URL and saved as a file, one text under two paths).
    */
   findDuplicates(document: { id: string; contentHash: string; url?: string }): Promise<DocumentInfo[]>;
+  /** A document with its chunks and their vectors, as stored; undefined when it is not stored. */
+  readDocument(documentId: string): Promise<DocumentRecord | undefined>;
   /** A document's full cleaned text, which chunk offsets index into. */
   documentText(documentId: string): Promise<string | undefined>;
   counts(): Promise<StoreCounts>;

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SourceDocument } from '../shared/document.js';
 import { isArticleQAError } from '../shared/errors.js';
 import type { ArticleStore, DocumentWrite, EmbeddedText, OpenStoreOptions } from '../store/article-store.js';
+import { copyCollection } from '../store/copy-collection.js';
 import { textVector, unitVector } from './vectors.js';
 
 /** How the store contract gets stores to test. */
@@ -353,6 +354,71 @@ export function describeStoreContract(name: string, harness: StoreContractHarnes
         expect(dot).toBeGreaterThan(0.98);
       }
       expect((await store.chunkVectors([-1])).size).toBe(0);
+    });
+
+    it('reads a document back whole, in the form writes take, with the ingest time it was given', async () => {
+      const store = await fresh();
+      const write = { ...fixtureWrite(POLICE), ingestedAt: '2020-01-02T03:04:05.000Z' };
+      await store.lock();
+      await store.writeDocuments(
+        [write, fixtureWrite(WEATHER)],
+        embeddingsFor([write, fixtureWrite(WEATHER)]),
+      );
+      await store.unlock();
+      const record = (await store.readDocument(POLICE.id))!;
+      expect(record.document).toEqual(write.document);
+      expect(record.chunks).toEqual(write.chunks);
+      expect(record.ingestedAt).toBe('2020-01-02T03:04:05.000Z');
+      expect((await store.listDocuments())[0]!.ingestedAt).toBe('2020-01-02T03:04:05.000Z');
+      expect([...record.vectors.keys()].sort()).toEqual(write.chunks.map((chunk) => chunk.vectorHash).sort());
+      for (const chunk of write.chunks) {
+        const stored = record.vectors.get(chunk.vectorHash)!;
+        const expected = textVector(chunk.text, DIMENSIONS);
+        expect(Array.from(stored.vector)).toEqual(
+          Array.from(expected).map((value) => expect.closeTo(value, 5)),
+        );
+        expect(stored.sentences).toHaveLength(1);
+        expect(stored.sentences[0]).toMatchObject({ start: 0, end: chunk.text.length });
+      }
+      expect(await store.readDocument('nope')).toBeUndefined();
+    });
+
+    it('copies into another store without embedding, resumes a stopped copy, and verifies it', async () => {
+      const source = await withDocuments(POLICE, WEATHER, FOOTBALL);
+      const target = await track(harness.create());
+      const stop = new AbortController();
+      const stopped = await copyCollection(source, target, {
+        batchDocuments: 1,
+        signal: stop.signal,
+        onProgress: (event) => {
+          if (event.type === 'copied') stop.abort();
+        },
+      }).catch((caught: unknown) => caught);
+      expect(isArticleQAError(stopped, 'E_ABORTED')).toBe(true);
+      expect(await target.listDocuments()).toHaveLength(1);
+      const summary = await copyCollection(source, target, { batchDocuments: 2 });
+      expect(summary).toMatchObject({ documents: 3, copied: 2, unchanged: 1, onlyInTarget: 0 });
+      expect(summary.verification).toMatchObject({ documentsMatched: 3, sampled: 3, problems: [] });
+      expect(summary.verification.vectorsCompared).toBe(7);
+      expect(summary.verification.maxVectorDifference).toBeLessThanOrEqual(1e-6);
+      expect(target.manifest).toMatchObject({ embedderId: OPEN.embedderId, chunker: OPEN.chunker });
+      expect(await target.counts()).toMatchObject({
+        documents: 3,
+        chunks: 7,
+        vectors: 6,
+        vectorsWithSentences: 6,
+      });
+      for (const id of [POLICE.id, WEATHER.id, FOOTBALL.id]) {
+        const [original, copy] = [(await source.readDocument(id))!, (await target.readDocument(id))!];
+        expect(copy.document).toEqual(original.document);
+        expect(copy.ingestedAt).toBe(original.ingestedAt);
+        for (const [hash, stored] of original.vectors)
+          expect(copy.vectors.get(hash)!.sentences).toEqual(stored.sentences);
+      }
+      const [match] = await target.denseSearch({ vector: textVector(POLICE.chunks[1]!, DIMENSIONS), k: 1 });
+      expect(match?.chunk.text).toBe(POLICE.chunks[1]);
+      const again = await copyCollection(source, target);
+      expect(again).toMatchObject({ copied: 0, unchanged: 3, vectorsWritten: 0 });
     });
 
     it("sees another handle's committed writes without reopening, in dense search too", async () => {

@@ -152,7 +152,8 @@ export class ArticleIndex {
         vectorIds.set(hash, id);
         insertedVectors.push({ id, vector: entry.vector });
       }
-      for (const write of writes) this.catalog.insertDocument(write.document, write.chunks, vectorIds, now);
+      for (const write of writes)
+        this.catalog.insertDocument(write.document, write.chunks, vectorIds, write.ingestedAt ?? now);
       const unused = this.catalog.deleteUnusedVectors(candidates);
       this.#bumpGeneration(now);
       return { added: insertedVectors, orphaned: unused };

@@ -1,6 +1,18 @@
 import Database from 'better-sqlite3';
-import type { DocumentFilter, DocumentInfo, SourceDocument } from '../../shared/document.js';
-import type { NewChunk, QuantisedSentenceVector, SentenceVector, StoredChunk } from '../article-store.js';
+import type {
+  DocumentFilter,
+  DocumentInfo,
+  DocumentMetadata,
+  SourceDocument,
+} from '../../shared/document.js';
+import type {
+  DocumentRecord,
+  NewChunk,
+  QuantisedSentenceVector,
+  SentenceVector,
+  StoredChunk,
+  StoredVector,
+} from '../article-store.js';
 import { decodeSentenceVectors, encodeSentenceVectors } from './sentence-vectors.js';
 
 /** Bumped when the on-disk layout changes; an index with another version must be rebuilt. */
@@ -224,6 +236,61 @@ export class Catalog {
       );
       insertFts.run(lastInsertRowid, chunk.text, document.title);
     }
+  }
+
+  /** A document with its chunks and their vectors, as stored. */
+  readDocument(documentId: string): DocumentRecord | undefined {
+    const row = this.#db
+      .prepare(
+        'SELECT id, source, title, text, content_hash, format, metadata, ingested_at FROM documents WHERE id = ?',
+      )
+      .get(documentId) as
+      | {
+          id: string;
+          source: string;
+          title: string;
+          text: string;
+          content_hash: string;
+          format: string;
+          metadata: string;
+          ingested_at: string;
+        }
+      | undefined;
+    if (!row) return undefined;
+    const chunks = this.#db
+      .prepare(
+        `SELECT c.position, c.start, c.end, c.tokens, c.text, v.hash AS vectorHash, v.vector, v.sentences
+         FROM chunks c JOIN vectors v ON v.id = c.vector_id WHERE c.document_id = ? ORDER BY c.position`,
+      )
+      .all(documentId) as (NewChunk & { vector: Buffer; sentences: Buffer | null })[];
+    const vectors = new Map<string, StoredVector>();
+    for (const chunk of chunks)
+      if (!vectors.has(chunk.vectorHash))
+        vectors.set(chunk.vectorHash, {
+          vector: toFloat32(chunk.vector),
+          sentences: chunk.sentences ? decodeSentenceVectors(chunk.sentences) : [],
+        });
+    return {
+      document: {
+        id: row.id,
+        source: row.source,
+        title: row.title,
+        text: row.text,
+        contentHash: row.content_hash,
+        format: row.format,
+        metadata: JSON.parse(row.metadata) as DocumentMetadata,
+      },
+      chunks: chunks.map(({ position, start, end, tokens, text, vectorHash }) => ({
+        position,
+        start,
+        end,
+        tokens,
+        text,
+        vectorHash,
+      })),
+      vectors,
+      ingestedAt: row.ingested_at,
+    };
   }
 
   listDocuments(): DocumentInfo[] {

@@ -6,6 +6,7 @@ import type {
   ArticleStore,
   DenseMatch,
   DenseQuery,
+  DocumentRecord,
   DocumentWrite,
   EmbeddedText,
   IndexManifest,
@@ -109,6 +110,10 @@ export class LocalStore implements ArticleStore {
 
   async findDuplicates(document: { id: string; contentHash: string; url?: string }): Promise<DocumentInfo[]> {
     return this.#opened().catalog.findDuplicates(document.id, document.contentHash, document.url);
+  }
+
+  async readDocument(documentId: string): Promise<DocumentRecord | undefined> {
+    return this.#opened().catalog.readDocument(documentId);
   }
 
   async documentText(documentId: string): Promise<string | undefined> {

@@ -6,6 +6,7 @@ import type {
   ArticleStore,
   DenseMatch,
   DenseQuery,
+  DocumentRecord,
   DocumentWrite,
   EmbeddedText,
   IndexManifest,
@@ -16,13 +17,12 @@ import type {
   QuantisedSentenceVector,
   StoreCounts,
   StoredChunk,
+  StoredVector,
 } from '../article-store.js';
 import { decodeSentenceVectors, encodeSentenceVectors } from '../local/sentence-vectors.js';
 
-interface StoredVector {
+interface HeldVector extends StoredVector {
   hash: string;
-  vector: Float32Array;
-  sentences: QuantisedSentenceVector[];
 }
 
 interface StoredDocument {
@@ -36,7 +36,7 @@ export interface MemoryStorage {
   manifest: IndexManifest | undefined;
   documents: Map<string, StoredDocument>;
   chunks: Map<number, StoredChunk>;
-  vectors: Map<number, StoredVector>;
+  vectors: Map<number, HeldVector>;
   nextChunkId: number;
   nextVectorId: number;
   lockedBy: object | undefined;
@@ -188,7 +188,7 @@ export class MemoryStore implements ArticleStore {
         });
         chunkIds.push(id);
       }
-      this.storage.documents.set(document.id, { write, chunkIds, ingestedAt: now });
+      this.storage.documents.set(document.id, { write, chunkIds, ingestedAt: write.ingestedAt ?? now });
     }
     this.#deleteUnusedVectors();
     this.manifest.lastIngestAt = now;
@@ -232,6 +232,24 @@ export class MemoryStore implements ArticleStore {
       })
       .map((stored) => this.#info(stored))
       .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async readDocument(documentId: string): Promise<DocumentRecord | undefined> {
+    const stored = this.storage.documents.get(documentId);
+    if (!stored) return undefined;
+    const vectors = new Map<string, StoredVector>();
+    for (const chunkId of stored.chunkIds) {
+      const { hash, vector, sentences } = this.storage.vectors.get(
+        this.storage.chunks.get(chunkId)!.vectorId,
+      )!;
+      vectors.set(hash, { vector: Float32Array.from(vector), sentences });
+    }
+    return {
+      document: stored.write.document,
+      chunks: [...stored.write.chunks].sort((a, b) => a.position - b.position),
+      vectors,
+      ingestedAt: stored.ingestedAt,
+    };
   }
 
   async documentText(documentId: string): Promise<string | undefined> {
