@@ -82,7 +82,31 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX chunks_by_terms ON ${schema}.chunks USING gin (tsv)`,
     ],
   },
+  {
+    version: 2,
+    description: 'BM25 statistics for keyword search: text length per chunk, chunks per term, totals',
+    statements: ({ schema }) => [
+      // Lexeme occurrences in the chunk text (weight A; the title is weight D), BM25's document length.
+      `ALTER TABLE ${schema}.chunks ADD COLUMN terms integer NOT NULL DEFAULT 0`,
+      `UPDATE ${schema}.chunks SET terms = ${textTermCount('tsv')}`,
+      `CREATE TABLE ${schema}.term_stats (lexeme text PRIMARY KEY, chunks integer NOT NULL)`,
+      `INSERT INTO ${schema}.term_stats (lexeme, chunks)
+        SELECT t.lexeme, count(*) FROM ${schema}.chunks c, unnest(c.tsv) AS t GROUP BY t.lexeme`,
+      `CREATE TABLE ${schema}.chunk_stats (
+        id boolean PRIMARY KEY DEFAULT true CHECK (id),
+        chunks bigint NOT NULL,
+        terms bigint NOT NULL
+      )`,
+      `INSERT INTO ${schema}.chunk_stats (chunks, terms)
+        SELECT count(*), coalesce(sum(terms), 0) FROM ${schema}.chunks`,
+    ],
+  },
 ];
+
+/** SQL counting the positions of a chunk tsvector's text lexemes (weight A), the chunk's BM25 length. */
+export function textTermCount(tsv: string): string {
+  return `(SELECT count(*) FROM unnest(${tsv}) AS t, unnest(t.weights) AS w WHERE w = 'A')`;
+}
 
 /** The schema version this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

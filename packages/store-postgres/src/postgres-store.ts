@@ -4,6 +4,7 @@ import {
   type DenseMatch,
   type DenseQuery,
   type DocumentInfo,
+  type DocumentRecord,
   type DocumentWrite,
   decodeSentenceVectors,
   type EmbeddedText,
@@ -36,14 +37,17 @@ import {
   SCHEMA_VERSION,
   schemaVersionOf,
   TEXT_SEARCH_CONFIG,
+  textTermCount,
 } from './migrations.js';
 import {
   CHUNK_COLUMNS,
   type ChunkRow,
+  type DocumentRecordRow,
   type DocumentRow,
   documentColumns,
   fromVectorText,
   toDocumentInfo,
+  toDocumentRecord,
   toStoredChunk,
   toVectorText,
 } from './rows.js';
@@ -80,8 +84,11 @@ export const DefaultPostgresStoreOptions = {
 /** pgvector's largest `hnsw.ef_search`. */
 const MAX_EF_SEARCH = 1000;
 
-/** Rank weights of `ts_rank_cd`, for D, C, B, A: the title (D) counts a third as much as the text (A). */
-const RANK_WEIGHTS = '{0.33, 0.2, 0.4, 1.0}';
+/** BM25's term-frequency saturation and length normalisation: FTS5's values, so both stores rank alike. */
+const BM25_K1 = 1.2;
+const BM25_B = 0.75;
+/** A title term (weight D) counts this much of a text term (A), as the local store weights its title column. */
+const TITLE_WEIGHT = 0.33;
 
 interface Opened {
   manifest: IndexManifest;
@@ -276,7 +283,8 @@ export class PostgresStore implements ArticleStore {
         for (const row of inserted.rows) vectorIds.set(row.hash, row.id);
       }
       const candidates: string[] = [];
-      for (const { document, chunks } of writes) {
+      for (const write of writes) {
+        const { document, chunks } = write;
         candidates.push(...(await deleteDocumentRows(client, schema, document.id)).vectorIds);
         const { metadata } = document;
         await client.query(
@@ -294,17 +302,19 @@ export class PostgresStore implements ArticleStore {
             JSON.stringify(metadata),
             typeof metadata.url === 'string' ? metadata.url : null,
             typeof metadata.publishedAt === 'string' ? metadata.publishedAt : null,
-            now,
+            write.ingestedAt ?? now,
           ],
         );
         if (chunks.length === 0) continue;
         await client.query(
-          `INSERT INTO ${schema}.chunks (document_id, position, start, "end", tokens, text, vector_id, tsv)
-           SELECT $1, u.position, u.start, u.finish, u.tokens, u.text, u.vector_id,
-             setweight(to_tsvector('${TEXT_SEARCH_CONFIG}', $2), 'D')
-               || setweight(to_tsvector('${TEXT_SEARCH_CONFIG}', u.text), 'A')
-           FROM unnest($3::int[], $4::int[], $5::int[], $6::int[], $7::text[], $8::bigint[])
-             AS u(position, start, finish, tokens, text, vector_id)`,
+          `INSERT INTO ${schema}.chunks (document_id, position, start, "end", tokens, text, vector_id, tsv, terms)
+           SELECT $1, x.position, x.start, x.finish, x.tokens, x.text, x.vector_id, x.tsv, ${textTermCount('x.tsv')}
+           FROM (
+             SELECT u.*, setweight(to_tsvector('${TEXT_SEARCH_CONFIG}', $2), 'D')
+               || setweight(to_tsvector('${TEXT_SEARCH_CONFIG}', u.text), 'A') AS tsv
+             FROM unnest($3::int[], $4::int[], $5::int[], $6::int[], $7::text[], $8::bigint[])
+               AS u(position, start, finish, tokens, text, vector_id)
+           ) AS x`,
           [
             document.id,
             document.title,
@@ -316,6 +326,7 @@ export class PostgresStore implements ArticleStore {
             chunks.map((chunk) => vectorIds.get(chunk.vectorHash)!),
           ],
         );
+        await countTerms(client, schema, document.id, 1);
       }
       await deleteUnusedVectors(client, schema, candidates);
       await setMeta(client, schema, 'lastIngestAt', now);
@@ -370,6 +381,23 @@ export class PostgresStore implements ArticleStore {
       [document.id, document.contentHash, document.url ?? null],
     );
     return rows.map(toDocumentInfo);
+  }
+
+  async readDocument(documentId: string): Promise<DocumentRecord | undefined> {
+    const { schema } = this.#state();
+    // One statement, so the document and its chunks come from one snapshot even while a writer
+    // replaces it.
+    const { rows } = await this.#query<DocumentRecordRow>(
+      `SELECT d.id, d.source, d.title, d.text, d.content_hash, d.format, d.metadata, d.ingested_at,
+         c.position, c.start, c."end", c.tokens, c.text AS chunk_text, v.hash,
+         v.embedding::text AS embedding, v.sentences
+       FROM ${schema}.documents d
+       LEFT JOIN ${schema}.chunks c ON c.document_id = d.id
+       LEFT JOIN ${schema}.vectors v ON v.id = c.vector_id
+       WHERE d.id = $1 ORDER BY c.position`,
+      [documentId],
+    );
+    return toDocumentRecord(rows);
   }
 
   async documentText(documentId: string): Promise<string | undefined> {
@@ -474,13 +502,32 @@ export class PostgresStore implements ArticleStore {
     const terms = parameters.add(tsQuery);
     const limit = parameters.add(Math.floor(query.limit));
     const conditions = filterConditions(query.filter, parameters);
+    const words = parameters.add(tsQuery.replaceAll("'", '').replaceAll(' | ', ' '));
+    // BM25 over the tsvector, like the local store's FTS5: IDF from the chunks per term, term
+    // frequency saturated (k1) and normalised by the chunk's text length against the average (b).
+    // The title's lexemes (weight D) count TITLE_WEIGHT as much as the text's (A).
     const { rows } = await this.#query<{ id: string; score: number }>(
-      `SELECT c.id, ts_rank_cd('${RANK_WEIGHTS}'::real[], c.tsv, q) AS score
+      `WITH weights AS (
+         SELECT t.lexeme,
+           ln(1 + (s.chunks - coalesce(ts.chunks, 0) + 0.5) / (coalesce(ts.chunks, 0) + 0.5)) AS idf,
+           greatest(s.terms::float8 / greatest(s.chunks, 1), 1) AS average_length
+         FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('${TEXT_SEARCH_CONFIG}', ${words}))) AS t
+           CROSS JOIN ${schema}.chunk_stats s
+           LEFT JOIN ${schema}.term_stats ts ON ts.lexeme = t.lexeme
+       )
+       SELECT c.id, sum(w.idf * f.tf * ${BM25_K1 + 1}
+           / (f.tf + ${BM25_K1} * (${1 - BM25_B} + ${BM25_B} * c.terms / w.average_length)))::float8 AS score
        FROM ${schema}.chunks c
        ${conditions.length > 0 ? `JOIN ${schema}.documents d ON d.id = c.document_id` : ''},
-         to_tsquery('${TEXT_SEARCH_CONFIG}', ${terms}) AS q
-       WHERE c.tsv @@ q ${conditions.map((condition) => `AND ${condition}`).join(' ')}
-       ORDER BY score DESC, c.id LIMIT ${limit}`,
+         to_tsquery('${TEXT_SEARCH_CONFIG}', ${terms}) AS q,
+         LATERAL (
+           SELECT t.lexeme, (SELECT count(*) FILTER (WHERE x = 'A') + ${TITLE_WEIGHT} * count(*) FILTER (WHERE x = 'D')
+             FROM unnest(t.weights) AS x) AS tf
+           FROM unnest(c.tsv) AS t
+         ) AS f,
+         weights w
+       WHERE c.tsv @@ q AND w.lexeme = f.lexeme ${conditions.map((condition) => `AND ${condition}`).join(' ')}
+       GROUP BY c.id ORDER BY score DESC, c.id LIMIT ${limit}`,
       parameters.values,
     );
     return rows.map((row) => ({ chunkId: Number(row.id), score: row.score }));
@@ -736,12 +783,37 @@ async function deleteDocumentRows(
   schema: string,
   documentId: string,
 ): Promise<{ removed: boolean; vectorIds: string[] }> {
+  await countTerms(client, schema, documentId, -1);
   const chunks = await client.query<{ vector_id: string }>(
     `DELETE FROM ${schema}.chunks WHERE document_id = $1 RETURNING vector_id`,
     [documentId],
   );
   const documents = await client.query(`DELETE FROM ${schema}.documents WHERE id = $1`, [documentId]);
   return { removed: (documents.rowCount ?? 0) > 0, vectorIds: chunks.rows.map((row) => row.vector_id) };
+}
+
+/**
+ * Adds (`sign` 1) or takes away (-1) a document's chunks in the keyword statistics: chunks per term,
+ * and the chunk count and text length totals that BM25's average length comes from.
+ */
+async function countTerms(
+  client: pg.ClientBase,
+  schema: string,
+  documentId: string,
+  sign: 1 | -1,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO ${schema}.term_stats AS s (lexeme, chunks)
+     SELECT t.lexeme, $2 * count(*) FROM ${schema}.chunks c, unnest(c.tsv) AS t
+     WHERE c.document_id = $1 GROUP BY t.lexeme
+     ON CONFLICT (lexeme) DO UPDATE SET chunks = s.chunks + excluded.chunks`,
+    [documentId, sign],
+  );
+  await client.query(
+    `UPDATE ${schema}.chunk_stats SET chunks = chunks + $2 * n, terms = terms + $2 * length
+     FROM (SELECT count(*) AS n, coalesce(sum(terms), 0) AS length FROM ${schema}.chunks WHERE document_id = $1) AS d`,
+    [documentId, sign],
+  );
 }
 
 /** Deletes those of `vectorIds` that no chunk uses any more. */

@@ -1,4 +1,11 @@
-import type { DocumentInfo, StoredChunk } from '@articleqa/core';
+import {
+  type DocumentInfo,
+  type DocumentMetadata,
+  type DocumentRecord,
+  decodeSentenceVectors,
+  type StoredChunk,
+  type StoredVector,
+} from '@articleqa/core';
 
 /** A metadata field as text when it is a string in the document's metadata (`d`), else null. */
 function metadataText(field: string): string {
@@ -91,4 +98,62 @@ export function toVectorText(vector: Float32Array): string {
 /** pgvector's text form back to a Float32Array. */
 export function fromVectorText(text: string): Float32Array {
   return Float32Array.from(JSON.parse(text) as number[]);
+}
+
+/** A document joined with each of its chunks and their vectors; chunk columns are null without chunks. */
+export interface DocumentRecordRow {
+  id: string;
+  source: string;
+  title: string;
+  text: string;
+  content_hash: string;
+  format: string;
+  metadata: DocumentMetadata;
+  ingested_at: Date;
+  position: number | null;
+  start: number;
+  end: number;
+  tokens: number;
+  chunk_text: string;
+  hash: string;
+  embedding: string;
+  sentences: Buffer | null;
+}
+
+/** The rows of one document (in chunk order) as a {@link DocumentRecord}; undefined without rows. */
+export function toDocumentRecord(rows: readonly DocumentRecordRow[]): DocumentRecord | undefined {
+  const first = rows[0];
+  if (!first) return undefined;
+  const vectors = new Map<string, StoredVector>();
+  const chunks = rows
+    .filter((row) => row.position !== null)
+    .map((row) => {
+      if (!vectors.has(row.hash))
+        vectors.set(row.hash, {
+          vector: fromVectorText(row.embedding),
+          sentences: row.sentences ? decodeSentenceVectors(row.sentences) : [],
+        });
+      return {
+        position: row.position!,
+        start: row.start,
+        end: row.end,
+        tokens: row.tokens,
+        text: row.chunk_text,
+        vectorHash: row.hash,
+      };
+    });
+  return {
+    document: {
+      id: first.id,
+      source: first.source,
+      title: first.title,
+      text: first.text,
+      contentHash: first.content_hash,
+      format: first.format,
+      metadata: first.metadata,
+    },
+    chunks,
+    vectors,
+    ingestedAt: new Date(first.ingested_at).toISOString(),
+  };
 }

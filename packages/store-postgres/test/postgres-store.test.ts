@@ -77,15 +77,17 @@ describe('PostgresStore', () => {
     );
     const error = await again.open(OPEN).catch((caught: unknown) => caught);
     expect(isArticleQAError(error, 'E_INDEX_MISMATCH')).toBe(true);
-    expect((error as { details: unknown }).details).toEqual({ reason: 'schema', found: 99, expected: 1 });
+    expect((error as { details: unknown }).details).toEqual({ reason: 'schema', found: 99, expected: 2 });
   });
 
-  it('records migrations and builds the tables, indexes and column types of migration 1', async () => {
+  it('records migrations and builds the tables, indexes and column types of migrations 1 and 2', async () => {
     const store = track(freshStore());
     const manifest = await store.open(OPEN);
-    expect(manifest.schemaVersion).toBe(1);
-    const { rows: migrations } = await admin.query(`SELECT version FROM "${store.schema}".migrations`);
-    expect(migrations).toEqual([{ version: 1 }]);
+    expect(manifest.schemaVersion).toBe(2);
+    const { rows: migrations } = await admin.query(
+      `SELECT version FROM "${store.schema}".migrations ORDER BY version`,
+    );
+    expect(migrations).toEqual([{ version: 1 }, { version: 2 }]);
     const { rows: indexes } = await admin.query<{ indexdef: string }>(
       'SELECT indexdef FROM pg_indexes WHERE schemaname = $1',
       [store.schema],
@@ -101,6 +103,78 @@ describe('PostgresStore', () => {
       [`"${store.schema}".vectors`],
     );
     expect(columns).toEqual([{ type: 'vector(16)' }]);
+  });
+
+  it('keeps the BM25 statistics exact through writes, replacements and removals, and migration 2 rebuilds them', async () => {
+    const store = track(freshStore());
+    await store.open(OPEN);
+    const police = fixtureWrite({
+      id: 'police',
+      source: '/police.md',
+      title: 'Police offices in internet firms',
+      chunks: ['Police will set up offices inside internet firms.', 'The offices watch firms for crime.'],
+    });
+    const weather = fixtureWrite({
+      id: 'weather',
+      source: '/weather.md',
+      title: 'Storms',
+      chunks: ['Storms hit the coast.', 'The offices closed early.'],
+    });
+    const embedded = (...writes: ReturnType<typeof fixtureWrite>[]) =>
+      new Map(
+        writes.flatMap((write) =>
+          write.chunks.map((chunk) => [
+            chunk.vectorHash,
+            { vector: textVector(chunk.text, 16), sentences: [] },
+          ]),
+        ),
+      );
+    const schema = `"${store.schema}"`;
+    const statistics = async () => {
+      const stored = await admin.query(
+        `SELECT lexeme, chunks FROM ${schema}.term_stats WHERE chunks <> 0 ORDER BY lexeme`,
+      );
+      const actual = await admin.query(
+        `SELECT t.lexeme, count(*)::integer AS chunks FROM ${schema}.chunks c, unnest(c.tsv) AS t
+         GROUP BY t.lexeme ORDER BY t.lexeme`,
+      );
+      expect(stored.rows).toEqual(actual.rows);
+      const totals = await admin.query(`SELECT chunks::integer, terms::integer FROM ${schema}.chunk_stats`);
+      const recounted = await admin.query(
+        `SELECT count(*)::integer AS chunks, coalesce(sum(terms), 0)::integer AS terms FROM ${schema}.chunks`,
+      );
+      expect(totals.rows).toEqual(recounted.rows);
+      return { terms: stored.rows, totals: totals.rows[0] };
+    };
+    await store.lock();
+    await store.writeDocuments([police, weather], embedded(police, weather));
+    const both = await statistics();
+    expect(both.totals).toMatchObject({ chunks: 4 });
+    expect(both.terms).toContainEqual({ lexeme: 'offic', chunks: 3 });
+    const changed = fixtureWrite({
+      ...{ id: 'police', source: '/police.md', title: 'Police' },
+      chunks: ['Police patrol.'],
+    });
+    await store.writeDocuments([changed], embedded(changed));
+    expect((await statistics()).terms).toContainEqual({ lexeme: 'offic', chunks: 1 });
+    await store.removeDocument('weather');
+    expect((await statistics()).totals).toEqual({ chunks: 1, terms: 2 });
+    await store.writeDocuments([police, weather], embedded(police, weather));
+    await store.unlock();
+    const before = await statistics();
+
+    // A collection written by version 1 has no statistics: migration 2 computes them from the chunks.
+    await store.close();
+    await admin.query(`ALTER TABLE ${schema}.chunks DROP COLUMN terms`);
+    await admin.query(`DROP TABLE ${schema}.term_stats, ${schema}.chunk_stats`);
+    await admin.query(`DELETE FROM ${schema}.migrations WHERE version = 2`);
+    const again = track(
+      new PostgresStore({ connectionString: server.connectionString, schema: store.schema }),
+    );
+    expect((await again.open(OPEN)).schemaVersion).toBe(2);
+    expect(await statistics()).toEqual(before);
+    const [best] = await again.lexicalSearch({ text: 'which offices watch firms', limit: 3 });
+    expect((await again.chunksByIds([best!.chunkId]))[0]!.text).toBe('The offices watch firms for crime.');
   });
 
   it('never shows the password: not in location, not in any error', async () => {
