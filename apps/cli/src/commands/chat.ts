@@ -32,6 +32,12 @@ export async function chatCommand(options: ChatCommandOptions): Promise<number> 
       output: interactive ? process.stderr : undefined,
       terminal: interactive,
     });
+    let closed = false;
+    lines.on('close', () => {
+      closed = true;
+      // Ctrl-D or a second Ctrl-C at the prompt: leave the shell's prompt on a line of its own.
+      if (interactive) process.stderr.write('\n');
+    });
     const onInterrupt = () => {
       if (current) {
         current.abort(new Error('Cancelled'));
@@ -39,8 +45,13 @@ export async function chatCommand(options: ChatCommandOptions): Promise<number> 
         return;
       }
       const now = Date.now();
-      if (now - lastInterrupt < 2000) lines.close();
-      else output.info(output.errColors.dim('\n(press Ctrl-C again to exit)'));
+      if (now - lastInterrupt < 2000) {
+        // No prompt after this: prompting a closed interface resumes stdin, and the process then
+        // lives on with a prompt that answers nothing.
+        lines.close();
+        return;
+      }
+      output.info(output.errColors.dim('\n(press Ctrl-C again to exit)'));
       lastInterrupt = now;
       if (interactive) lines.prompt();
     };
@@ -87,7 +98,7 @@ export async function chatCommand(options: ChatCommandOptions): Promise<number> 
             current = undefined;
           }
         }
-        if (interactive) lines.prompt();
+        if (interactive && !closed) lines.prompt();
       }
     } finally {
       process.removeListener('SIGINT', onInterrupt);
