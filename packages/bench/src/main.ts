@@ -11,6 +11,7 @@ import {
   ingestSection,
   latencySection,
   peerSection,
+  postgresSection,
   qualitySection,
   readerSection,
   scaleSection,
@@ -18,7 +19,7 @@ import {
 import { cacheDirFrom } from './workspace.js';
 
 // Run order: quality before peer and latency, which reuse its evaluation and the indexes.
-const ORDER: Section[] = ['ingest', 'quality', 'reader', 'peer', 'latency', 'scale'];
+const ORDER: Section[] = ['ingest', 'quality', 'reader', 'peer', 'latency', 'scale', 'postgres'];
 const RUNNERS: Record<Section, (run: BenchRun, results: Results) => Promise<void>> = {
   ingest: ingestSection,
   quality: qualitySection,
@@ -26,6 +27,7 @@ const RUNNERS: Record<Section, (run: BenchRun, results: Results) => Promise<void
   peer: peerSection,
   latency: latencySection,
   scale: scaleSection,
+  postgres: postgresSection,
 };
 
 async function main(): Promise<number> {

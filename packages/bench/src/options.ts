@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDatasetDir, repoRoot } from './workspace.js';
 
-export const SECTIONS = ['ingest', 'peer', 'latency', 'scale', 'quality', 'reader'] as const;
+export const SECTIONS = ['ingest', 'peer', 'latency', 'scale', 'quality', 'reader', 'postgres'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** How much work each section does. */
@@ -35,6 +35,10 @@ export interface Workload {
   optionalScaleSizes: number[];
   optionalScaleBudgetMs: number;
   scaleQueries: number;
+  /** Vectors in the Postgres HNSW build timing. */
+  postgresHnswVectors: number;
+  /** Answerable questions evaluated on both stores (undefined: all). */
+  postgresQuestions: number | undefined;
 }
 
 export interface BenchOptions {
@@ -101,6 +105,8 @@ export function parseOptions(argv: readonly string[], environment: NodeJS.Proces
     optionalScaleSizes: full || values.scale === 'full' ? [] : [100_000],
     optionalScaleBudgetMs: 150_000,
     scaleQueries: 200,
+    postgresHnswVectors: full ? 20_000 : 5_000,
+    postgresQuestions: full ? undefined : 300,
   };
   return {
     workload,

@@ -6,6 +6,7 @@ import type {
   RawEmbedOutput,
 } from './phases/ingest.js';
 import type { PeerOutput } from './phases/peer.js';
+import type { PostgresOutput } from './phases/postgres.js';
 import type { LatencyOutput, QualityOutput } from './phases/query.js';
 import type { ReaderOutput } from './phases/reader.js';
 import type { ScaleOutput } from './phases/scale.js';
@@ -108,6 +109,13 @@ export interface ReaderSection {
   peakRssBytes: number;
 }
 
+export interface PostgresSection {
+  meta: RunMeta;
+  corpus: string;
+  output: PostgresOutput;
+  peakRssBytes: number;
+}
+
 /** Everything the report is rendered from; persisted beside it so partial runs keep other sections. */
 export interface Results {
   version: 1;
@@ -117,6 +125,7 @@ export interface Results {
   scale?: ScaleSection;
   quality?: QualitySection;
   reader?: ReaderSection;
+  postgres?: PostgresSection;
   /** Sections skipped in the latest run, and why. */
   skipped?: Record<string, string>;
 }

@@ -15,13 +15,14 @@ import type {
   LatencySection,
   Measured,
   PeerSection,
+  PostgresSection,
   QualitySection,
   ReaderSection,
   Results,
   ScaleSection,
 } from './results.js';
 import type { BenchRun, Corpus } from './runner.js';
-import { findSeedQuestions, repoRoot } from './workspace.js';
+import { cliMain, findSeedQuestions, repoRoot } from './workspace.js';
 
 const MINUTE = 60_000;
 const log = (line = '') => process.stdout.write(`${line}\n`);
@@ -413,4 +414,55 @@ export async function readerSection(run: BenchRun, results: Results): Promise<vo
     writeFileSync(path, `${JSON.stringify({ ...o.shipped, sentenceWeight: o.sentenceWeights.shipped })}\n`);
     log(`    wrote ${path}`);
   }
+}
+
+/** 7. The Postgres store beside the local one: parity, latency, size, HNSW build, queued workers. */
+export async function postgresSection(run: BenchRun, results: Results): Promise<void> {
+  const squad = run.squad;
+  if (!squad) {
+    results.skipped = {
+      ...results.skipped,
+      postgres: `the SQuAD half was not found at ${run.options.datasetDir}`,
+    };
+    log('  skipped: the SQuAD half is absent');
+    return;
+  }
+  const { indexDir } = await run.pipeline(squad);
+  const answerable = await run.answerable();
+  const count = run.options.workload.postgresQuestions;
+  // Every n-th question rather than the first ones: the questions come grouped by article.
+  const step = count === undefined ? 1 : Math.max(1, Math.floor(answerable.length / count));
+  const questions = answerable.filter((_, index) => index % step === 0).slice(0, count);
+  log(
+    `  copying the local index into PGlite, ${questions.length} questions on both stores, latency, HNSW build, 1 and 2 workers ...`,
+  );
+  const measured = await runPhase(
+    'postgres',
+    {
+      indexDir,
+      cacheDir: run.cacheDir,
+      questions,
+      latencyQuestions: (await run.latencyQuestions()).slice(0, 300),
+      files: squad.files ?? squad.inputs,
+      cliMain,
+      workerCounts: [1, 2],
+      hnswVectors: run.options.workload.postgresHnswVectors,
+    },
+    { timeoutMs: 60 * MINUTE },
+  );
+  const o = measured.result;
+  const section: PostgresSection = {
+    meta: run.meta,
+    corpus: squad.label,
+    output: o,
+    peakRssBytes: measured.peakRssBytes,
+  };
+  results.postgres = section;
+  log(
+    `    copy ${o.copy.documents} documents in ${o.copy.seconds.toFixed(1)} s (${o.copy.problems.length} differences); ` +
+      `recall@1 local ${format.pct(o.parity.local.recallAt1)} postgres ${format.pct(o.parity.postgres.recallAt1)}; ` +
+      `search p50 local ${o.latency.local.p50.toFixed(1)} ms postgres ${o.latency.postgres.p50.toFixed(1)} ms; ` +
+      `HNSW ${o.hnsw.vectors} vectors ${(o.hnsw.buildMs / 1000).toFixed(1)} s; ` +
+      o.workers.map((w) => `${w.workers} worker(s) ${w.seconds.toFixed(1)} s`).join(', '),
+  );
 }

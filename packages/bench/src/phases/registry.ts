@@ -9,6 +9,7 @@ import type {
   RawEmbedOutput,
 } from './ingest.js';
 import type { PeerInput, PeerOutput } from './peer.js';
+import type { PostgresInput, PostgresOutput } from './postgres.js';
 import type { LatencyInput, LatencyOutput, QualityInput, QualityOutput } from './query.js';
 import type { ReaderInput, ReaderOutput } from './reader.js';
 import type { ScaleCentresInput, ScaleCentresOutput, ScaleInput, ScaleOutput } from './scale.js';
@@ -23,6 +24,7 @@ interface PhaseTable {
   latency: [LatencyInput, LatencyOutput];
   quality: [QualityInput, QualityOutput];
   reader: [ReaderInput, ReaderOutput];
+  postgres: [PostgresInput, PostgresOutput];
   'scale-centres': [ScaleCentresInput, ScaleCentresOutput];
   scale: [ScaleInput, ScaleOutput];
 }
@@ -42,6 +44,7 @@ const loaders: { [Name in PhaseName]: () => Promise<Phase<Name>> } = {
   latency: () => import('./query.js').then((module) => module.runLatency),
   quality: () => import('./query.js').then((module) => module.runQuality),
   reader: () => import('./reader.js').then((module) => module.runReader),
+  postgres: () => import('./postgres.js').then((module) => module.runPostgres),
   'scale-centres': () => import('./scale.js').then((module) => module.runScaleCentres),
   scale: () => import('./scale.js').then((module) => module.runScale),
 };
