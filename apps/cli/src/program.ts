@@ -113,11 +113,14 @@ export function buildProgram(
     )
     .addHelpText(
       'after',
-      examples([
+      `${examples([
         'articleqa ingest corpus/',
         'articleqa ingest notes.md https://example.com/story.html --json',
         'ARTICLEQA_STORE=postgres://... articleqa ingest --queue /srv/articles/',
-      ]),
+      ])}
+Ctrl-C stops after the batch in hand (exit 130): what was stored stays, and running the same command
+again finishes the rest without embedding anything twice.
+`,
     )
     .action((paths: string[], _options, command: Command) =>
       run(

@@ -1,4 +1,4 @@
-import { cpSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type OpenAISimulator, startOpenAISimulator } from '@articleqa/simulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,5 +65,58 @@ describe('chat at a terminal', () => {
     chat.type('/exit\r');
     expect(await chat.exitedWithin(5000)).toBe(0);
     expect(chat.screen()).not.toContain(apiKey);
+  });
+});
+
+describe('ingest at a terminal', () => {
+  const temp = makeTempDir();
+  const cwd = temp.dir;
+  const ARTICLES = 120;
+
+  beforeAll(() => {
+    const dir = join(cwd, 'articles');
+    mkdirSync(dir);
+    for (let index = 0; index < ARTICLES; index += 1) {
+      const paragraphs = Array.from(
+        { length: 6 },
+        (_, part) =>
+          `Report ${index}, part ${part}: the council of town ${index} met on day ${part} and agreed to fund road ${index * 7 + part}, a bridge of ${part + 3} spans and a library with ${index + part} rooms, after a long debate about taxes and schools.`,
+      );
+      writeFileSync(
+        join(dir, `report-${index}.md`),
+        `# Town ${index} report\n\n${paragraphs.join('\n\n')}\n`,
+      );
+    }
+  });
+  afterAll(() => temp.cleanup());
+
+  it('Ctrl-C stops after what is in hand: exit 130, a summary of what is stored, and the next run finishes', async () => {
+    const ingest = startInTerminal(['ingest', 'articles'], { cwd });
+    // The bar shows a committed source: the first batch is stored.
+    await ingest.waitFor(`/${ARTICLES} ·`);
+    const shown = /(\d+)\/\d+ ·/g;
+    while (![...ingest.screen().matchAll(shown)].some((match) => Number(match[1]) > 0))
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    ingest.type('\x03');
+    expect(await ingest.exitedWithin(15_000)).toBe(130);
+    const screen = ingest.screen();
+    const stopped =
+      /Stopped: (\d+) added and 0 updated are stored \(0 were unchanged\); (\d+) of 120 sources not ingested/.exec(
+        screen,
+      );
+    expect(stopped, screen).not.toBeNull();
+    const added = Number(stopped![1]);
+    expect(added).toBeGreaterThan(0);
+    expect(added).toBeLessThan(ARTICLES);
+    expect(screen).toContain('Run the same command again to finish');
+    expect(screen).not.toMatch(/^\s+at /m);
+
+    const rest = await runCli(['ingest', 'articles', '--json'], { cwd });
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(JSON.parse(rest.stdout)).toMatchObject({
+      unchanged: added,
+      added: ARTICLES - added,
+      documents: ARTICLES,
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { discoverSources, type IngestSummary } from '@articleqa/core';
+import { discoverSources, type IngestSummary, isArticleQAError } from '@articleqa/core';
 import {
   configFor,
   type GlobalOptions,
@@ -19,27 +19,77 @@ export interface IngestCommandOptions extends GlobalOptions {
   queue?: boolean;
 }
 
-/** `articleqa ingest <paths|urls...>` */
+/** Exit code of an ingest stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+const INTERRUPTED = 130;
+
+/**
+ * `articleqa ingest <paths|urls...>`. Ctrl-C stops it after what is in hand: batches already
+ * committed stay, the summary says what they hold and how to finish; a second Ctrl-C exits at once
+ * (the next ingest takes over the lock and repairs the vector file).
+ */
 export async function ingestCommand(inputs: string[], options: IngestCommandOptions): Promise<number> {
   if (options.queue) return queueCommand(inputs, options);
   const context = await openContext(options, { create: true, llm: false });
   const progress = createProgress(context.output, 'Ingesting', {
     quiet: options.json === true || options.quiet === true,
   });
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) {
+      progress.done();
+      process.exit(INTERRUPTED);
+    }
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  // Statuses are reported once a source's outcome is stored, so these count what a stop keeps.
+  const reported = new Map<string, number>();
+  let total = 0;
   try {
     const summary = await context.qa.ingest(inputs, {
-      onProgress: progress.update,
+      onProgress: (event) => {
+        progress.update(event);
+        if (event.type === 'discovered') total = event.total;
+        if (event.type === 'source') reported.set(event.status, (reported.get(event.status) ?? 0) + 1);
+      },
       prune: options.prune !== false,
       waitForLock: waitForLock(options.wait),
+      signal: controller.signal,
     });
     progress.done();
     if (options.json) context.output.out(JSON.stringify(summary, null, 2));
     else printSummary(context.output, summary);
     return summary.failed > 0 ? ExitCode.failure : ExitCode.ok;
+  } catch (error) {
+    if (!(controller.signal.aborted && isArticleQAError(error, 'E_ABORTED'))) throw error;
+    progress.done();
+    printStopped(context.output, reported, total, options.json === true);
+    return INTERRUPTED;
   } finally {
+    process.off('SIGINT', onSignal);
     progress.done();
     await context.close();
   }
+}
+
+function printStopped(
+  output: Output,
+  reported: ReadonlyMap<string, number>,
+  total: number,
+  json: boolean,
+): void {
+  const count = (status: string) => reported.get(status) ?? 0;
+  const done = [...reported.values()].reduce((sum, value) => sum + value, 0);
+  if (json) {
+    const counts = Object.fromEntries(
+      ['added', 'updated', 'unchanged', 'duplicate', 'failed'].map((status) => [status, count(status)]),
+    );
+    output.out(JSON.stringify({ stopped: true, ...counts, notDone: Math.max(0, total - done) }, null, 2));
+  }
+  output.error(
+    `Stopped: ${count('added')} added and ${count('updated')} updated are stored (${count('unchanged')} were unchanged); ${Math.max(0, total - done)} of ${total} sources not ingested.`,
+  );
+  output.error('Run the same command again to finish: what is stored is skipped, not embedded again.');
 }
 
 function printSummary(output: Output, summary: IngestSummary): void {
