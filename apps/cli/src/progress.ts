@@ -1,9 +1,16 @@
 import type { IngestProgress } from '@articleqa/core';
 import type { Output } from './output.js';
 
-/** Draws ingest progress: a redrawn bar with count, rate and ETA on a TTY, plain lines otherwise. */
+/**
+ * Draws ingest progress: on a TTY, the phase before there is anything to count ("Loading model",
+ * "Reading files"), then a redrawn bar with sources done, chunks embedded and an ETA from the bytes of
+ * the files still to read (a better guess than documents when their sizes differ); plain lines
+ * otherwise.
+ */
 export interface Progress {
   update: (event: IngestProgress) => void;
+  /** Shows what is happening before the first count (a transient line; nothing off a TTY). */
+  phase: (text: string) => void;
   done: () => void;
 }
 
@@ -17,17 +24,45 @@ export interface ProgressOptions {
 
 export function createProgress(output: Output, label: string, options: ProgressOptions = {}): Progress {
   const bar = createBar(output, label);
+  const tty = output.stderrIsTTY && !options.quiet;
   let total = 0;
+  let done = 0;
+  let totalBytes = 0;
+  let bytesDone = 0;
+  let chunks = 0;
+  const draw = () => {
+    const byBytes = totalBytes > 0 && bytesDone > 0 && bytesDone <= totalBytes;
+    const seconds = bar.elapsed();
+    bar.draw(done, total, {
+      detail:
+        chunks > 0
+          ? `${chunks} chunks embedded · ${seconds > 0 ? (chunks / seconds).toFixed(1) : '0.0'} chunks/s`
+          : done === 0
+            ? 'reading and embedding the first batch'
+            : 'nothing new to embed yet',
+      ...(byBytes ? { eta: (totalBytes - bytesDone) / (bytesDone / bar.elapsed()) } : {}),
+    });
+  };
   return {
+    phase: (text) => {
+      if (tty) bar.status(`${text}…`);
+    },
     update: (event) => {
       if (options.quiet) return;
       if (event.type === 'discovered') {
         total = event.total;
-        if (output.stderrIsTTY && total > 0) bar.draw(0, total);
+        totalBytes = event.bytes;
+        if (tty && total > 0) draw();
         return;
       }
-      if (event.type !== 'source') return;
-      if (output.stderrIsTTY) bar.draw(event.done, total);
+      if (event.type === 'embedded') {
+        chunks = event.totalEmbedded;
+        if (tty) draw();
+        return;
+      }
+      done = event.done;
+      bytesDone += event.bytes;
+      if (tty) draw();
       else if (options.lines !== false && event.status !== 'unchanged') {
         output.info(`${event.status.padEnd(9)} ${event.source}${event.reason ? ` (${event.reason})` : ''}`);
       }
@@ -38,26 +73,40 @@ export function createProgress(output: Output, label: string, options: ProgressO
 
 /** A bar redrawn in place on stderr: count, rate and ETA. Only for a TTY. */
 export interface Bar {
-  draw: (done: number, total: number) => void;
+  /** `eta` in seconds when the caller knows better than the count's rate; `detail` instead of the rate. */
+  draw: (done: number, total: number, extra?: { eta?: number; detail?: string }) => void;
+  /** A line of text in the bar's place (a phase before there is anything to count). */
+  status: (text: string) => void;
+  /** Seconds since the first count was drawn. */
+  elapsed: () => number;
   clear: () => void;
 }
 
 export function createBar(output: Output, label: string): Bar {
-  const started = performance.now();
+  let started: number | undefined;
   let drawn = false;
   const colors = output.errColors;
+  const elapsed = () => (started === undefined ? 0 : (performance.now() - started) / 1000);
+  const write = (line: string) => {
+    process.stderr.write(`\r\x1b[2K${line}`);
+    drawn = true;
+  };
   return {
-    draw: (done, total) => {
-      const elapsed = (performance.now() - started) / 1000;
-      const rate = elapsed > 0 ? done / elapsed : 0;
-      const eta = rate > 0 && total > done ? (total - done) / rate : 0;
+    draw: (done, total, extra = {}) => {
+      started ??= performance.now();
+      const seconds = elapsed();
+      const rate = seconds > 0 ? done / seconds : 0;
+      const eta = extra.eta ?? (rate > 0 && total > done ? (total - done) / rate : undefined);
       const width = 24;
       const filled = total > 0 ? Math.round((done / total) * width) : 0;
       const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-      const line = `${label} ${colors.cyan(bar)} ${done}/${total} · ${rate.toFixed(1)}/s · ETA ${formatSeconds(eta)}`;
-      process.stderr.write(`\r\x1b[2K${line}`);
-      drawn = true;
+      const parts = [`${done}/${total}`, extra.detail ?? `${rate.toFixed(1)}/s`];
+      // No ETA until something is measured: "ETA 0s" before the first result says nothing true.
+      parts.push(eta === undefined || !Number.isFinite(eta) ? 'ETA …' : `ETA ${formatSeconds(eta)}`);
+      write(`${label} ${colors.cyan(bar)} ${parts.join(' · ')}`);
     },
+    status: (text) => write(colors.dim(text)),
+    elapsed,
     clear: () => {
       if (drawn) process.stderr.write('\r\x1b[2K');
       drawn = false;

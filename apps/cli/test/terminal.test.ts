@@ -90,7 +90,7 @@ describe('ingest at a terminal', () => {
   });
   afterAll(() => temp.cleanup());
 
-  it('Ctrl-C stops after what is in hand: exit 130, a summary of what is stored, and the next run finishes', async () => {
+  it('shows its phases, then chunks and an ETA; Ctrl-C stops after what is in hand with exit 130 and a summary; the next run finishes', async () => {
     const ingest = startInTerminal(['ingest', 'articles'], { cwd });
     // The bar shows a committed source: the first batch is stored.
     await ingest.waitFor(`/${ARTICLES} ·`);
@@ -109,6 +109,12 @@ describe('ingest at a terminal', () => {
     expect(added).toBeGreaterThan(0);
     expect(added).toBeLessThan(ARTICLES);
     expect(screen).toContain('Run the same command again to finish');
+    // Phases before the first count, and no ETA guessed before anything was measured.
+    expect(screen).toContain('Loading the embedding model…');
+    expect(screen).toContain('Reading files…');
+    expect(screen).toContain(`0/${ARTICLES} · reading and embedding the first batch · ETA …`);
+    expect(screen).toMatch(/\d+ chunks embedded · [\d.]+ chunks\/s · ETA \d+s/);
+    expect(screen).not.toContain('ETA 0s');
     expect(screen).not.toMatch(/^\s+at /m);
 
     const rest = await runCli(['ingest', 'articles', '--json'], { cwd });

@@ -29,10 +29,19 @@ const INTERRUPTED = 130;
  */
 export async function ingestCommand(inputs: string[], options: IngestCommandOptions): Promise<number> {
   if (options.queue) return queueCommand(inputs, options);
-  const context = await openContext(options, { create: true, llm: false });
-  const progress = createProgress(context.output, 'Ingesting', {
+  const progress = createProgress(createOutput(options), 'Ingesting', {
     quiet: options.json === true || options.quiet === true,
   });
+  // Until the first source is counted, say what is taking the time.
+  progress.phase('Loading the embedding model');
+  let context: Awaited<ReturnType<typeof openContext>>;
+  try {
+    context = await openContext(options, { create: true, llm: false });
+  } catch (error) {
+    progress.done();
+    throw error;
+  }
+  progress.phase('Reading files');
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -147,12 +147,16 @@ describe('ingestSources', () => {
     expect(summary.skipped.some((path) => path.endsWith('notes.pdf'))).toBe(true);
   });
 
-  it('reports progress for every source', async () => {
+  it('reports progress for every source, with the sizes of local files for an ETA by size', async () => {
     const events: IngestProgress[] = [];
     await ingest(['corpus'], { onProgress: (event: IngestProgress) => events.push(event) });
-    expect(events[0]).toEqual({ type: 'discovered', total: 2 });
+    const sizes = [(await stat(join(corpus, 'one.md'))).size, (await stat(join(corpus, 'two.txt'))).size];
+    expect(events[0]).toEqual({ type: 'discovered', total: 2, bytes: sizes[0]! + sizes[1]! });
     const sources = events.filter((event) => event.type === 'source');
     expect(sources.map((event) => event.done)).toEqual([1, 2]);
+    expect(sources.map((event) => event.bytes).sort((a, b) => a - b)).toEqual(
+      [...sizes].sort((a, b) => a - b),
+    );
     expect(events.some((event) => event.type === 'embedded')).toBe(true);
   });
 

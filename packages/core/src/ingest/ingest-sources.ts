@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import type { Embedder, SpanEmbedding, TextSpan } from '../embed/embedder.js';
 import type { SourceDocument } from '../shared/document.js';
 import {
@@ -30,8 +30,18 @@ export type IngestStatus =
 
 /** Progress events, for progress bars. The library never prints. */
 export type IngestProgress =
-  | { type: 'discovered'; total: number }
-  | { type: 'source'; source: string; status: IngestStatus; done: number; total: number; reason?: string }
+  /** Sources found so far, and the bytes of those that are local files (for an ETA by size). */
+  | { type: 'discovered'; total: number; bytes: number }
+  | {
+      type: 'source';
+      source: string;
+      status: IngestStatus;
+      done: number;
+      total: number;
+      /** The file's size when the source is a local file, else 0. */
+      bytes: number;
+      reason?: string;
+    }
   | { type: 'embedded'; chunks: number; totalEmbedded: number };
 
 /** Options for an ingest. */
@@ -161,7 +171,9 @@ export async function ingestSources(
   const discovered = await discoverSources(inputs, { cwd, loaders });
   for (const failure of discovered.failures) items.push(failedItem(failure.source, failure.error));
   let total = discovered.sources.length + discovered.failures.length;
-  onProgress?.({ type: 'discovered', total });
+  const sizes = onProgress ? await localFileSizes(discovered.sources, cwd) : new Map<string, number>();
+  const bytes = [...sizes.values()].reduce((sum, size) => sum + size, 0);
+  onProgress?.({ type: 'discovered', total, bytes });
   let done = discovered.failures.length;
   const report = (item: IngestItem) => {
     done += 1;
@@ -171,6 +183,7 @@ export async function ingestSources(
       status: item.status,
       done,
       total,
+      bytes: sizes.get(item.source) ?? 0,
       ...(item.reason ? { reason: item.reason } : {}),
     });
   };
@@ -358,7 +371,7 @@ export async function ingestSources(
         total += 1;
         queue.push(link);
       }
-      if (fresh.length > 0) onProgress?.({ type: 'discovered', total });
+      if (fresh.length > 0) onProgress?.({ type: 'discovered', total, bytes });
       if (loaded.documents.length === 0) {
         const item: IngestItem = { source, status: 'expanded', links: fresh.length };
         items.push(item);
@@ -493,4 +506,23 @@ function failedItem(source: string, error: unknown): IngestItem {
   }
   const reason = error instanceof Error ? error.message : String(error);
   return { source, status: 'failed', reason, code: error instanceof InputError ? error.code : 'E_INPUT' };
+}
+
+/** Sizes of the sources that are local files (URLs and unreadable paths are left out). */
+async function localFileSizes(sources: readonly string[], cwd: string): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  const files = sources.filter((source) => !isHttpUrl(source));
+  // A bounded number of stats at a time: a folder of 100,000 files must not open them all at once.
+  for (let offset = 0; offset < files.length; offset += 256) {
+    await Promise.all(
+      files.slice(offset, offset + 256).map(async (source) => {
+        const size = await stat(resolve(cwd, source)).then(
+          (found) => found.size,
+          () => 0,
+        );
+        sizes.set(source, size);
+      }),
+    );
+  }
+  return sizes;
 }
