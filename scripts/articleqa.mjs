@@ -14,6 +14,9 @@ if (!existsSync(turbo)) {
   process.stderr.write('error: dependencies are not installed.\nhint: run `npx -y pnpm@10 install` first.\n');
   process.exit(1);
 }
+// `pnpm install` builds the CLI (the root `prepare` script); if it is missing anyway (a build that was
+// cleaned, an install with --ignore-scripts), compiling takes a while: say so instead of going silent.
+if (!existsSync(cli)) process.stderr.write('Compiling the CLI and the library (first run, about 30 s)…\n');
 const build = spawnSync(
   turbo,
   ['run', 'build', '--filter=@articleqa/cli...', '--output-logs=errors-only', '--log-prefix=none'],

@@ -203,11 +203,18 @@ difference exits 1. A copy adds and replaces documents, it never removes any fro
 
   program
     .command('remove')
-    .description('remove articles by id (or unique id prefix), file path or URL')
-    .argument('<references...>', 'ids, paths or URLs (see `articleqa list`)')
+    .description('remove articles by id (or unique id prefix), file path, URL, or every article of a folder')
+    .argument('<references...>', 'ids, paths, URLs or folders (see `articleqa list`)')
     .option('--json', 'print the outcome as JSON')
     .option('--wait [seconds]', WAIT_HELP, seconds)
-    .addHelpText('after', examples(['articleqa remove 3f2a9c1b', 'articleqa remove corpus/old-story.md']))
+    .option('-y, --yes', 'remove every document of a folder without asking')
+    .addHelpText(
+      'after',
+      `${examples(['articleqa remove 3f2a9c1b', 'articleqa remove corpus/old-story.md', 'articleqa remove corpus/2019/ --yes'])}
+A folder (an existing one, or a path ending in /) removes every document ingested from inside it, at any
+depth, after asking "Remove N documents ...? [y/N]"; without a terminal to ask, --yes is required.
+`,
+    )
     .action((references: string[], _options, command: Command) =>
       run(
         () => import('./commands/remove.js').then((m) => m.removeCommand as Runner),

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import type { Answerer, AnswerOutput } from './answer/answerer.js';
 import type { ChatMessage, ChatModel } from './answer/chat-model.js';
 import { mergeDuplicateCitations } from './answer/citations.js';
@@ -404,6 +404,15 @@ export class ArticleQA {
   async findDocuments(reference: string): Promise<DocumentInfo[]> {
     const found = await this.#store.findDocuments(reference);
     return found.length > 0 ? found : this.#store.findDocuments(resolvePath(reference));
+  }
+
+  /**
+   * The documents ingested from files inside a folder (at any depth), by title: what removing a folder
+   * removes. The folder need not exist any more.
+   */
+  async documentsInFolder(folder: string): Promise<DocumentInfo[]> {
+    const prefix = resolve(folder).replace(/[\\/]+$/, '') + sep;
+    return (await this.#store.listDocuments()).filter((document) => document.source.startsWith(prefix));
   }
 
   /** Stored documents, by title. */
