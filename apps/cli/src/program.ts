@@ -65,7 +65,7 @@ export function buildProgram(
     .description('answer a question from the indexed articles, with sources')
     .argument('<question>', 'the question, in quotes')
     .option('--json', 'print the full result object as JSON')
-    .option('-k, --k <n>', 'chunks to retrieve', positiveInteger)
+    .option('-k, --k <n>', 'chunks to retrieve (default: 6)', positiveInteger)
     .option(
       '--filter <key=value>',
       'only some articles: doc=<id>, source=<text>, after=<date>, before=<date> (repeatable)',
@@ -75,10 +75,12 @@ export function buildProgram(
     .option('--corpus <dir>', 'folder indexed on first use when the index is empty', 'corpus')
     .addHelpText(
       'after',
-      examples([
+      `${examples([
         'articleqa ask "Who announced the network security offices?"',
         'articleqa ask "What is planned?" --json --no-llm',
-      ]),
+      ])}
+Questions (and search queries) may be up to 2,000 characters long.
+`,
     )
     .action((question: string, _options, command: Command) =>
       run(() => import('./commands/ask.js').then((m) => m.askCommand as Runner), question, globals(command)),
@@ -89,7 +91,7 @@ export function buildProgram(
     .description(
       'ask questions in a conversation; follow-ups use the history (one question a line when piped)',
     )
-    .option('-k, --k <n>', 'chunks to retrieve', positiveInteger)
+    .option('-k, --k <n>', 'chunks to retrieve (default: 6)', positiveInteger)
     .option('--no-llm', 'answer offline even when an LLM is configured')
     .option('--corpus <dir>', 'folder indexed on first use when the index is empty', 'corpus')
     .addHelpText(
@@ -118,6 +120,8 @@ export function buildProgram(
         'articleqa ingest notes.md https://example.com/story.html --json',
         'ARTICLEQA_STORE=postgres://... articleqa ingest --queue /srv/articles/',
       ])}
+Limits: a file or downloaded page may be up to 20 MB; a URL that has not answered within 15 s fails
+(each one line in the summary; the rest goes in).
 Ctrl-C stops after the batch in hand (exit 130): what was stored stays, and running the same command
 again finishes the rest without embedding anything twice.
 `,
@@ -177,7 +181,7 @@ difference exits 1. A copy adds and replaces documents, it never removes any fro
     .description('show the chunks that best match a query, with scores and offsets')
     .argument('<query>', 'search text')
     .option('--json', 'print results as JSON')
-    .option('-k, --k <n>', 'results', positiveInteger)
+    .option('-k, --k <n>', 'results (default: 10)', positiveInteger)
     .option(
       '--filter <key=value>',
       'doc=<id>, source=<text>, after=<date>, before=<date> (repeatable)',
@@ -245,7 +249,9 @@ depth, after asking "Remove N documents ...? [y/N]"; without a terminal to ask, 
     .option('--no-llm', 'evaluate the offline answerer even when an LLM is configured')
     .addHelpText(
       'after',
-      examples(['articleqa eval eval/seed-questions.jsonl --corpus corpus --out results.jsonl']),
+      examples([
+        'articleqa eval packages/core/test/fixtures/seed-questions.jsonl --corpus corpus --out results.jsonl',
+      ]),
     )
     .action((file: string, _options, command: Command) =>
       run(() => import('./commands/eval.js').then((m) => m.evalCommand as Runner), file, globals(command)),

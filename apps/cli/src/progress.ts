@@ -4,8 +4,8 @@ import type { Output } from './output.js';
 /**
  * Draws ingest progress: on a TTY, the phase before there is anything to count ("Loading model",
  * "Reading files"), then a redrawn bar with sources done, chunks embedded and an ETA from the bytes of
- * the files still to read (a better guess than documents when their sizes differ); plain lines
- * otherwise.
+ * the files still to read (a better guess than documents when their sizes differ); off a terminal,
+ * a line per stored source with --verbose.
  */
 export interface Progress {
   update: (event: IngestProgress) => void;
@@ -18,7 +18,7 @@ export interface Progress {
 export interface ProgressOptions {
   /** Draw nothing at all. */
   quiet?: boolean;
-  /** When not on a TTY, print a line per added, updated or failed source. @defaultValue true */
+  /** When not on a TTY and --verbose, print a line per added or updated source. @defaultValue true */
   lines?: boolean;
 }
 
@@ -63,9 +63,10 @@ export function createProgress(output: Output, label: string, options: ProgressO
       done = event.done;
       bytesDone += event.bytes;
       if (tty) draw();
-      else if (options.lines !== false && event.status !== 'unchanged') {
-        output.info(`${event.status.padEnd(9)} ${event.source}${event.reason ? ` (${event.reason})` : ''}`);
-      }
+      // Off a terminal, a line per file only with --verbose (2,000 files are not 2,000 lines to
+      // scroll); failures are left to the summary, which prints each once.
+      else if (options.lines !== false && event.status !== 'unchanged' && event.status !== 'failed')
+        output.verbose(`${event.status.padEnd(9)} ${event.source}`);
     },
     done: bar.clear,
   };

@@ -55,6 +55,18 @@ describe('chat with piped stdin: one question a line', () => {
     expect(lines(result.stderr)).toEqual(['(conversation cleared)', 'No sources yet: ask a question first.']);
   });
 
+  it('/sources after an answer that found nothing says there are none', async () => {
+    const result = await runCli(['chat'], {
+      cwd,
+      input: 'Which team won the 1998 football world cup final?\n/sources\n',
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("The articles don't say");
+    expect(lines(result.stderr)).toContain(
+      'No sources: the last answer found nothing in the articles to cite.',
+    );
+  });
+
   it('an empty stdin ends the session at once with exit 0', async () => {
     const result = await runCli(['chat'], { cwd, input: '' });
     expect(result.code, result.stderr).toBe(0);

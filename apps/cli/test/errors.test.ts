@@ -220,6 +220,13 @@ describe('user mistakes: one line, the right exit code, no stack trace', () => {
     expect(human.stderr).toMatch(/unchanged\s+2/);
     expect(human.stderr).toMatch(/failed\s+1/);
     expect(human.stderr).not.toMatch(/^\s+at /m);
+    // Each failure once (in the summary), and no line per file without --verbose.
+    expect(lines(human.stderr).filter((line) => line.includes(mixed))).toHaveLength(1);
+    const verbose = await runCli(['ingest', mixed, '--index', join(cwd, 'verbose-index'), '--verbose'], {
+      cwd,
+    });
+    expect(lines(verbose.stderr).filter((line) => /^added\s/.test(line))).toHaveLength(2);
+    expect(lines(verbose.stderr).filter((line) => line.includes('empty-story.md'))).toHaveLength(1);
 
     const list = await runCli(['list', '--json', '--index', mixedIndex], { cwd });
     expect((JSON.parse(list.stdout) as { title: string }[]).map((document) => document.title).sort()).toEqual(

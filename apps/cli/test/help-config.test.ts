@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -114,12 +114,18 @@ describe('config', () => {
       env: { OPENAI_API_KEY: undefined },
     });
     expect(result.code, result.stderr).toBe(0);
-    const config = JSON.parse(result.stdout) as Record<string, string>;
-    expect(config['effective answerer']).toBe('reader (local), reranking on');
-    expect(config.ARTICLEQA_READER).toBe('(not set)');
-    expect(config.OPENAI_API_KEY).toBe('(not set)');
-    expect(config['effective index']).toBe(join(temp.dir, 'elsewhere'));
-    expect(config['effective embedder']).toMatch(/^local .*MiniLM.*int8/);
+    const config = JSON.parse(result.stdout) as {
+      variables: Record<string, string | null>;
+      effective: Record<string, string>;
+    };
+    expect(Object.keys(config.effective).sort()).toEqual(['answerer', 'cacheDir', 'embedder', 'indexDir']);
+    expect(config.effective.answerer).toBe('reader (local), reranking on');
+    expect(config.variables.ARTICLEQA_READER).toBeNull();
+    expect(config.variables.OPENAI_API_KEY).toBeNull();
+    expect(config.effective.indexDir).toBe(join(temp.dir, 'elsewhere'));
+    expect(config.effective.embedder).toMatch(/^local .*MiniLM.*int8/);
+    for (const key of [...Object.keys(config.variables), ...Object.keys(config.effective)])
+      expect(key).toMatch(/^[A-Za-z_]+$/);
   });
 
   it('reads .env from the current directory, the real environment winning, and masks its key too', async () => {
@@ -133,17 +139,17 @@ describe('config', () => {
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).not.toContain(secret);
-    const config = JSON.parse(result.stdout) as Record<string, string>;
-    expect(config['effective answerer']).toBe(
+    const config = JSON.parse(result.stdout) as { effective: Record<string, string> };
+    expect(config.effective.answerer).toBe(
       'LLM from-dotenv at https://api.openai.com/v1, offline fallback: reader (local), reranking on',
     );
-    expect(config['effective index']).toBe(join(temp.dir, 'env-index'));
+    expect(config.effective.indexDir).toBe(join(temp.dir, 'env-index'));
   });
 
   it('ARTICLEQA_READER=off answers with the best-matching sentence; an unknown value is one line, exit 2', async () => {
     const off = await runCli(['config', '--json'], { cwd: temp.dir, env: { ARTICLEQA_READER: 'off' } });
     expect(off.code, off.stderr).toBe(0);
-    expect((JSON.parse(off.stdout) as Record<string, string>)['effective answerer']).toBe(
+    expect((JSON.parse(off.stdout) as { effective: Record<string, string> }).effective.answerer).toBe(
       'extractive (offline)',
     );
     const bad = await runCli(['config'], { cwd: temp.dir, env: { ARTICLEQA_READER: 'large' } });
@@ -151,6 +157,34 @@ describe('config', () => {
     expect(bad.stderr).toContain('ARTICLEQA_READER=large is not understood');
     expect(bad.stderr).toContain('local, local:fp32, off');
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('help states the defaults and limits the core uses', async () => {
+    const { DEFAULT_ASK_K, DefaultLoadDocumentOptions, DefaultRetrieveOptions, MAX_QUESTION_LENGTH } =
+      await import('@articleqa/core');
+    const help = async (command: string) => (await runCli([command, '--help'], { cwd: temp.dir })).stdout;
+    for (const command of ['ask', 'chat'])
+      expect(await help(command)).toContain(`(default: ${DEFAULT_ASK_K})`);
+    expect(await help('search')).toContain(`(default: ${DefaultRetrieveOptions.k})`);
+    expect(await help('ask')).toContain(`${MAX_QUESTION_LENGTH.toLocaleString('en-US')} characters`);
+    const ingest = await help('ingest');
+    expect(ingest).toContain(`${DefaultLoadDocumentOptions.maxBytes / 1024 / 1024} MB`);
+    expect(ingest).toContain(`${DefaultLoadDocumentOptions.timeoutMs / 1000} s`);
+    // The eval example names a question file that exists in the repository.
+    const example = /\$ articleqa eval (\S+)/.exec(await help('eval'))![1]!;
+    expect(existsSync(fileURLToPath(new URL(`../../../${example}`, import.meta.url)))).toBe(true);
+  });
+
+  it('an LLM setting is checked even when no LLM is configured', async () => {
+    // A folder without the .env of the other tests: nothing configures an LLM.
+    const cwd = join(temp.dir, 'no-llm');
+    mkdirSync(cwd, { recursive: true });
+    const result = await runCli(['config'], {
+      cwd,
+      env: { ARTICLEQA_TEMPERATURE: 'hot', OPENAI_API_KEY: undefined },
+    });
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)[0]).toBe('error: ARTICLEQA_TEMPERATURE=hot must be a number from 0 to 2.');
   });
 
   it('a bad .env value is a configuration error naming the variable', async () => {

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bakery, bakeryBody, glacier, lighthouse, testArticles, writeArticles } from './support/articles.js';
-import { type CliResult, makeTempDir, runCli } from './support/run-cli.js';
+import { type CliResult, lines, makeTempDir, runCli } from './support/run-cli.js';
 
 interface IngestSummaryJson {
   added: number;
@@ -415,5 +415,15 @@ describe('eval', () => {
     expect(cost.retrieved[0]!.title).toBe(lighthouse.title);
     expect(cost.citations[0]).toMatchObject({ title: lighthouse.title });
     expect(records.find((record) => record.id === 'off-topic')!.abstained).toBe(true);
+  });
+
+  it('prints metrics for people; a rate over no questions of its kind is n/a, not 0%', async () => {
+    writeFileSync(join(cwd, 'answerable.jsonl'), `${JSON.stringify(questions[0])}\n`);
+    const result = await runCli(['eval', 'answerable.jsonl', '--index', 'index'], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    const row = (label: string) => lines(result.stdout).find((line) => line.startsWith(label));
+    expect(row('questions')).toMatch(/1 \(1 answerable, 0 unanswerable\)$/);
+    expect(row('abstained, unanswerable')).toMatch(/n\/a \(none in the set\)$/);
+    expect(row('answer recall@5')).toMatch(/100\.0%$/);
   });
 });

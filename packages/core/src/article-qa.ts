@@ -242,7 +242,7 @@ export class ArticleQA {
 
   /** Retrieves the chunks that best match `query`, best first. */
   async search(query: string, options: SearchOptions = {}): Promise<RetrievedChunk[]> {
-    const text = validateQuestion(query);
+    const text = validateQuestion(query, 'query');
     const outcome = await hybridSearch(
       text,
       this.#searchContext(),
@@ -490,13 +490,14 @@ export function openArticleQA(options: OpenArticleQAOptions): Promise<ArticleQA>
   return ArticleQA.open(options);
 }
 
-function validateQuestion(question: string): string {
+/** A question (or a search query: `what` names it in the message) trimmed, and within the limit. */
+function validateQuestion(question: string, what: 'question' | 'query' = 'question'): string {
   const text = question.trim();
-  if (text.length === 0) throw new ArticleQAError('E_INPUT', 'The question is empty.');
+  if (text.length === 0) throw new ArticleQAError('E_INPUT', `The ${what} is empty.`);
   if (text.length > MAX_QUESTION_LENGTH) {
     throw new ArticleQAError(
       'E_INPUT',
-      `The question is ${text.length} characters long; the limit is ${MAX_QUESTION_LENGTH}.`,
+      `The ${what} is ${text.length} characters long; the limit is ${MAX_QUESTION_LENGTH}.`,
     );
   }
   return text;

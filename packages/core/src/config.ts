@@ -153,6 +153,13 @@ export function resolveConfig(env: EnvironmentRecord): ArticleQAConfig {
   const indexDir = value('ARTICLEQA_INDEX');
   if (indexDir) config.indexDir = indexDir;
 
+  // Checked even when no LLM is configured: a mistyped value must not wait to surface until one is.
+  const llm = {
+    temperature: number(value, 'ARTICLEQA_TEMPERATURE', 0.1, 0, 2),
+    maxTokens: integer(value, 'ARTICLEQA_MAX_TOKENS', 512, 1, 32_768),
+    timeoutMs: integer(value, 'ARTICLEQA_LLM_TIMEOUT_MS', 30_000, 100, 600_000),
+    maxRetries: integer(value, 'ARTICLEQA_LLM_RETRIES', 2, 0, 10),
+  };
   const chatModel = value('ARTICLEQA_CHAT_MODEL');
   if (chatModel !== undefined || apiKey !== undefined || baseURL !== undefined) {
     if (apiKey === undefined && baseURL === undefined) {
@@ -167,10 +174,7 @@ export function resolveConfig(env: EnvironmentRecord): ArticleQAConfig {
     config.chat = {
       baseURL: baseURL ?? DEFAULT_OPENAI_BASE_URL,
       model: chatModel ?? DEFAULT_CHAT_MODEL,
-      temperature: number(value, 'ARTICLEQA_TEMPERATURE', 0.1, 0, 2),
-      maxTokens: integer(value, 'ARTICLEQA_MAX_TOKENS', 512, 1, 32_768),
-      timeoutMs: integer(value, 'ARTICLEQA_LLM_TIMEOUT_MS', 30_000, 100, 600_000),
-      maxRetries: integer(value, 'ARTICLEQA_LLM_RETRIES', 2, 0, 10),
+      ...llm,
       ...(apiKey ? { apiKey } : {}),
       ...(apiVersion ? { apiVersion } : {}),
     };
@@ -219,21 +223,25 @@ export function createModels(
   return { embedder, chatModel, ...(reader ? { reader } : {}) };
 }
 
-/** The effective configuration as name/value rows with secrets masked, for display. */
+/**
+ * The effective configuration as rows with secrets masked, for display: `name` for people, `key` for
+ * JSON (the variable's name, or a camelCase name for derived values), `value` null when unset.
+ */
 export function describeConfig(
   config: ArticleQAConfig,
   env: EnvironmentRecord,
-): { name: string; value: string }[] {
+): { name: string; key: string; value: string | null }[] {
   return CONFIG_VARIABLES.map((variable) => {
     const raw = env[variable.name]?.trim();
-    let shown = raw ? raw : '(not set)';
+    let shown: string | null = raw ? raw : null;
     if (raw && variable.name === 'ARTICLEQA_STORE') shown = maskUrlPassword(raw);
     else if (raw && variable.secret) shown = mask(raw);
-    return { name: variable.name, value: shown };
+    return { name: variable.name, key: variable.name, value: shown };
   }).concat([
-    { name: 'effective cache dir', value: config.cacheDir },
+    { name: 'effective cache dir', key: 'cacheDir', value: config.cacheDir },
     {
       name: 'effective embedder',
+      key: 'embedder',
       value:
         config.embedder.kind === 'local'
           ? `local ${config.embedder.model ?? 'all-MiniLM-L6-v2'} (${config.embedder.quantized ? 'int8' : 'fp32'})`
@@ -241,6 +249,7 @@ export function describeConfig(
     },
     {
       name: 'effective answerer',
+      key: 'answerer',
       value:
         config.reader === 'off'
           ? config.chat

@@ -119,6 +119,7 @@ export {
   ingestSources,
 } from './ingest/ingest-sources.js';
 export {
+  DefaultLoadDocumentOptions,
   type LoadDocumentOptions,
   type LoadedSource,
   loadDocument,

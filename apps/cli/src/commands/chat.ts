@@ -72,8 +72,10 @@ export async function chatCommand(options: ChatCommandOptions): Promise<number> 
           last = undefined;
           output.info(output.errColors.dim('(conversation cleared)'));
         } else if (line === '/sources') {
-          if (last) printAnswer(output, { ...last, answer: '' }, { answerPrinted: true });
-          else output.info('No sources yet: ask a question first.');
+          if (!last) output.info('No sources yet: ask a question first.');
+          else if (last.citations.length === 0)
+            output.info('No sources: the last answer found nothing in the articles to cite.');
+          else printAnswer(output, { ...last, answer: '' }, { answerPrinted: true });
         } else if (line.length > 0) {
           current = new AbortController();
           try {

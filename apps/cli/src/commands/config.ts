@@ -13,12 +13,26 @@ export async function configCommand(options: ConfigCommandOptions): Promise<numb
   const config = configFor(options);
   const rows = [
     ...(config.store.kind === 'local'
-      ? [{ name: 'effective index', value: indexDirFor(options, config) }]
+      ? [{ name: 'effective index', key: 'indexDir', value: indexDirFor(options, config) }]
       : []),
     ...describeConfig(config, process.env),
   ];
-  if (options.json)
-    output.out(JSON.stringify(Object.fromEntries(rows.map((row) => [row.name, row.value])), null, 2));
-  else for (const row of rows) output.out(`${output.colors.dim(row.name.padEnd(30))} ${row.value}`);
+  if (options.json) {
+    // Variables by their own names (null when unset), derived values under `effective`, camelCase.
+    const variables = rows.filter((row) => row.key === row.name);
+    const effective = rows.filter((row) => row.key !== row.name);
+    output.out(
+      JSON.stringify(
+        {
+          variables: Object.fromEntries(variables.map((row) => [row.key, row.value])),
+          effective: Object.fromEntries(effective.map((row) => [row.key, row.value])),
+        },
+        null,
+        2,
+      ),
+    );
+  } else
+    for (const row of rows)
+      output.out(`${output.colors.dim(row.name.padEnd(30))} ${row.value ?? output.colors.dim('(not set)')}`);
   return ExitCode.ok;
 }

@@ -59,25 +59,29 @@ export async function evalCommand(file: string, options: EvalCommandOptions): Pr
 
 function printMetrics(output: Output, metrics: EvalMetrics): void {
   const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+  // A rate over no questions is not 0%: the set had none of that kind.
+  const over = (questions: number, value: number) =>
+    questions > 0 ? percent(value) : 'n/a (none in the set)';
+  const answerable = (value: number) => over(metrics.answerable, value);
   const rows: [string, string][] = [
     [
       'questions',
       `${metrics.questions} (${metrics.answerable} answerable, ${metrics.unanswerable} unanswerable)`,
     ],
-    ['answer recall@1', percent(metrics.recallAt1)],
-    ['answer recall@5', percent(metrics.recallAt5)],
-    ['answer recall@10', percent(metrics.recallAt10)],
-    [`recall in ${metrics.contextBudget} chars`, percent(metrics.recallWithinBudget)],
-    ['MRR@10', metrics.mrrAt10.toFixed(3)],
-    ['answer hit rate', percent(metrics.answerHitRate)],
-    ['citation accuracy', percent(metrics.citationAccuracy)],
+    ['answer recall@1', answerable(metrics.recallAt1)],
+    ['answer recall@5', answerable(metrics.recallAt5)],
+    ['answer recall@10', answerable(metrics.recallAt10)],
+    [`recall in ${metrics.contextBudget} chars`, answerable(metrics.recallWithinBudget)],
+    ['MRR@10', metrics.answerable > 0 ? metrics.mrrAt10.toFixed(3) : 'n/a (none in the set)'],
+    ['answer hit rate', answerable(metrics.answerHitRate)],
+    ['citation accuracy', answerable(metrics.citationAccuracy)],
     [
       'short-answer F1',
       metrics.shortAnswerPresent > 0 ? percent(metrics.shortAnswerF1) : 'n/a (no short answers)',
     ],
     ['short-answer exact match', metrics.shortAnswerPresent > 0 ? percent(metrics.shortAnswerExact) : 'n/a'],
-    ['abstained, unanswerable', percent(metrics.abstentionOnUnanswerable)],
-    ['abstained, answerable', percent(metrics.abstentionOnAnswerable)],
+    ['abstained, unanswerable', over(metrics.unanswerable, metrics.abstentionOnUnanswerable)],
+    ['abstained, answerable', answerable(metrics.abstentionOnAnswerable)],
     ['latency p50 / p95', `${metrics.latencyP50Ms.toFixed(1)} ms / ${metrics.latencyP95Ms.toFixed(1)} ms`],
   ];
   for (const [label, value] of rows) output.out(`${output.colors.dim(label.padEnd(26))} ${value}`);

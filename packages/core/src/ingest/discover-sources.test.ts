@@ -72,6 +72,15 @@ describe('discoverSources', () => {
     expect(result.sources).toEqual(['https://example.com/story', join(root, 'a.md')]);
   });
 
+  it('reports a URL of another scheme as unsupported, not as a missing file', async () => {
+    const result = await discoverSources(['ftp://example.com/story.txt', 'file:///tmp/a.md'], { cwd: root });
+    expect(result.sources).toEqual([]);
+    expect(result.failures.map((failure) => [failure.error.code, failure.error.message])).toEqual([
+      ['E_UNSUPPORTED', 'Unsupported URL scheme "ftp:" in ftp://example.com/story.txt'],
+      ['E_UNSUPPORTED', 'Unsupported URL scheme "file:" in file:///tmp/a.md'],
+    ]);
+  });
+
   it('takes a hidden file the user names explicitly', async () => {
     await touch('.draft.md');
     const result = await discoverSources([join(root, '.draft.md')]);

@@ -72,6 +72,17 @@ export async function discoverSources(
       add(normalizeSource(input));
       continue;
     }
+    // Another URL scheme (ftp:, s3:, file:) is not a file name: say so rather than "no such file".
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input)?.[1];
+    if (scheme) {
+      result.failures.push({
+        source: input,
+        error: new InputError('E_UNSUPPORTED', input, `Unsupported URL scheme "${scheme}:" in ${input}`, {
+          hint: 'Give an http(s) URL, or a file or folder path.',
+        }),
+      });
+      continue;
+    }
     const path = normalizeSource(input, cwd);
     let stats: Awaited<ReturnType<typeof stat>>;
     try {
