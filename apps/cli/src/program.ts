@@ -104,8 +104,10 @@ Questions (and search queries) may be up to 2,000 characters long.
 
   program
     .command('ingest')
-    .description('add or update articles: Markdown, text, HTML files, folders (recursively) and http(s) URLs')
-    .argument('<paths...>', 'files, folders or URLs')
+    .description(
+      'add or update articles: Markdown, text, HTML files, folders (recursively), http(s) URLs, and the entries of RSS, Atom, JSON feeds and sitemaps',
+    )
+    .argument('<paths...>', 'files, folders, URLs, feeds or sitemaps')
     .option('--json', 'print the summary as JSON')
     .option('--no-prune', 'keep indexed documents whose files left an ingested folder')
     .option('--wait [seconds]', WAIT_HELP, seconds)
@@ -118,6 +120,7 @@ Questions (and search queries) may be up to 2,000 characters long.
       `${examples([
         'articleqa ingest corpus/',
         'articleqa ingest notes.md https://example.com/story.html --json',
+        'articleqa ingest https://example.com/feed.xml https://example.com/sitemap.xml',
         'ARTICLEQA_STORE=postgres://... articleqa ingest --queue /srv/articles/',
       ])}
 Limits: a file or downloaded page may be up to 20 MB; a URL that has not answered within 15 s fails

@@ -128,6 +128,7 @@ export {
 export type { ParsedDocument, ParseInput } from './ingest/parsed-document.js';
 export {
   BUILTIN_LOADERS,
+  type LinkedSource,
   type LoadedContent,
   LoaderRegistry,
   type SourceLoader,

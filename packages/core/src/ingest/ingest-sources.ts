@@ -15,8 +15,9 @@ import type { ArticleStore, DocumentWrite, EmbeddedText, SentenceVector } from '
 import { type Chunk, type ChunkOptions, chunkDocument } from './chunk-document.js';
 import { discoverSources } from './discover-sources.js';
 import { type LoadDocumentOptions, type LoadedSource, loadSource } from './load-document.js';
-import { LoaderRegistry, type SourceLoader } from './source-loader.js';
+import { type LinkedSource, LoaderRegistry, type SourceLoader } from './source-loader.js';
 import { isHttpUrl, normalizeSource } from './source-location.js';
+import { titleFromSource } from './title-from-source.js';
 
 /** What happened to one source during an ingest. */
 export type IngestStatus =
@@ -344,6 +345,8 @@ export async function ingestSources(
 
     const queue = [...discovered.sources];
     const seen = new Set(queue);
+    /** What the feed entries that linked to a source say about it. */
+    const hints = new Map<string, LinkedSource>();
     let linked = 0;
     const maxLinked = options.maxLinkedSources ?? 10_000;
     while (queue.length > 0) {
@@ -359,7 +362,12 @@ export async function ingestSources(
         report(item);
         continue;
       }
-      const fresh = [...new Set(loaded.links)].filter((link) => !seen.has(link));
+      const fresh = new Set<string>();
+      for (const link of loaded.links) {
+        if (seen.has(link.source) || fresh.has(link.source)) continue;
+        fresh.add(link.source);
+        if (link.title !== undefined || link.metadata !== undefined) hints.set(link.source, link);
+      }
       for (const link of fresh) {
         seen.add(link);
         if (linked >= maxLinked) {
@@ -371,14 +379,16 @@ export async function ingestSources(
         total += 1;
         queue.push(link);
       }
-      if (fresh.length > 0) onProgress?.({ type: 'discovered', total, bytes });
+      if (fresh.size > 0) onProgress?.({ type: 'discovered', total, bytes });
       if (loaded.documents.length === 0) {
-        const item: IngestItem = { source, status: 'expanded', links: fresh.length };
+        const item: IngestItem = { source, status: 'expanded', links: fresh.size };
         items.push(item);
         report(item);
         continue;
       }
-      for (const document of loaded.documents) await stage(source, document);
+      const hint = hints.get(source);
+      for (const document of loaded.documents)
+        await stage(source, hint ? withEntryMetadata(document, hint) : document);
     }
     await commit();
 
@@ -525,4 +535,17 @@ async function localFileSizes(sources: readonly string[], cwd: string): Promise<
     );
   }
   return sizes;
+}
+
+/**
+ * A linked article with what its feed entry says filled in where the page is silent: date, author,
+ * GUID, and the title when the page had none of its own (its title came from its URL). The page's
+ * own values win. The content hash is unchanged: metadata alone never re-embeds.
+ */
+function withEntryMetadata(document: SourceDocument, entry: LinkedSource): SourceDocument {
+  const metadata = { ...document.metadata };
+  for (const [key, value] of Object.entries(entry.metadata ?? {}))
+    if (metadata[key] === undefined && value !== undefined) metadata[key] = value;
+  const untitled = document.title === titleFromSource(document.source);
+  return { ...document, metadata, ...(untitled && entry.title ? { title: entry.title } : {}) };
 }

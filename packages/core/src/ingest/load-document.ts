@@ -5,7 +5,7 @@ import { createDocument } from './create-document.js';
 import { decodeText } from './decode-text.js';
 import { type FetchFunction, fetchSource } from './fetch-source.js';
 import { readSourceFile } from './read-source-file.js';
-import { LoaderRegistry } from './source-loader.js';
+import { type LinkedSource, type LoadedContent, LoaderRegistry } from './source-loader.js';
 import { isHttpUrl, normalizeSource } from './source-location.js';
 
 /** Options for {@link loadDocument}. */
@@ -48,7 +48,8 @@ export interface LoadedSource {
   source: string;
   documents: SourceDocument[];
   /** Sources listed by a feed or sitemap, to load as documents of their own. */
-  links: string[];
+  /** Sources it links to (feed entries, sitemap URLs), normalised, with the entries' metadata. */
+  links: LinkedSource[];
 }
 
 /**
@@ -76,7 +77,7 @@ export async function loadSource(source: string, options: LoadDocumentOptions = 
       documents: loaded.documents.map((parsed) =>
         createDocument({ source: url, format: fetched.loader.format, ...parsed }),
       ),
-      links: loaded.links ?? [],
+      links: linkedSources(loaded.links, options.cwd),
     };
   }
 
@@ -100,8 +101,17 @@ export async function loadSource(source: string, options: LoadDocumentOptions = 
     documents: loaded.documents.map((parsed) =>
       createDocument({ source: path, format: loader.format, ...parsed }),
     ),
-    links: loaded.links ?? [],
+    links: linkedSources(loaded.links, options.cwd),
   };
+}
+
+/** A loader's links in one form, each source normalised like an input (so duplicates compare equal). */
+function linkedSources(links: LoadedContent['links'], cwd: string | undefined): LinkedSource[] {
+  return (links ?? []).map((link) =>
+    typeof link === 'string'
+      ? { source: normalizeSource(link, cwd) }
+      : { ...link, source: normalizeSource(link.source, cwd) },
+  );
 }
 
 /**

@@ -17,3 +17,25 @@ export interface ParsedDocument {
   text: string;
   metadata: DocumentMetadata;
 }
+
+/** A source a feed or sitemap links to, with what the linking entry says about it. */
+export interface LinkedSource {
+  /** A URL or path to load as an article of its own. */
+  source: string;
+  /** The entry's title, used when the page names itself nowhere (its title would come from its URL). */
+  title?: string;
+  /** The entry's date (`publishedAt`), author (`byline`), GUID (`guid`): they fill what the page leaves out. */
+  metadata?: DocumentMetadata;
+}
+
+/** What a loader makes of one source's content. */
+export interface LoadedContent {
+  /** Articles read from the content (one for a page; none for a feed that only lists links). */
+  documents: ParsedDocument[];
+  /**
+   * Further sources to load as articles of their own: the entries of a feed or a sitemap, as URLs
+   * or paths, or with the entry's own metadata. Ingest loads each with the loaders, once, up to its
+   * expansion limit.
+   */
+  links?: (string | LinkedSource)[];
+}

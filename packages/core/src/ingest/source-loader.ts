@@ -1,16 +1,7 @@
 import { extname } from 'node:path';
-import type { ParsedDocument, ParseInput } from './parsed-document.js';
+import type { LoadedContent, ParsedDocument, ParseInput } from './parsed-document.js';
 
-/** What a loader makes of one source's content. */
-export interface LoadedContent {
-  /** Articles read from the content (one for a page; none for a feed that only lists links). */
-  documents: ParsedDocument[];
-  /**
-   * Further sources (URLs or paths) to load as articles of their own: the entries of a feed or a
-   * sitemap. Ingest loads each with the loaders, once, up to its expansion limit.
-   */
-  links?: string[];
-}
+export type { LinkedSource, LoadedContent } from './parsed-document.js';
 
 /**
  * Reads one kind of source. A loader claims sources by file extension and by the media type of an
@@ -59,7 +50,8 @@ function lazyLoader(
 }
 
 /**
- * The loaders built in: Markdown, HTML and plain text. The Markdown and HTML parsers pull in a DOM
+ * The loaders built in: Markdown, HTML, plain text, and feeds and sitemaps (whose entries are loaded as
+ * articles of their own). The Markdown and HTML parsers pull in a DOM
  * (linkedom) that costs ~170 ms to import, so each parser is imported on first use. `.mdx` is left out
  * on purpose: its JSX would leak into the text as if it were prose.
  */
@@ -73,6 +65,24 @@ export const BUILTIN_LOADERS: readonly SourceLoader[] = [
   lazyLoader('text', ['.txt', '.text'], ['text/plain'], async () => {
     return (await import('./parse-text.js')).parseText;
   }),
+  {
+    // By content, not by name: RSS, RDF, Atom, JSON Feed and sitemaps all arrive as generic XML or
+    // JSON often enough that the media type alone cannot tell them apart.
+    format: 'feed',
+    extensions: ['.xml', '.rss', '.atom', '.rdf'],
+    mediaTypes: [
+      'application/rss+xml',
+      'application/atom+xml',
+      'application/rdf+xml',
+      'application/xml',
+      'text/xml',
+      'application/feed+json',
+      'application/json',
+    ],
+    async parse(input) {
+      return (await import('./parse-feed.js')).parseFeedOrSitemap(input);
+    },
+  },
 ];
 
 /** Picks the loader for a source: the first that claims it, loaders given by the caller before the built-in ones. */

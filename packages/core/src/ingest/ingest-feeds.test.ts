@@ -1,0 +1,100 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HashingEmbedder } from '../../test/support/hashing-embedder.js';
+import { MemoryStore } from '../store/memory/memory-store.js';
+import { DefaultChunkOptions } from './chunk-document.js';
+import { ingestSources } from './ingest-sources.js';
+
+const page = (title: string, head: string, body: string) =>
+  `<!doctype html><html><head><title>${title}</title>${head}</head><body><article><h1>${title}</h1>
+<p>${`${body} `.repeat(6)}</p></article></body></html>`;
+
+let server: Server;
+let base: string;
+const requests: string[] = [];
+
+beforeAll(async () => {
+  const routes: Record<string, [string, string]> = {
+    '/feed.rss': [
+      'application/rss+xml',
+      `<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Harbour News</title>
+<item><title>Lighthouse restored</title><link>/a</link><pubDate>Mon, 01 Jan 2018 08:00:00 GMT</pubDate><dc:creator>Feed Author</dc:creator></item>
+<item><title>Ferry timetable</title><link>/b</link><guid isPermaLink="false">ferry-1</guid><pubDate>Tue, 02 Jan 2018 09:30:00 GMT</pubDate><dc:creator>Ingrid Solberg</dc:creator></item>
+<item><title>Gone</title><link>/c</link></item>
+<item><title>No link</title></item>
+</channel></rss>`,
+    ],
+    '/sitemap-index.xml': [
+      'application/xml',
+      `<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>/sitemap-index.xml</loc></sitemap><sitemap><loc>/sitemap.xml</loc></sitemap></sitemapindex>`,
+    ],
+    '/sitemap.xml': [
+      'text/xml',
+      `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/a</loc></url><url><loc>/d</loc></url></urlset>`,
+    ],
+    '/a': [
+      'text/html',
+      page(
+        'Lighthouse restored',
+        '<meta name="author" content="Page Author"><meta property="article:published_time" content="2017-12-31T10:00:00Z">',
+        'The Gull Island lighthouse was restored for 2.4 million euros.',
+      ),
+    ],
+    '/b': [
+      'text/html',
+      page('Ferry timetable', '', 'The winter ferry leaves the harbour at seven every morning.'),
+    ],
+    '/d': ['text/html', page('Market day', '', 'The fish market opens on Saturdays at dawn by the quay.')],
+  };
+  server = createServer((request, response) => {
+    requests.push(request.url ?? '');
+    const route = routes[request.url ?? ''];
+    if (!route) {
+      response.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not found</h1>');
+      return;
+    }
+    // Relative links in the fixtures resolve against the feed's URL.
+    response.writeHead(200, { 'content-type': route[0] }).end(route[1]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('ingesting feeds and sitemaps', () => {
+  it('loads every entry as its own document, once, with the entry filling what the page leaves out', async () => {
+    const store = new MemoryStore();
+    const embedder = new HashingEmbedder(32);
+    await store.open({ embedderId: embedder.id, dimensions: 32, chunker: DefaultChunkOptions });
+    const summary = await ingestSources([`${base}/feed.rss`, `${base}/sitemap-index.xml`], {
+      store,
+      embedder,
+      chunkOptions: { targetTokens: 60 },
+    });
+    const bySource = new Map(summary.items.map((item) => [item.source, item]));
+    expect(bySource.get(`${base}/feed.rss`)).toMatchObject({ status: 'expanded', links: 3 });
+    expect(bySource.get(`${base}/sitemap-index.xml`)).toMatchObject({ status: 'expanded', links: 1 });
+    expect(bySource.get(`${base}/c`)).toMatchObject({ status: 'failed', code: 'E_FETCH' });
+    expect(summary).toMatchObject({ added: 3, failed: 1, documents: 3 });
+    // The index that lists itself is read once; every page is fetched once.
+    expect(requests.filter((url) => url === '/sitemap-index.xml')).toHaveLength(1);
+    expect(requests.filter((url) => url === '/a')).toHaveLength(1);
+
+    const documents = new Map((await store.listDocuments()).map((document) => [document.source, document]));
+    // The page's own author and date win over the feed's.
+    expect(documents.get(`${base}/a`)).toMatchObject({
+      byline: 'Page Author',
+      publishedAt: '2017-12-31T10:00:00.000Z',
+    });
+    // A page without them takes the feed entry's.
+    expect(documents.get(`${base}/b`)).toMatchObject({
+      title: 'Ferry timetable',
+      byline: 'Ingrid Solberg',
+      publishedAt: '2018-01-02T09:30:00.000Z',
+    });
+    const ferry = (await store.readDocument(documents.get(`${base}/b`)!.id))!;
+    expect(ferry.document.metadata.guid).toBe('ferry-1');
+    expect(documents.get(`${base}/d`)?.title).toBe('Market day');
+  });
+});
