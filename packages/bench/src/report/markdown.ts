@@ -202,6 +202,19 @@ function summarySection(results: Results): string {
       yesNo(unanswerable.abstentionOnUnanswerable >= 0.6),
     ]);
   }
+  const postgres = results.postgres?.output;
+  if (postgres) {
+    const { local, postgres: remote } = postgres.parity;
+    rows.push([
+      `Postgres store vs local store: answer recall@1 / within 2,500 characters (${local.questions} questions)`,
+      'within 0.01',
+      `**${f.pct(remote.recallAt1)}** vs ${f.pct(local.recallAt1)} / **${f.pct(remote.recallWithinBudget)}** vs ${f.pct(local.recallWithinBudget)}`,
+      yesNo(
+        Math.abs(remote.recallAt1 - local.recallAt1) <= 0.01 &&
+          Math.abs(remote.recallWithinBudget - local.recallWithinBudget) <= 0.01,
+      ),
+    ]);
+  }
   const skipped = Object.entries(results.skipped ?? {});
   return [
     '## Summary',
@@ -622,7 +635,7 @@ function analysisSection(results: Results): string {
   const ingest = results.ingest;
   const squad = squadCorpus(results) ?? ingest?.corpora[0];
   const model = ingest?.model;
-  if (!ingest || !squad || !model) return '## 6. Analysis\n\n_Needs the ingest section._\n';
+  if (!ingest || !squad || !model) return '## 8. Analysis\n\n_Needs the ingest section._\n';
   const p = squad.pipeline.output;
   const r = squad.raw.output;
   const rates = ingestRates(squad);
@@ -639,7 +652,7 @@ function analysisSection(results: Results): string {
   const variants = ingest.variants?.output;
   const latency = results.latency?.warm;
   const lines = [
-    '## 6. Analysis',
+    '## 8. Analysis',
     '',
     '_Generated from the numbers above._',
     '',
@@ -889,7 +902,7 @@ function postgresReport(results: Results): string {
     ),
     '',
     one && two
-      ? `2 workers / 1 worker: **${(rate(two) / rate(one)).toFixed(2)}x**. Workers hold the collection's write lock only while writing (\`lockScope: 'write'\`), so they load and embed at the same time; on this 2-core machine both workers' ONNX runtimes share the same two cores, and the PGlite server runs in a third process on them too, so the gain measured here is bounded by the cores, not the design. On a server, each worker host adds its own cores.`
+      ? `2 workers / 1 worker: **${(rate(two) / rate(one)).toFixed(2)}x**. Workers hold the collection's write lock only while writing (\`lockScope: 'write'\`), so they fetch, parse and embed at the same time. On this 2-core machine, though, both workers' ONNX runtimes (two threads each) and the PGlite server share the same two cores, so a second worker adds contention rather than throughput: this row shows two workers draining one queue correctly, not how workers scale. Throughput grows with worker hosts (each brings its own cores), which one machine cannot measure.`
       : '',
     '',
     '### Sizing, measured and projected',
