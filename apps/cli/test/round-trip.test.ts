@@ -21,6 +21,8 @@ interface CitationJson {
   n: number;
   documentId: string;
   title: string;
+  byline?: string;
+  publishedAt?: string;
   quote: string;
   start: number;
   end: number;
@@ -109,6 +111,8 @@ describe('ingest, ask, search, list, remove, stats round trip', () => {
     const citation = result.citations[0]!;
     expect(citation.n).toBe(1);
     expect(citation.title).toBe(lighthouse.title);
+    // The cited article's date (and author, when it has one) travel with the citation.
+    expect(citation.publishedAt).toBe('2021-05-12');
     expect(citation.quote).toContain('2.4 million euros');
     expect(lighthouse.content).toContain(citation.quote);
     expect(result.answer).toContain('[1]');

@@ -1,5 +1,5 @@
 import { resolve, sep } from 'node:path';
-import type { Answerer, AnswerOutput } from './answer/answerer.js';
+import type { Answerer, AnswerOutput, Citation } from './answer/answerer.js';
 import type { ChatMessage, ChatModel } from './answer/chat-model.js';
 import { mergeDuplicateCitations } from './answer/citations.js';
 import { ExtractiveAnswerer, type ExtractiveOptions } from './answer/extractive-answerer.js';
@@ -380,7 +380,7 @@ export class ArticleQA {
       answer: output.answer,
       shortAnswer: output.abstained ? '' : (output.shortAnswer ?? ''),
       abstained: output.abstained,
-      citations: output.citations,
+      citations: withDocumentLabels(output.citations, sources),
       retrieved: sources,
       answerer: output.answerer,
       ...(output.fallbackReason ? { fallbackReason: output.fallbackReason } : {}),
@@ -505,4 +505,17 @@ function validateQuestion(question: string, what: 'question' | 'query' = 'questi
 
 function resolvePath(reference: string): string {
   return /^[a-z]+:\/\//i.test(reference) ? reference : resolve(reference);
+}
+
+/** Citations with their document's byline and date, which every answerer leaves to the sources. */
+function withDocumentLabels(citations: readonly Citation[], sources: readonly RetrievedChunk[]): Citation[] {
+  const labels = new Map(sources.map((source) => [source.documentId, source]));
+  return citations.map((citation) => {
+    const label = labels.get(citation.documentId);
+    return {
+      ...citation,
+      ...(label?.byline && citation.byline === undefined ? { byline: label.byline } : {}),
+      ...(label?.publishedAt && citation.publishedAt === undefined ? { publishedAt: label.publishedAt } : {}),
+    };
+  });
 }

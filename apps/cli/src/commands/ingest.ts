@@ -17,6 +17,8 @@ export interface IngestCommandOptions extends GlobalOptions {
   wait?: number | boolean;
   /** Queue the sources for `articleqa worker` instead of ingesting them here. */
   queue?: boolean;
+  /** Fetch pages even where robots.txt disallows articleqa. */
+  ignoreRobots?: boolean;
 }
 
 /** Exit code of an ingest stopped by Ctrl-C (128 + SIGINT), as shells report it. */
@@ -64,6 +66,7 @@ export async function ingestCommand(inputs: string[], options: IngestCommandOpti
       prune: options.prune !== false,
       waitForLock: waitForLock(options.wait),
       signal: controller.signal,
+      ...(options.ignoreRobots ? { politeness: { respectRobots: false } } : {}),
     });
     progress.done();
     if (options.json) context.output.out(JSON.stringify(summary, null, 2));

@@ -10,6 +10,9 @@ export interface Citation {
   documentId: string;
   title: string;
   url?: string;
+  /** The document's author and publication date, when known (filled from the retrieved sources). */
+  byline?: string;
+  publishedAt?: string;
   /** Exact text quoted from the document's cleaned text. */
   quote: string;
   /** Offsets of `quote` in the document's cleaned text, `[start, end)`. */

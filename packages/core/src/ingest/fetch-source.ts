@@ -15,6 +15,14 @@ export interface FetchSourceOptions {
   signal?: AbortSignal | undefined;
   /** Picks the loader from the response's media type. */
   loaders: LoaderRegistry;
+  /** What the stored copy was fetched with: sent as `If-None-Match` / `If-Modified-Since`. */
+  validators?: HttpValidators | undefined;
+}
+
+/** A response's cache validators, kept with the document so the next fetch can be conditional. */
+export interface HttpValidators {
+  etag?: string;
+  lastModified?: string;
 }
 
 /** A fetched body with what is needed to parse it. */
@@ -24,6 +32,16 @@ export interface FetchedSource {
   /** The loader the media type asks for. */
   loader: SourceLoader;
   /** The URL after redirects. */
+  url: string;
+  /** The response's validators, for the next conditional fetch. */
+  validators: HttpValidators;
+  /** `Cache-Control: max-age`, when the server gave one. */
+  maxAgeSeconds?: number;
+}
+
+/** The server said the stored copy is current (304): nothing was downloaded. */
+export interface NotModified {
+  notModified: true;
   url: string;
 }
 
@@ -47,7 +65,10 @@ function acceptHeader(loaders: LoaderRegistry): string {
  *   `E_UNSUPPORTED` (a media type that is not HTML, Markdown or plain text);
  *   {@link AbortError} when `signal` aborts.
  */
-export async function fetchSource(url: string, options: FetchSourceOptions): Promise<FetchedSource> {
+export async function fetchSource(
+  url: string,
+  options: FetchSourceOptions,
+): Promise<FetchedSource | NotModified> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
   const fail = (error: unknown, what: string): never => {
@@ -68,10 +89,21 @@ export async function fetchSource(url: string, options: FetchSourceOptions): Pro
     response = await options.fetch(url, {
       signal,
       redirect: 'follow',
-      headers: { accept: acceptHeader(options.loaders) },
+      headers: {
+        accept: acceptHeader(options.loaders),
+        ...(options.validators?.etag ? { 'if-none-match': options.validators.etag } : {}),
+        ...(options.validators?.lastModified ? { 'if-modified-since': options.validators.lastModified } : {}),
+      },
     });
   } catch (error) {
+    // A fetch wrapper's own verdict (robots.txt, a Retry-After too long to wait) is already worded.
+    if (error instanceof InputError) throw error;
     return fail(error, 'fetching');
+  }
+
+  if (response.status === 304 && options.validators) {
+    await response.body?.cancel().catch(() => undefined);
+    return { notModified: true, url: response.url || url };
   }
 
   if (!response.ok) {
@@ -115,7 +147,21 @@ export async function fetchSource(url: string, options: FetchSourceOptions): Pro
     if (error instanceof InputError) throw error;
     return fail(error, 'reading');
   }
-  return { bytes, contentType, loader, url: finalUrl };
+  const etag = response.headers.get('etag');
+  const lastModified = response.headers.get('last-modified');
+  const validators: HttpValidators = {
+    ...(etag ? { etag } : {}),
+    ...(lastModified ? { lastModified } : {}),
+  };
+  const maxAge = /(?:^|,)\s*max-age\s*=\s*(\d+)/i.exec(response.headers.get('cache-control') ?? '')?.[1];
+  return {
+    bytes,
+    contentType,
+    loader,
+    url: finalUrl,
+    validators,
+    ...(maxAge !== undefined ? { maxAgeSeconds: Number(maxAge) } : {}),
+  };
 }
 
 async function readLimited(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {

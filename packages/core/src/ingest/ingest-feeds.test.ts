@@ -13,12 +13,13 @@ const page = (title: string, head: string, body: string) =>
 let server: Server;
 let base: string;
 const requests: string[] = [];
+const notModified: string[] = [];
 
 beforeAll(async () => {
   const routes: Record<string, [string, string]> = {
     '/feed.rss': [
       'application/rss+xml',
-      `<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Harbour News</title>
+      `<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Harbour News</title><ttl>20</ttl>
 <item><title>Lighthouse restored</title><link>/a</link><pubDate>Mon, 01 Jan 2018 08:00:00 GMT</pubDate><dc:creator>Feed Author</dc:creator></item>
 <item><title>Ferry timetable</title><link>/b</link><guid isPermaLink="false">ferry-1</guid><pubDate>Tue, 02 Jan 2018 09:30:00 GMT</pubDate><dc:creator>Ingrid Solberg</dc:creator></item>
 <item><title>Gone</title><link>/c</link></item>
@@ -49,13 +50,40 @@ beforeAll(async () => {
   };
   server = createServer((request, response) => {
     requests.push(request.url ?? '');
+    if (request.url === '/cached' || request.url === '/dated') {
+      const etag = request.url === '/cached' ? '"v1"' : undefined;
+      const lastModified = request.url === '/dated' ? 'Mon, 01 Jan 2018 08:00:00 GMT' : undefined;
+      if (
+        (etag && request.headers['if-none-match'] === etag) ||
+        (lastModified && request.headers['if-modified-since'] === lastModified)
+      ) {
+        notModified.push(request.url);
+        response.writeHead(304).end();
+        return;
+      }
+      response
+        .writeHead(200, {
+          'content-type': 'text/html',
+          ...(etag ? { etag } : {}),
+          ...(lastModified ? { 'last-modified': lastModified } : {}),
+        })
+        .end(
+          page(`Page ${request.url}`, '', 'The lighthouse keeper logs every ship that passes the island.'),
+        );
+      return;
+    }
     const route = routes[request.url ?? ''];
     if (!route) {
       response.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not found</h1>');
       return;
     }
     // Relative links in the fixtures resolve against the feed's URL.
-    response.writeHead(200, { 'content-type': route[0] }).end(route[1]);
+    response
+      .writeHead(200, {
+        'content-type': route[0],
+        ...(request.url === '/sitemap.xml' ? { 'cache-control': 'public, max-age=600' } : {}),
+      })
+      .end(route[1]);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -73,7 +101,13 @@ describe('ingesting feeds and sitemaps', () => {
       chunkOptions: { targetTokens: 60 },
     });
     const bySource = new Map(summary.items.map((item) => [item.source, item]));
-    expect(bySource.get(`${base}/feed.rss`)).toMatchObject({ status: 'expanded', links: 3 });
+    // How often each says it changes: the feed's ttl (minutes), the sitemap's Cache-Control max-age.
+    expect(bySource.get(`${base}/feed.rss`)).toMatchObject({
+      status: 'expanded',
+      links: 3,
+      refreshSeconds: 1200,
+    });
+    expect(bySource.get(`${base}/sitemap.xml`)).toMatchObject({ status: 'expanded', refreshSeconds: 600 });
     expect(bySource.get(`${base}/sitemap-index.xml`)).toMatchObject({ status: 'expanded', links: 1 });
     expect(bySource.get(`${base}/c`)).toMatchObject({ status: 'failed', code: 'E_FETCH' });
     expect(summary).toMatchObject({ added: 3, failed: 1, documents: 3 });
@@ -96,5 +130,23 @@ describe('ingesting feeds and sitemaps', () => {
     const ferry = (await store.readDocument(documents.get(`${base}/b`)!.id))!;
     expect(ferry.document.metadata.guid).toBe('ferry-1');
     expect(documents.get(`${base}/d`)?.title).toBe('Market day');
+  });
+
+  it('asks again with the stored ETag or Last-Modified: a 304 is "unchanged" with nothing downloaded', async () => {
+    const store = new MemoryStore();
+    const embedder = new HashingEmbedder(32);
+    await store.open({ embedderId: embedder.id, dimensions: 32, chunker: DefaultChunkOptions });
+    const run = () =>
+      ingestSources([`${base}/cached`, `${base}/dated`], {
+        store,
+        embedder,
+        chunkOptions: { targetTokens: 60 },
+      });
+    expect(await run()).toMatchObject({ added: 2 });
+    expect(notModified).toEqual([]);
+    const second = await run();
+    expect(second).toMatchObject({ added: 0, unchanged: 2, chunksEmbedded: 0 });
+    expect(notModified.sort()).toEqual(['/cached', '/dated']);
+    expect(second.items.map((item) => item.title).sort()).toEqual(['Page /cached', 'Page /dated']);
   });
 });

@@ -13,8 +13,11 @@ import {
 import { withoutUndefined } from '../shared/options.js';
 import type { ArticleStore, DocumentWrite, EmbeddedText, SentenceVector } from '../store/article-store.js';
 import { type Chunk, type ChunkOptions, chunkDocument } from './chunk-document.js';
+import { documentId } from './create-document.js';
 import { discoverSources } from './discover-sources.js';
+import type { HttpValidators } from './fetch-source.js';
 import { type LoadDocumentOptions, type LoadedSource, loadSource } from './load-document.js';
+import { createPoliteFetch, type PoliteFetchOptions } from './polite-fetch.js';
 import { type LinkedSource, LoaderRegistry, type SourceLoader } from './source-loader.js';
 import { isHttpUrl, normalizeSource } from './source-location.js';
 import { titleFromSource } from './title-from-source.js';
@@ -87,6 +90,11 @@ export interface IngestOptions extends Omit<LoadDocumentOptions, 'signal' | 'loa
    * @defaultValue 'ingest'
    */
   lockScope?: 'ingest' | 'write';
+  /**
+   * How URLs are fetched: User-Agent, robots.txt, spacing per host, retries after 429/503. See
+   * {@link PoliteFetchOptions} for the defaults.
+   */
+  politeness?: PoliteFetchOptions;
 }
 
 /** One source's outcome. */
@@ -102,6 +110,8 @@ export interface IngestItem {
   links?: number;
   /** For a `duplicate`: the stored document holding the same article (same text or canonical URL). */
   duplicateOf?: string;
+  /** For a feed (`expanded`): how often it says it changes, in seconds, when it says so. */
+  refreshSeconds?: number;
   code?: string;
 }
 
@@ -165,7 +175,8 @@ export async function ingestSources(
     cwd,
     loaders,
     maxBytes: options.maxBytes,
-    fetch: options.fetch,
+    // One polite fetcher for the whole ingest, so robots.txt and per-host spacing span every source.
+    fetch: createPoliteFetch(options.fetch ?? globalThis.fetch, options.politeness),
     timeoutMs: options.timeoutMs,
     signal,
   }) as LoadDocumentOptions;
@@ -353,11 +364,22 @@ export async function ingestSources(
       const source = queue.shift()!;
       throwIfAborted(signal);
       let loaded: LoadedSource;
+      // A page stored with cache validators is fetched conditionally: a 304 costs no download.
+      const stored = isHttpUrl(source) ? await storedValidators(store, source) : undefined;
       try {
-        loaded = await loadSource(source, loadOptions);
+        loaded = await loadSource(
+          source,
+          stored ? { ...loadOptions, validators: stored.validators } : loadOptions,
+        );
       } catch (error) {
         if (signal?.aborted) throw new AbortError(undefined, { cause: error });
         const item = failedItem(source, error);
+        items.push(item);
+        report(item);
+        continue;
+      }
+      if (loaded.notModified && stored) {
+        const item: IngestItem = { source, status: 'unchanged', documentId: stored.id, title: stored.title };
         items.push(item);
         report(item);
         continue;
@@ -381,7 +403,12 @@ export async function ingestSources(
       }
       if (fresh.size > 0) onProgress?.({ type: 'discovered', total, bytes });
       if (loaded.documents.length === 0) {
-        const item: IngestItem = { source, status: 'expanded', links: fresh.size };
+        const item: IngestItem = {
+          source,
+          status: 'expanded',
+          links: fresh.size,
+          ...(loaded.refreshSeconds !== undefined ? { refreshSeconds: loaded.refreshSeconds } : {}),
+        };
         items.push(item);
         report(item);
         continue;
@@ -548,4 +575,22 @@ function withEntryMetadata(document: SourceDocument, entry: LinkedSource): Sourc
     if (metadata[key] === undefined && value !== undefined) metadata[key] = value;
   const untitled = document.title === titleFromSource(document.source);
   return { ...document, metadata, ...(untitled && entry.title ? { title: entry.title } : {}) };
+}
+
+/** The cache validators a stored page was fetched with, when it is stored and has some. */
+async function storedValidators(
+  store: ArticleStore,
+  source: string,
+): Promise<{ id: string; title: string; validators: HttpValidators } | undefined> {
+  const id = documentId(normalizeSource(source));
+  if ((await store.contentHash(id)) === undefined) return undefined;
+  const record = await store.readDocument(id);
+  if (!record) return undefined;
+  const { etag, lastModified } = record.document.metadata;
+  const validators: HttpValidators = {
+    ...(typeof etag === 'string' && etag ? { etag } : {}),
+    ...(typeof lastModified === 'string' && lastModified ? { lastModified } : {}),
+  };
+  if (!validators.etag && !validators.lastModified) return undefined;
+  return { id, title: record.document.title, validators };
 }

@@ -3,7 +3,7 @@ import type { SourceDocument } from '../shared/document.js';
 import { InputError, throwIfAborted } from '../shared/errors.js';
 import { createDocument } from './create-document.js';
 import { decodeText } from './decode-text.js';
-import { type FetchFunction, fetchSource } from './fetch-source.js';
+import { type FetchFunction, fetchSource, type HttpValidators } from './fetch-source.js';
 import { readSourceFile } from './read-source-file.js';
 import { type LinkedSource, type LoadedContent, LoaderRegistry } from './source-loader.js';
 import { isHttpUrl, normalizeSource } from './source-location.js';
@@ -35,6 +35,11 @@ export interface LoadDocumentOptions {
   cwd?: string;
   /** The loaders, by extension and media type. @defaultValue the built-in ones (Markdown, HTML, text) */
   loaders?: LoaderRegistry;
+  /**
+   * For a URL whose stored copy was fetched with these validators: fetch conditionally, and on a 304
+   * return `notModified` instead of downloading it again.
+   */
+  validators?: HttpValidators;
 }
 
 /** Defaults of the {@link LoadDocumentOptions} that have fixed values. */
@@ -47,9 +52,12 @@ export const DefaultLoadDocumentOptions = {
 export interface LoadedSource {
   source: string;
   documents: SourceDocument[];
-  /** Sources listed by a feed or sitemap, to load as documents of their own. */
   /** Sources it links to (feed entries, sitemap URLs), normalised, with the entries' metadata. */
   links: LinkedSource[];
+  /** The server answered 304 to a conditional fetch: the stored copy is current, nothing was read. */
+  notModified?: true;
+  /** How often the source says it changes, in seconds: the feed's own `ttl` or syndication period, else the response's `max-age`. */
+  refreshSeconds?: number;
 }
 
 /**
@@ -69,15 +77,28 @@ export async function loadSource(source: string, options: LoadDocumentOptions = 
       maxBytes,
       signal: options.signal,
       loaders,
+      validators: options.validators,
     });
+    if ('notModified' in fetched) return { source: url, documents: [], links: [], notModified: true };
     const content = decodeText(fetched.bytes, url, fetched.contentType.charset);
     const loaded = await fetched.loader.parse({ content, source: url, url: fetched.url });
     return {
       source: url,
       documents: loaded.documents.map((parsed) =>
-        createDocument({ source: url, format: fetched.loader.format, ...parsed }),
+        createDocument({
+          source: url,
+          format: fetched.loader.format,
+          ...parsed,
+          // Kept with the page so that the next ingest asks "changed since?" instead of downloading it.
+          metadata: { ...parsed.metadata, ...fetched.validators },
+        }),
       ),
       links: linkedSources(loaded.links, options.cwd),
+      ...(loaded.refreshSeconds !== undefined
+        ? { refreshSeconds: loaded.refreshSeconds }
+        : fetched.maxAgeSeconds !== undefined
+          ? { refreshSeconds: fetched.maxAgeSeconds }
+          : {}),
     };
   }
 

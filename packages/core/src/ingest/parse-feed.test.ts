@@ -119,6 +119,18 @@ describe('parseFeedOrSitemap', () => {
     }
   });
 
+  it('says how often a feed changes: RSS ttl (minutes), or its syndication period', async () => {
+    const ttl = await read('<rss version="2.0"><channel><title>N</title><ttl>30</ttl></channel></rss>');
+    expect(ttl.refreshSeconds).toBe(1800);
+    const sy =
+      await read(`<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">
+<channel rdf:about="https://news.example/"><title>N</title><link>https://news.example/</link><sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency></channel></rdf:RDF>`);
+    expect(sy.refreshSeconds).toBe(1800);
+    expect(
+      (await read('<rss version="2.0"><channel><title>N</title></channel></rss>')).refreshSeconds,
+    ).toBeUndefined();
+  });
+
   it('reads a feed of 10,000 entries in one go', async () => {
     const items = Array.from(
       { length: 10_000 },

@@ -22,11 +22,11 @@ interface Entry {
  */
 export async function parseFeedOrSitemap(
   input: ParseInput,
-): Promise<{ documents: ParsedDocument[]; links: LinkedSource[] }> {
+): Promise<{ documents: ParsedDocument[]; links: LinkedSource[]; refreshSeconds?: number }> {
   const content = input.content.trimStart();
   const base = input.url ?? (isHttpUrl(input.source) ? input.source : undefined);
-  const entries = content.startsWith('{')
-    ? await jsonFeedEntries(content, input.source)
+  const { entries, refreshSeconds } = content.startsWith('{')
+    ? { entries: await jsonFeedEntries(content, input.source), refreshSeconds: undefined }
     : await xmlEntries(content, input.source);
   const links: LinkedSource[] = [];
   const seen = new Set<string>();
@@ -45,7 +45,7 @@ export async function parseFeedOrSitemap(
       metadata: Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined)),
     });
   }
-  return { documents: [], links };
+  return { documents: [], links, ...(refreshSeconds ? { refreshSeconds } : {}) };
 }
 
 function resolveLink(link: string | undefined, base: string | undefined): string | undefined {
@@ -84,9 +84,13 @@ async function jsonFeedEntries(content: string, source: string): Promise<Entry[]
   }));
 }
 
-async function xmlEntries(content: string, source: string): Promise<Entry[]> {
+async function xmlEntries(
+  content: string,
+  source: string,
+): Promise<{ entries: Entry[]; refreshSeconds: number | undefined }> {
   const root = rootElement(content);
-  if (root === 'urlset' || root === 'sitemapindex') return sitemapEntries(content, source, root);
+  if (root === 'urlset' || root === 'sitemapindex')
+    return { entries: await sitemapEntries(content, source, root), refreshSeconds: undefined };
   const { parseFeed } = await import('feedsmith');
   let parsed: ReturnType<typeof parseFeed>;
   try {
@@ -100,29 +104,42 @@ async function xmlEntries(content: string, source: string): Promise<Entry[]> {
   }
   switch (parsed.format) {
     case 'rss':
-      return (parsed.feed.items ?? []).map((item) => ({
-        link: item.link ?? (item.guid?.isPermaLink !== false ? item.guid?.value : undefined),
-        title: item.title,
-        date: dateText(item.pubDate ?? item.dc?.dates?.[0]),
-        author: item.dc?.creators?.[0] ?? authorText(item.authors?.[0]),
-        guid: item.guid?.value,
-      }));
+      return {
+        refreshSeconds:
+          parsed.feed.ttl !== undefined && parsed.feed.ttl > 0
+            ? parsed.feed.ttl * 60
+            : syndicationSeconds(parsed.feed.sy),
+        entries: (parsed.feed.items ?? []).map((item) => ({
+          link: item.link ?? (item.guid?.isPermaLink !== false ? item.guid?.value : undefined),
+          title: item.title,
+          date: dateText(item.pubDate ?? item.dc?.dates?.[0]),
+          author: item.dc?.creators?.[0] ?? authorText(item.authors?.[0]),
+          guid: item.guid?.value,
+        })),
+      };
     case 'rdf':
-      return (parsed.feed.items ?? []).map((item) => ({
-        link: item.link ?? item.rdf?.about,
-        title: item.title,
-        date: dateText(item.dc?.dates?.[0]),
-        author: item.dc?.creators?.[0],
-        guid: item.rdf?.about,
-      }));
+      return {
+        refreshSeconds: syndicationSeconds(parsed.feed.sy),
+        entries: (parsed.feed.items ?? []).map((item) => ({
+          link: item.link ?? item.rdf?.about,
+          title: item.title,
+          date: dateText(item.dc?.dates?.[0]),
+          author: item.dc?.creators?.[0],
+          guid: item.rdf?.about,
+        })),
+      };
     case 'atom':
-      return (parsed.feed.entries ?? []).map((entry) => ({
-        link: (entry.links?.find((link) => !link.rel || link.rel === 'alternate') ?? entry.links?.[0])?.href,
-        title: textValue(entry.title),
-        date: dateText(entry.published ?? entry.updated),
-        author: entry.authors?.map((author) => author.name).find(Boolean),
-        guid: entry.id,
-      }));
+      return {
+        refreshSeconds: undefined,
+        entries: (parsed.feed.entries ?? []).map((entry) => ({
+          link: (entry.links?.find((link) => !link.rel || link.rel === 'alternate') ?? entry.links?.[0])
+            ?.href,
+          title: textValue(entry.title),
+          date: dateText(entry.published ?? entry.updated),
+          author: entry.authors?.map((author) => author.name).find(Boolean),
+          guid: entry.id,
+        })),
+      };
     default:
       throw unsupported(source, `unexpected ${parsed.format} content`);
   }
@@ -183,4 +200,22 @@ function authorText(value: unknown): string | undefined {
 function dateText(value: unknown): string | undefined {
   if (value instanceof Date) return value.toISOString();
   return scalar(value);
+}
+
+const SYNDICATION_PERIODS: Record<string, number> = {
+  hourly: 3600,
+  daily: 86_400,
+  weekly: 604_800,
+  monthly: 2_592_000,
+  yearly: 31_536_000,
+};
+
+/** `sy:updatePeriod` / `sy:updateFrequency` as seconds between updates (a day / 2 is 12 hours). */
+function syndicationSeconds(
+  sy: { updatePeriod?: string; updateFrequency?: number } | undefined,
+): number | undefined {
+  const period = sy?.updatePeriod ? SYNDICATION_PERIODS[sy.updatePeriod.trim().toLowerCase()] : undefined;
+  if (period === undefined) return undefined;
+  const frequency = sy?.updateFrequency && sy.updateFrequency > 0 ? sy.updateFrequency : 1;
+  return Math.round(period / frequency);
 }

@@ -38,4 +38,6 @@ export interface LoadedContent {
    * expansion limit.
    */
   links?: (string | LinkedSource)[];
+  /** How often the source says it changes, in seconds (a feed's `ttl`, `sy:updatePeriod`). */
+  refreshSeconds?: number;
 }
