@@ -11,6 +11,7 @@ const layers = [
   ['retrieve', '^src/retrieve/'], // retrieval stages: candidates, fusion, rerank, diversity, budget
   ['answer', '^src/answer/'], // answerers, citations, chat models
   ['qa', '^src/(article-qa|api-types|config)\\.ts$'], // ArticleQA, its public types, configuration
+  ['feeds', '^src/feeds/'], // following feeds: the subscription list and polling over an ArticleQA
   ['eval', '^src/eval/'], // the evaluation harness over an ArticleQA
   ['entry', '^src/(index|testing)\\.ts$|^src/testing/'], // public entry points and contract suites
 ];

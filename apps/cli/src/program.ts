@@ -110,6 +110,7 @@ Questions (and search queries) may be up to 2,000 characters long.
     .argument('<paths...>', 'files, folders, URLs, feeds or sitemaps')
     .option('--json', 'print the summary as JSON')
     .option('--no-prune', 'keep indexed documents whose files left an ingested folder')
+    .option('--ignore-robots', "fetch pages even where a site's robots.txt disallows articleqa")
     .option('--wait [seconds]', WAIT_HELP, seconds)
     .option(
       '--queue',
@@ -125,6 +126,9 @@ Questions (and search queries) may be up to 2,000 characters long.
       ])}
 Limits: a file or downloaded page may be up to 20 MB; a URL that has not answered within 15 s fails
 (each one line in the summary; the rest goes in).
+Fetching is polite: a User-Agent naming articleqa, each site's robots.txt obeyed (--ignore-robots
+overrides), at least 250 ms between requests to one host (more if robots.txt asks for a Crawl-delay),
+and 429/503 answers retried twice after the server's Retry-After (up to 30 s) or 1 s, 2 s.
 Ctrl-C stops after the batch in hand (exit 130): what was stored stays, and running the same command
 again finishes the rest without embedding anything twice.
 `,
@@ -177,6 +181,67 @@ difference exits 1. A copy adds and replaces documents, it never removes any fro
     )
     .action((_options, command: Command) =>
       run(() => import('./commands/migrate.js').then((m) => m.migrateCommand as Runner), globals(command)),
+    );
+
+  const feeds = program
+    .command('feeds')
+    .description('follow RSS, Atom, JSON feeds and sitemaps: `articleqa watch` ingests their new entries')
+    .addHelpText(
+      'after',
+      examples([
+        'articleqa feeds add https://example.com/feed.xml',
+        'articleqa feeds list',
+        'articleqa feeds remove https://example.com/feed.xml',
+      ]),
+    );
+  feeds
+    .command('add')
+    .description('follow feeds (each is checked to be a feed or sitemap first)')
+    .argument('<urls...>', 'feed or sitemap URLs')
+    .addHelpText('after', examples(['articleqa feeds add https://example.com/feed.xml', 'articleqa watch']))
+    .action((urls: string[], _options, command: Command) =>
+      run(
+        () => import('./commands/feeds.js').then((m) => m.feedsAddCommand as Runner),
+        urls,
+        globals(command),
+      ),
+    );
+  feeds
+    .command('list')
+    .description('the followed feeds, when each was polled and is next due')
+    .option('--json', 'print as JSON')
+    .action((_options, command: Command) =>
+      run(() => import('./commands/feeds.js').then((m) => m.feedsListCommand as Runner), globals(command)),
+    );
+  feeds
+    .command('remove')
+    .description('stop following feeds (their articles stay in the index)')
+    .argument('<urls...>', 'feed URLs as `feeds list` shows them')
+    .action((urls: string[], _options, command: Command) =>
+      run(
+        () => import('./commands/feeds.js').then((m) => m.feedsRemoveCommand as Runner),
+        urls,
+        globals(command),
+      ),
+    );
+
+  program
+    .command('watch')
+    .description(
+      'poll the followed feeds when due and ingest new and changed entries, until Ctrl-C or SIGTERM',
+    )
+    .option('--every <seconds>', 'poll every feed this often instead of what each asks for', seconds)
+    .addHelpText(
+      'after',
+      `${examples(['articleqa feeds add https://example.com/feed.xml', 'articleqa watch'])}
+Each feed is polled on its own interval: what it asks for (RSS ttl, sy:updatePeriod, Cache-Control
+max-age) within 1 minute and 1 day, else every 15 minutes. New and changed entries are ingested (one
+line each); unchanged pages answer 304 or hash the same and cost nothing. The feed list lives in the
+index directory (feeds.json). Stopping finishes the feed in hand and exits 0.
+`,
+    )
+    .action((_options, command: Command) =>
+      run(() => import('./commands/feeds.js').then((m) => m.watchCommand as Runner), globals(command)),
     );
 
   program

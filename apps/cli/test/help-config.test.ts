@@ -8,7 +8,21 @@ import { lines, makeTempDir, runCli } from './support/run-cli.js';
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
-const commands = ['ask', 'chat', 'ingest', 'worker', 'search', 'list', 'remove', 'stats', 'eval', 'config'];
+const commands = [
+  'ask',
+  'chat',
+  'ingest',
+  'worker',
+  'migrate',
+  'feeds',
+  'watch',
+  'search',
+  'list',
+  'remove',
+  'stats',
+  'eval',
+  'config',
+];
 
 describe('--help and --version', () => {
   let temp: ReturnType<typeof makeTempDir>;

@@ -98,6 +98,15 @@ export {
   tokenF1,
   withinBudget,
 } from './eval/evaluate.js';
+// Following feeds
+export { createFeedFile, type FeedList, type FeedSubscription } from './feeds/feed-list.js';
+export {
+  DefaultFollowFeedsOptions,
+  type FeedPoll,
+  type FollowFeedsOptions,
+  nextPollAt,
+  pollDueFeeds,
+} from './feeds/follow-feeds.js';
 // Ingest: load, clean, chunk
 export {
   type Chunk,
@@ -127,12 +136,18 @@ export {
 } from './ingest/load-document.js';
 export type { ParsedDocument, ParseInput } from './ingest/parsed-document.js';
 export {
+  createPoliteFetch,
+  DefaultPoliteFetchOptions,
+  type PoliteFetchOptions,
+} from './ingest/polite-fetch.js';
+export {
   BUILTIN_LOADERS,
   type LinkedSource,
   type LoadedContent,
   LoaderRegistry,
   type SourceLoader,
 } from './ingest/source-loader.js';
+export { isHttpUrl, normalizeSource } from './ingest/source-location.js';
 // Read
 export type { PassageReading, Reader, ReadOptions } from './read/reader.js';
 export {

@@ -1,0 +1,92 @@
+import type { ArticleQA } from '../article-qa.js';
+import type { IngestItem, IngestOptions } from '../ingest/ingest-sources.js';
+import type { FeedList, FeedSubscription } from './feed-list.js';
+
+/** How {@link pollDueFeeds} spaces polls. */
+export interface FollowFeedsOptions {
+  /** Seconds between polls of a feed that says nothing of its own. @defaultValue 900 (15 minutes) */
+  defaultSeconds?: number;
+  /** Poll every feed this often instead, whatever it says (for tests and impatient users). */
+  everySeconds?: number;
+  /** Bounds on what a feed may ask for. @defaultValue 60 and 86400 */
+  minSeconds?: number;
+  maxSeconds?: number;
+  now?: Date;
+  signal?: AbortSignal;
+  /** Passed to each ingest (politeness, waitForLock...). */
+  ingest?: Omit<IngestOptions, 'signal' | 'prune'>;
+}
+
+/** Defaults of {@link FollowFeedsOptions}. */
+export const DefaultFollowFeedsOptions = { defaultSeconds: 900, minSeconds: 60, maxSeconds: 86_400 } as const;
+
+/** One feed polled: what changed in the collection, and when it is next due. */
+export interface FeedPoll {
+  url: string;
+  /** The feed's entries that were added, updated or failed (unchanged ones are left out). */
+  changes: IngestItem[];
+  /** Entries seen in the feed (and sitemaps it led to). */
+  entries: number;
+  /** Set when the feed itself could not be read. */
+  error?: string;
+  nextPollAt: Date;
+}
+
+/**
+ * Polls every feed that is due: ingests it (new and changed entries are stored; unchanged pages
+ * answer 304 or hash the same and cost nothing), records the poll and when the feed is next due (its
+ * own `ttl`, syndication period or `max-age`, else `defaultSeconds`, within the bounds), and returns
+ * what changed. The caller decides when to call again ({@link nextPollAt}).
+ */
+export async function pollDueFeeds(
+  qa: ArticleQA,
+  feeds: FeedList,
+  options: FollowFeedsOptions = {},
+): Promise<FeedPoll[]> {
+  const settings = { ...DefaultFollowFeedsOptions, ...options };
+  const now = options.now ?? new Date();
+  const due = (await feeds.list()).filter((feed) => new Date(feed.nextPollAt) <= now);
+  const polls: FeedPoll[] = [];
+  for (const subscription of due) {
+    if (options.signal?.aborted) break;
+    const summary = await qa.ingest([subscription.url], {
+      ...options.ingest,
+      prune: false,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const own = summary.items.find((item) => item.source === subscription.url);
+    const error = own?.status === 'failed' ? (own.reason ?? 'unknown reason') : undefined;
+    const refreshSeconds = own?.refreshSeconds;
+    const seconds =
+      options.everySeconds ??
+      Math.min(settings.maxSeconds, Math.max(settings.minSeconds, refreshSeconds ?? settings.defaultSeconds));
+    const finished = options.now ?? new Date();
+    const nextPollAt = new Date(finished.getTime() + seconds * 1000);
+    const updated: FeedSubscription = {
+      url: subscription.url,
+      addedAt: subscription.addedAt,
+      lastPolledAt: finished.toISOString(),
+      nextPollAt: nextPollAt.toISOString(),
+      ...(refreshSeconds !== undefined ? { refreshSeconds } : {}),
+      ...(error ? { lastError: error } : {}),
+    };
+    await feeds.update(updated);
+    polls.push({
+      url: subscription.url,
+      changes: summary.items.filter(
+        (item) => item.source !== subscription.url && ['added', 'updated', 'failed'].includes(item.status),
+      ),
+      entries: summary.items.filter((item) => item.source !== subscription.url && item.status !== 'expanded')
+        .length,
+      ...(error ? { error } : {}),
+      nextPollAt,
+    });
+  }
+  return polls;
+}
+
+/** When the next feed is due; undefined when none is followed. */
+export async function nextPollAt(feeds: FeedList): Promise<Date | undefined> {
+  const times = (await feeds.list()).map((feed) => new Date(feed.nextPollAt).getTime());
+  return times.length > 0 ? new Date(Math.min(...times)) : undefined;
+}
