@@ -41,6 +41,10 @@ function line(body: string): RegExp {
   return new RegExp(String.raw`^(?:${body})[\s.!:…»›>→|*-]*$`, 'iu');
 }
 
+/** A capitalised name word: `Jane`, `O'Brien`, `Lee-Smith`, `J.`. */
+const NAME_WORD = String.raw`\p{Lu}[\p{L}'’.-]*`;
+const NAME = `${NAME_WORD}(?: ${NAME_WORD}){0,3}`;
+
 /** The rules {@link cleanText} applies by default, in the order they are tried. */
 export const BOILERPLATE_RULES: readonly BoilerplateRule[] = [
   {
@@ -80,7 +84,36 @@ export const BOILERPLATE_RULES: readonly BoilerplateRule[] = [
     name: 'advertisement',
     description: 'Ad slots: "Advertisement", "Sponsored content", "Story continues below advertisement".',
     pattern: line(
-      `advertisement|advertising|ad|sponsored(?: content)?|(?:story|article) continues below(?: this)? advertisement|continue reading the main story`,
+      String.raw`advertisement|advertising|ad|sponsored(?: content)?|(?:story|article) continues below(?: this)? advertisement|continue reading the main story|(?:advertisement|sponsored|ad|promoted|paid (?:post|content))\s*[:|–—-]\s*.{1,120}`,
+    ),
+    where: 'anywhere',
+  },
+  {
+    name: 'support-appeals',
+    description:
+      'Donation and membership boxes inside articles: "Enjoying The Northern Chronicle? Support independent journalism: donate from £1", "Become a member".',
+    pattern: line(
+      String.raw`(?:enjoy(?:ing|ed)?|like|liked|love|valu(?:e|ing)) (?:this|the|our|reading)\b.{0,60}\?\s*(?:please )?(?:support|donate|subscribe|become|help|chip in|contribute)\b.{0,120}|(?:please )?support (?:independent|quality|local|our|public[- ]interest) (?:journalism|reporting|newsroom|news)\b.{0,120}|(?:donate|give|contribute) (?:now|today|from|to (?:us|our))\b.{0,100}|become a (?:member|supporter|subscriber|patron)\b.{0,100}`,
+    ),
+    where: 'anywhere',
+  },
+  {
+    name: 'figure-credits',
+    description:
+      'Picture and video credits: "Photo: Reuters", "Image credit: Jane Doe/AFP", "(Photo by Ann Lee/Getty Images)".',
+    pattern: line(
+      String.raw`(?:photo(?:graph)?s?|images?|pictures?|illustrations?|video|graphics?|footage)(?: credits?)?\s*:\s*.{1,60}|\((?:photo(?:graph)?s?|images?|pictures?|illustrations?|video|footage)(?: credits?)? by .{1,60}\)|credits?\s*:\s*.{0,60}\b(?:getty images|reuters|afp|ap photo|associated press|shutterstock|alamy|epa|pa images)\b.{0,40}`,
+    ),
+    where: 'anywhere',
+  },
+  {
+    name: 'byline',
+    description:
+      'A byline line left in the body: "By Jane Doe", "By Jane Doe and Tom Ng, Reuters", "By JANE DOE | Staff Reporter". The byline belongs in metadata, which the HTML reader fills from the page.',
+    // Case-sensitive on purpose: only capitalised names after "By", so "By Tuesday the river rose" stays.
+    pattern: new RegExp(
+      String.raw`^(?:By|BY|by) ${NAME}(?:(?:, | and | & )${NAME}){0,3}(?:\s*[,|·–—-]\s*(?:${NAME_WORD}\s*){1,5})?\s*$`,
+      'u',
     ),
     where: 'anywhere',
   },

@@ -67,7 +67,34 @@ describe('BOILERPLATE_RULES', () => {
       'We use cookies to improve your experience.',
       'This site uses cookies. Accept all cookies',
     ],
-    advertisement: ['Advertisement', 'ADVERTISEMENT', 'Story continues below advertisement'],
+    advertisement: [
+      'Advertisement',
+      'ADVERTISEMENT',
+      'Story continues below advertisement',
+      'Advertisement: Refinance your home with Bluewater Bank',
+      'Advertisement - Story continues below',
+      'Sponsored: The best travel cards of 2024',
+    ],
+    'support-appeals': [
+      'Enjoying The Northern Chronicle? Support independent journalism: donate from £1',
+      'Like this article? Please support our newsroom.',
+      'Support independent journalism',
+      'Become a member today',
+      'Donate now',
+    ],
+    'figure-credits': [
+      'Photo: Reuters',
+      'Image credit: Jane Doe/AFP',
+      '(Photo by Ann Lee/Getty Images)',
+      'Photograph: Tom Ng for The Guardian',
+      'Credit: Getty Images',
+    ],
+    byline: [
+      'By Jane Doe',
+      'By Jane Doe and Tom Ng, Reuters',
+      'BY JANE DOE | Staff Reporter',
+      "By Seán O'Brien",
+    ],
     'source-stamp': ['5 August 2015 | 3:24 pm – Source:', 'Source: Reuters, 5 Aug 2015'],
     'scraper-notice': [
       'If the article suppose to have a video or a photo gallery and it does not appear on your screen, please Click Here',
@@ -104,6 +131,14 @@ describe('BOILERPLATE_RULES', () => {
       'Share prices fell on Tuesday.',
       'May',
       '2015',
+      'By Tuesday, the river had risen two metres.',
+      'By then the ferry had already left.',
+      'Photos of the flooded quay spread quickly on social media that evening.',
+      'Readers who enjoyed the series asked for more, and the paper obliged.',
+      'The charity asked people to donate blood at the town hall on Friday.',
+      'Advertisement spending rose for the third year running.',
+      'Photos by local residents showed the damage.',
+      'Video footage shows the ferry leaving the harbour at dawn.',
     ];
     for (const sentence of sentences) expect(matchBoilerplate(sentence, true), sentence).toBeUndefined();
   });
