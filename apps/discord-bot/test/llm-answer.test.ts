@@ -82,7 +82,8 @@ function expectLLMAnswer(message: RecordedDiscordRequest): void {
   const embed = body(message).embeds?.[0];
   expect(embed?.title).toBe('Sources');
   const [entry, quoteLine, ...rest] = (embed?.description ?? '').split('\n');
-  expect(entry).toBe(`**[1]** **${articleTitle}**`);
+  // The title, then the article's date from its front matter (the seed article names no author).
+  expect(entry).toBe(`**[1]** **${articleTitle}** · 2015-08-05`);
   expect(rest).toEqual([]);
   expect(quoteLine).toMatch(/^> \S/);
   // The quote is a span of the article: undo Markdown escaping and the shortening ellipsis.

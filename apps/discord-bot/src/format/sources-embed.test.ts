@@ -31,6 +31,19 @@ describe('sourcesEmbed', () => {
     );
   });
 
+  it("shows each article's author and date after its title, when known", () => {
+    const embed = sourcesEmbed([
+      citation(1, { byline: 'Jane *Doe*', publishedAt: '2015-08-05T15:24:00.000Z' }),
+      citation(2, { publishedAt: '2019-01-10' }),
+    ]);
+    expect(embed?.description?.split('\n')).toEqual([
+      '**[1]** **Article 1** · by Jane \\*Doe\\*, 2015-08-05',
+      '> Quoted span number 1.',
+      '**[2]** **Article 2** · 2019-01-10',
+      '> Quoted span number 2.',
+    ]);
+  });
+
   it('shortens long quotes at a word boundary', () => {
     const quote = 'lorem ipsum '.repeat(100);
     const line = sourcesEmbed([citation(1, { quote })])?.description?.split('\n')[1] ?? '';

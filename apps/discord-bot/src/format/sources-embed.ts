@@ -51,7 +51,14 @@ export function sourcesEmbed(
     const quote = citation.metadata
       ? `${METADATA_LABELS[citation.metadata.field]}: ${shorten(citation.metadata.value, quoteLength)}`
       : shorten(citation.quote, quoteLength);
-    const entry = `**[${citation.n}]** ${titleLink(citation.title, citation.url, titleLength)}${quote ? `\n> ${escapeMarkdown(quote)}` : ''}`;
+    // Who wrote it and when, where the article says (`by Jane Doe, 2015-08-05`).
+    const about = [
+      citation.byline ? `by ${shorten(citation.byline, 60)}` : '',
+      citation.publishedAt?.slice(0, 10) ?? '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const entry = `**[${citation.n}]** ${titleLink(citation.title, citation.url, titleLength)}${about ? ` · ${escapeMarkdown(about)}` : ''}${quote ? `\n> ${escapeMarkdown(quote)}` : ''}`;
     if (used + entry.length + 1 > budget) break;
     entries.push(entry);
     used += entry.length + 1;

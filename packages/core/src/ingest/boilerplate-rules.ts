@@ -89,6 +89,15 @@ export const BOILERPLATE_RULES: readonly BoilerplateRule[] = [
     where: 'anywhere',
   },
   {
+    name: 'inline-links',
+    description:
+      'Links to other stories set inside the article: "Related: Ferry fares to rise", "More on this story: ...", "See also: ...".',
+    pattern: line(
+      String.raw`(?:related(?: (?:story|stories|article|articles|coverage))?|more on this(?: story| topic)?|also read|read also|see also|recommended(?: reading)?)\s*:\s*.{1,120}`,
+    ),
+    where: 'anywhere',
+  },
+  {
     name: 'support-appeals',
     description:
       'Donation and membership boxes inside articles: "Enjoying The Northern Chronicle? Support independent journalism: donate from £1", "Become a member".',

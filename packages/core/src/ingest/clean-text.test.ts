@@ -75,6 +75,11 @@ describe('BOILERPLATE_RULES', () => {
       'Advertisement - Story continues below',
       'Sponsored: The best travel cards of 2024',
     ],
+    'inline-links': [
+      'Related: Ferry fares to rise in spring',
+      'More on this story: Harbour plan approved',
+      'See also: Our guide to the island',
+    ],
     'support-appeals': [
       'Enjoying The Northern Chronicle? Support independent journalism: donate from £1',
       'Like this article? Please support our newsroom.',
@@ -138,6 +143,7 @@ describe('BOILERPLATE_RULES', () => {
       'The charity asked people to donate blood at the town hall on Friday.',
       'Advertisement spending rose for the third year running.',
       'Photos by local residents showed the damage.',
+      'Related costs rose by a tenth, the report said.',
       'Video footage shows the ferry leaving the harbour at dawn.',
     ];
     for (const sentence of sentences) expect(matchBoilerplate(sentence, true), sentence).toBeUndefined();

@@ -31,10 +31,11 @@ const PAGES: NewsPage[] = (() => {
         'Harbour plan approved',
         '<meta name="author" content="Jane Doe">',
         `<p>By Jane Doe</p><p>${p[0]}</p><p>Advertisement: Refinance your home with Bluewater Bank</p><p>${p[1]}</p>
-         <p>Enjoying The Northern Chronicle? Support independent journalism: donate from £1</p><p>${p[2]}</p>`,
+         <p>Enjoying The Northern Chronicle? Support independent journalism: donate from £1</p><p>${p[2]}</p>
+         <p>Related: Ferry fares to rise in spring</p>`,
       ),
       prose: p,
-      junk: ['Refinance your home', 'Support independent journalism', 'By Jane Doe'],
+      junk: ['Refinance your home', 'Support independent journalism', 'By Jane Doe', 'Ferry fares to rise'],
       byline: 'Jane Doe',
     });
   }
