@@ -11,7 +11,7 @@ import {
   resolveConfig,
   type StoreConfig,
 } from '@articleqa/core';
-import type { IngestQueue } from '@articleqa/store-postgres';
+import type { IngestQueue, PostgresFeedList } from '@articleqa/store-postgres';
 import { UsageError } from './errors.js';
 import { createOutput, type Output } from './output.js';
 import { createProgress } from './progress.js';
@@ -70,6 +70,12 @@ export async function storeFor(store: StoreConfig, indexDir: string): Promise<Ar
   if (store.kind === 'local') return createLocalStore({ dir: indexDir });
   const { createPostgresStore } = await import('@articleqa/store-postgres');
   return createPostgresStore({ connectionString: store.url });
+}
+
+/** The followed feeds of a Postgres collection (its `feeds` table). Loaded only when asked for. */
+export async function openFeedList(url: string): Promise<PostgresFeedList> {
+  const { PostgresFeedList } = await import('@articleqa/store-postgres');
+  return new PostgresFeedList({ connectionString: url });
 }
 
 /** Milliseconds to wait for the write lock, from `--wait [seconds]` (no value: no limit). */

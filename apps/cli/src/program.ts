@@ -237,7 +237,8 @@ difference exits 1. A copy adds and replaces documents, it never removes any fro
 Each feed is polled on its own interval: what it asks for (RSS ttl, sy:updatePeriod, Cache-Control
 max-age) within 1 minute and 1 day, else every 15 minutes. New and changed entries are ingested (one
 line each); unchanged pages answer 304 or hash the same and cost nothing. The feed list lives in the
-index directory (feeds.json). Stopping finishes the feed in hand and exits 0.
+index directory (feeds.json). Stopping finishes the feed in hand and exits 0. With a Postgres store the
+workers poll the followed feeds instead (\`articleqa worker\`), one poll per feed however many run.
 `,
     )
     .action((_options, command: Command) =>

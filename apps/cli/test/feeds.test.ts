@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startTestServer, TEST_PASSWORD } from '@articleqa/store-postgres/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, runCli, startCli } from './support/run-cli.js';
 
@@ -96,12 +97,37 @@ describe('following feeds: feeds add, watch, feeds list, feeds remove', () => {
     expect(nothing.stderr).toContain('No feeds followed');
   });
 
-  it('on a Postgres store, says feeds are not built there yet: exit 2, one line', async () => {
-    const result = await runCli(['feeds', 'list', '--store', 'postgres://user:secret@127.0.0.1:1/db'], {
-      cwd,
-    });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('not built yet');
-    expect(result.stderr).not.toContain('secret');
+  it('on Postgres the list lives in the collection and the workers poll each due feed once', async () => {
+    const pg = await startTestServer();
+    const env = { ARTICLEQA_STORE: pg.connectionString };
+    const worker = startCli(['worker'], { cwd, env });
+    try {
+      const add = await runCli(['feeds', 'add', `${base}/feed.xml`], { cwd, env });
+      expect(add.code, add.stderr).toBe(0);
+      const documents = async () =>
+        (JSON.parse((await runCli(['list', '--json'], { cwd, env })).stdout) as { title: string }[]).length;
+      // The worker looks for due feeds every 15 s; the new feed is due at once.
+      const deadline = Date.now() + 60_000;
+      while ((await documents()) < entries.length) {
+        if (Date.now() > deadline)
+          throw new Error(`The worker did not ingest the feed:\n${worker.output().stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      const feeds = JSON.parse((await runCli(['feeds', 'list', '--json'], { cwd, env })).stdout) as {
+        lastPolledAt?: string;
+        nextPollAt: string;
+      }[];
+      expect(feeds).toHaveLength(1);
+      expect(feeds[0]!.lastPolledAt).toBeDefined();
+      expect(new Date(feeds[0]!.nextPollAt).getTime()).toBeGreaterThan(Date.now());
+      const watch = await runCli(['watch'], { cwd, env });
+      expect(watch.code).toBe(2);
+      expect(watch.stderr).toContain('run `articleqa worker`');
+      expect(`${add.stderr}${watch.stderr}`).not.toContain(TEST_PASSWORD);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      await pg.stop();
+    }
   });
 });

@@ -104,6 +104,8 @@ export {
   DefaultFollowFeedsOptions,
   type FeedPoll,
   type FollowFeedsOptions,
+  feedPolled,
+  feedValidators,
   nextPollAt,
   pollDueFeeds,
 } from './feeds/follow-feeds.js';
@@ -120,6 +122,7 @@ export {
 export { cleanText } from './ingest/clean-text.js';
 export { discoverSources } from './ingest/discover-sources.js';
 export {
+  type HttpValidators,
   type IngestItem,
   type IngestOptions,
   type IngestProgress,

@@ -16,6 +16,7 @@ export {
   type IngestWorkOptions,
 } from './ingest-queue.js';
 export { MAX_HNSW_DIMENSIONS, SCHEMA_VERSION, TEXT_SEARCH_CONFIG } from './migrations.js';
+export { PostgresFeedList, type PostgresFeedListOptions } from './postgres-feed-list.js';
 export {
   createPostgresStore,
   DefaultPostgresStoreOptions,

@@ -101,6 +101,24 @@ export const MIGRATIONS: readonly Migration[] = [
         SELECT count(*), coalesce(sum(terms), 0) FROM ${schema}.chunks`,
     ],
   },
+  {
+    version: 3,
+    description: 'followed feeds, polled by the workers',
+    statements: ({ schema }) => [
+      `CREATE TABLE ${schema}.feeds (
+        url text PRIMARY KEY,
+        added_at timestamptz NOT NULL,
+        last_polled_at timestamptz,
+        last_error text,
+        refresh_seconds integer,
+        next_poll_at timestamptz NOT NULL,
+        -- The last response's validators: the next poll is a conditional GET.
+        etag text,
+        last_modified text
+      )`,
+      `CREATE INDEX feeds_by_next_poll ON ${schema}.feeds (next_poll_at)`,
+    ],
+  },
 ];
 
 /** SQL counting the positions of a chunk tsvector's text lexemes (weight A), the chunk's BM25 length. */

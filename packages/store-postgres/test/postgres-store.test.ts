@@ -77,17 +77,17 @@ describe('PostgresStore', () => {
     );
     const error = await again.open(OPEN).catch((caught: unknown) => caught);
     expect(isArticleQAError(error, 'E_INDEX_MISMATCH')).toBe(true);
-    expect((error as { details: unknown }).details).toEqual({ reason: 'schema', found: 99, expected: 2 });
+    expect((error as { details: unknown }).details).toEqual({ reason: 'schema', found: 99, expected: 3 });
   });
 
-  it('records migrations and builds the tables, indexes and column types of migrations 1 and 2', async () => {
+  it('records migrations and builds the tables, indexes and column types of every migration', async () => {
     const store = track(freshStore());
     const manifest = await store.open(OPEN);
-    expect(manifest.schemaVersion).toBe(2);
+    expect(manifest.schemaVersion).toBe(3);
     const { rows: migrations } = await admin.query(
       `SELECT version FROM "${store.schema}".migrations ORDER BY version`,
     );
-    expect(migrations).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(migrations).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     const { rows: indexes } = await admin.query<{ indexdef: string }>(
       'SELECT indexdef FROM pg_indexes WHERE schemaname = $1',
       [store.schema],
@@ -166,12 +166,12 @@ describe('PostgresStore', () => {
     // A collection written by version 1 has no statistics: migration 2 computes them from the chunks.
     await store.close();
     await admin.query(`ALTER TABLE ${schema}.chunks DROP COLUMN terms`);
-    await admin.query(`DROP TABLE ${schema}.term_stats, ${schema}.chunk_stats`);
-    await admin.query(`DELETE FROM ${schema}.migrations WHERE version = 2`);
+    await admin.query(`DROP TABLE ${schema}.term_stats, ${schema}.chunk_stats, ${schema}.feeds`);
+    await admin.query(`DELETE FROM ${schema}.migrations WHERE version >= 2`);
     const again = track(
       new PostgresStore({ connectionString: server.connectionString, schema: store.schema }),
     );
-    expect((await again.open(OPEN)).schemaVersion).toBe(2);
+    expect((await again.open(OPEN)).schemaVersion).toBe(3);
     expect(await statistics()).toEqual(before);
     const [best] = await again.lexicalSearch({ text: 'which offices watch firms', limit: 3 });
     expect((await again.chunksByIds([best!.chunkId]))[0]!.text).toBe('The offices watch firms for crime.');

@@ -9,7 +9,7 @@ import {
   nextPollAt,
   pollDueFeeds,
 } from '@articleqa/core';
-import { configFor, type GlobalOptions, indexDirFor, openContext } from '../context.js';
+import { configFor, type GlobalOptions, indexDirFor, openContext, openFeedList } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { createOutput, type Output } from '../output.js';
 
@@ -22,39 +22,45 @@ export interface WatchCommandOptions extends GlobalOptions {
   every?: number;
 }
 
-/** The followed feeds, kept beside the local index. */
-function feedListFor(options: GlobalOptions, what: string): FeedList {
+/**
+ * The followed feeds: beside the local index (`feeds.json`), or in the Postgres collection, where the
+ * workers poll them. The Postgres table comes with the collection, so it is opened (and migrated) first.
+ */
+async function feedListFor(options: GlobalOptions): Promise<FeedList & { close?(): Promise<void> }> {
   const config = configFor(options);
-  if (config.store.kind === 'postgres')
-    throw new UsageError(
-      `${what} keeps its list beside the local index; with a Postgres store it is not built yet: queue feeds with \`articleqa ingest --queue <feed-url>\`.`,
-    );
-  return createFeedFile(join(indexDirFor(options, config), 'feeds.json'));
+  if (config.store.kind === 'local') return createFeedFile(join(indexDirFor(options, config), 'feeds.json'));
+  const context = await openContext(options, { create: true, llm: false });
+  await context.close();
+  return openFeedList(config.store.url);
 }
 
 /** `articleqa feeds add <url...>`: checks each is a feed or sitemap, then follows it. */
 export async function feedsAddCommand(urls: string[], options: FeedsCommandOptions): Promise<number> {
   const output = createOutput(options);
-  const feeds = feedListFor(options, 'articleqa feeds');
+  const feeds = await feedListFor(options);
   const fetch = createPoliteFetch(globalThis.fetch);
   let failed = 0;
-  for (const url of urls) {
-    if (!isHttpUrl(url)) throw new UsageError(`${url} is not an http(s) URL: feeds are followed by URL.`);
-    try {
-      const loaded = await loadSource(url, { fetch });
-      if (loaded.documents.length > 0 && loaded.links.length === 0)
-        throw new UsageError(`${url} is an article, not a feed: add it with \`articleqa ingest ${url}\`.`);
-      const { subscription, added } = await feeds.add(loaded.source);
-      output.info(
-        added
-          ? `following ${subscription.url} (${loaded.links.length} entries); \`articleqa watch\` ingests them and checks for new ones`
-          : `already following ${subscription.url}`,
-      );
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      failed += 1;
-      output.error(`${output.errColors.red('failed')} ${url}: ${(error as Error).message}`);
+  try {
+    for (const url of urls) {
+      if (!isHttpUrl(url)) throw new UsageError(`${url} is not an http(s) URL: feeds are followed by URL.`);
+      try {
+        const loaded = await loadSource(url, { fetch });
+        if (loaded.documents.length > 0 && loaded.links.length === 0)
+          throw new UsageError(`${url} is an article, not a feed: add it with \`articleqa ingest ${url}\`.`);
+        const { subscription, added } = await feeds.add(loaded.source);
+        output.info(
+          added
+            ? `following ${subscription.url} (${loaded.links.length} entries); \`articleqa watch\` ingests them and checks for new ones`
+            : `already following ${subscription.url}`,
+        );
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        failed += 1;
+        output.error(`${output.errColors.red('failed')} ${url}: ${(error as Error).message}`);
+      }
     }
+  } finally {
+    await feeds.close?.();
   }
   return failed > 0 ? ExitCode.failure : ExitCode.ok;
 }
@@ -62,7 +68,8 @@ export async function feedsAddCommand(urls: string[], options: FeedsCommandOptio
 /** `articleqa feeds list` */
 export async function feedsListCommand(options: FeedsCommandOptions): Promise<number> {
   const output = createOutput(options);
-  const subscriptions = await feedListFor(options, 'articleqa feeds').list();
+  const feeds = await feedListFor(options);
+  const subscriptions = await feeds.list().finally(() => feeds.close?.());
   if (options.json) {
     output.out(JSON.stringify(subscriptions, null, 2));
     return ExitCode.ok;
@@ -82,15 +89,19 @@ export async function feedsListCommand(options: FeedsCommandOptions): Promise<nu
 /** `articleqa feeds remove <url...>`: stops following; what was ingested stays. */
 export async function feedsRemoveCommand(urls: string[], options: FeedsCommandOptions): Promise<number> {
   const output = createOutput(options);
-  const feeds = feedListFor(options, 'articleqa feeds');
+  const feeds = await feedListFor(options);
   let missing = 0;
-  for (const url of urls) {
-    if (await feeds.remove(url))
-      output.info(`stopped following ${url} (its articles stay; remove them by id)`);
-    else {
-      missing += 1;
-      output.error(`not followed: ${url} (see \`articleqa feeds list\`)`);
+  try {
+    for (const url of urls) {
+      if (await feeds.remove(url))
+        output.info(`stopped following ${url} (its articles stay; remove them by id)`);
+      else {
+        missing += 1;
+        output.error(`not followed: ${url} (see \`articleqa feeds list\`)`);
+      }
     }
+  } finally {
+    await feeds.close?.();
   }
   return missing > 0 ? ExitCode.failure : ExitCode.ok;
 }
@@ -100,7 +111,11 @@ export async function feedsRemoveCommand(urls: string[], options: FeedsCommandOp
  * logs one line per change, until SIGINT or SIGTERM (then it finishes the feed in hand and exits 0).
  */
 export async function watchCommand(options: WatchCommandOptions): Promise<number> {
-  const feeds = feedListFor(options, 'articleqa watch');
+  if (configFor(options).store.kind === 'postgres')
+    throw new UsageError(
+      'With a Postgres store the workers poll the followed feeds: run `articleqa worker` (one poll per feed however many run).',
+    );
+  const feeds = await feedListFor(options);
   if ((await feeds.list()).length === 0)
     throw new UsageError('No feeds followed. Add one with `articleqa feeds add <feed-url>` first.');
   const context = await openContext(options, { create: true, llm: false });

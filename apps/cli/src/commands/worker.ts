@@ -1,9 +1,26 @@
-import type { ArticleQA, IngestSummary } from '@articleqa/core';
-import { configFor, type GlobalOptions, openContext, openIngestQueue, postgresUrlFor } from '../context.js';
+import {
+  type ArticleQA,
+  DefaultFollowFeedsOptions,
+  feedPolled,
+  feedValidators,
+  type IngestSummary,
+} from '@articleqa/core';
+import type { PostgresFeedList } from '@articleqa/store-postgres';
+import {
+  configFor,
+  type GlobalOptions,
+  openContext,
+  openFeedList,
+  openIngestQueue,
+  postgresUrlFor,
+} from '../context.js';
 import { ExitCode } from '../errors.js';
 import type { Output } from '../output.js';
 
 export type WorkerCommandOptions = GlobalOptions;
+
+/** How often a worker looks for followed feeds that are due. */
+const FEED_CHECK_MS = 15_000;
 
 /** A job's source failed to load: the job fails, so the queue retries it, then dead-letters it. */
 class SourceFailedError extends Error {
@@ -46,7 +63,28 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
       );
       // One job at a time per process (the collection handle has one write lock); workers in other
       // processes load and embed at the same time and take turns only to write.
-      await queue.work(ingestJob(context.qa, output), { signal: controller.signal, concurrency: 1 });
+      // Followed feeds: every worker looks for due ones; each due feed goes to one of them, which
+      // queues it like any source, so one poll happens per feed however many workers run.
+      const feeds = await openFeedList(url);
+      const queueDueFeeds = async () => {
+        try {
+          const due = await feeds.claimDue(new Date(), DefaultFollowFeedsOptions.defaultSeconds);
+          if (due.length > 0) {
+            await queue.enqueue(due.map((feed) => feed.url));
+            output.verbose(`queued ${due.length} due feed(s)`);
+          }
+        } catch (error) {
+          output.error(`${output.errColors.yellow('feeds')} ${(error as Error).message}`);
+        }
+      };
+      const timer = setInterval(() => void queueDueFeeds(), FEED_CHECK_MS);
+      void queueDueFeeds();
+      try {
+        await queue.work(ingestJob(context.qa, output, feeds), { signal: controller.signal, concurrency: 1 });
+      } finally {
+        clearInterval(timer);
+        await feeds.close();
+      }
       return ExitCode.ok;
     } finally {
       await queue.close();
@@ -64,16 +102,24 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
  * ingest on the same handle would not wait for the first). The lock is held only while writing
  * (`lockScope: 'write'`), so workers elsewhere are not held up by this one's fetching and embedding.
  */
-function ingestJob(qa: ArticleQA, output: Output): (source: string, signal: AbortSignal) => Promise<void> {
+function ingestJob(
+  qa: ArticleQA,
+  output: Output,
+  feeds: PostgresFeedList,
+): (source: string, signal: AbortSignal) => Promise<void> {
   const colors = output.errColors;
   let turn: Promise<unknown> = Promise.resolve();
   return async (source, signal) => {
+    // A followed feed is fetched conditionally with what its last poll kept.
+    const followed = (await feeds.list()).find((feed) => feed.url === source);
+    const validators = followed ? feedValidators(followed) : undefined;
     const ingest = () =>
       qa.ingest([source], {
         prune: false,
         lockScope: 'write',
         waitForLock: Number.POSITIVE_INFINITY,
         signal,
+        ...(validators ? { validators: new Map([[source, validators]]) } : {}),
       });
     const ingesting = turn.then(ingest, ingest);
     turn = ingesting.catch(() => undefined);
@@ -91,6 +137,9 @@ function ingestJob(qa: ArticleQA, output: Output): (source: string, signal: Abor
         );
       throw error;
     }
+    // A followed feed records its poll: when it was read, what it asks for, when it is next due.
+    const own = summary.items.find((item) => item.source === source);
+    if (followed) await feeds.update(feedPolled(followed, own, new Date()));
     const failed = summary.items.find((item) => item.status === 'failed');
     if (failed) {
       const reason = failed.reason ?? 'unknown reason';

@@ -16,6 +16,9 @@ export interface FeedSubscription {
   refreshSeconds?: number;
   /** When it is next due; a new subscription is due at once. */
   nextPollAt: string;
+  /** The last response's validators: the next poll asks "changed since?" and a 304 costs nothing. */
+  etag?: string;
+  lastModified?: string;
 }
 
 /** Where subscriptions are kept: each call reads and writes the list whole. */

@@ -1,5 +1,5 @@
 import type { ArticleQA } from '../article-qa.js';
-import type { IngestItem, IngestOptions } from '../ingest/ingest-sources.js';
+import type { HttpValidators, IngestItem, IngestOptions } from '../ingest/ingest-sources.js';
 import type { FeedList, FeedSubscription } from './feed-list.js';
 
 /** How {@link pollDueFeeds} spaces polls. */
@@ -43,33 +43,22 @@ export async function pollDueFeeds(
   feeds: FeedList,
   options: FollowFeedsOptions = {},
 ): Promise<FeedPoll[]> {
-  const settings = { ...DefaultFollowFeedsOptions, ...options };
   const now = options.now ?? new Date();
   const due = (await feeds.list()).filter((feed) => new Date(feed.nextPollAt) <= now);
   const polls: FeedPoll[] = [];
   for (const subscription of due) {
     if (options.signal?.aborted) break;
+    const validators = feedValidators(subscription);
     const summary = await qa.ingest([subscription.url], {
       ...options.ingest,
+      ...(validators ? { validators: new Map([[subscription.url, validators]]) } : {}),
       prune: false,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const own = summary.items.find((item) => item.source === subscription.url);
     const error = own?.status === 'failed' ? (own.reason ?? 'unknown reason') : undefined;
-    const refreshSeconds = own?.refreshSeconds;
-    const seconds =
-      options.everySeconds ??
-      Math.min(settings.maxSeconds, Math.max(settings.minSeconds, refreshSeconds ?? settings.defaultSeconds));
-    const finished = options.now ?? new Date();
-    const nextPollAt = new Date(finished.getTime() + seconds * 1000);
-    const updated: FeedSubscription = {
-      url: subscription.url,
-      addedAt: subscription.addedAt,
-      lastPolledAt: finished.toISOString(),
-      nextPollAt: nextPollAt.toISOString(),
-      ...(refreshSeconds !== undefined ? { refreshSeconds } : {}),
-      ...(error ? { lastError: error } : {}),
-    };
+    const updated = feedPolled(subscription, own, options.now ?? new Date(), options);
+    const nextPollAt = new Date(updated.nextPollAt);
     await feeds.update(updated);
     polls.push({
       url: subscription.url,
@@ -89,4 +78,45 @@ export async function pollDueFeeds(
 export async function nextPollAt(feeds: FeedList): Promise<Date | undefined> {
   const times = (await feeds.list()).map((feed) => new Date(feed.nextPollAt).getTime());
   return times.length > 0 ? new Date(Math.min(...times)) : undefined;
+}
+
+/**
+ * A subscription after a poll: when it was polled, what it asks for, whether it failed, and when it is
+ * next due (its own interval within the bounds, else the default; `everySeconds` overrides).
+ * @param own - The ingest's item for the feed URL itself (`expanded`, or `failed`).
+ */
+export function feedPolled(
+  subscription: FeedSubscription,
+  own: IngestItem | undefined,
+  now: Date,
+  options: Pick<FollowFeedsOptions, 'defaultSeconds' | 'everySeconds' | 'minSeconds' | 'maxSeconds'> = {},
+): FeedSubscription {
+  const settings = { ...DefaultFollowFeedsOptions, ...options };
+  const error = own?.status === 'failed' ? (own.reason ?? 'unknown reason') : undefined;
+  const refreshSeconds = own?.refreshSeconds ?? subscription.refreshSeconds;
+  const seconds =
+    options.everySeconds ??
+    Math.min(settings.maxSeconds, Math.max(settings.minSeconds, refreshSeconds ?? settings.defaultSeconds));
+  // A 304 ('unchanged') brings no validators: the ones that earned it stay.
+  const etag = own?.validators ? own.validators.etag : subscription.etag;
+  const lastModified = own?.validators ? own.validators.lastModified : subscription.lastModified;
+  return {
+    url: subscription.url,
+    addedAt: subscription.addedAt,
+    lastPolledAt: now.toISOString(),
+    nextPollAt: new Date(now.getTime() + seconds * 1000).toISOString(),
+    ...(refreshSeconds !== undefined ? { refreshSeconds } : {}),
+    ...(error ? { lastError: error } : {}),
+    ...(etag ? { etag } : {}),
+    ...(lastModified ? { lastModified } : {}),
+  };
+}
+
+/** The validators a subscription kept from its last poll, for a conditional fetch. */
+export function feedValidators(subscription: FeedSubscription): HttpValidators | undefined {
+  if (!subscription.etag && !subscription.lastModified) return undefined;
+  return {
+    ...(subscription.etag ? { etag: subscription.etag } : {}),
+    ...(subscription.lastModified ? { lastModified: subscription.lastModified } : {}),
+  };
 }

@@ -47,9 +47,51 @@ beforeAll(async () => {
       page('Ferry timetable', '', 'The winter ferry leaves the harbour at seven every morning.'),
     ],
     '/d': ['text/html', page('Market day', '', 'The fish market opens on Saturdays at dawn by the quay.')],
+    '/atom.xml': [
+      'application/atom+xml',
+      `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Island Post</title>
+<entry><title>Bridge vote</title><link href="/news/bridge"/><id>urn:bridge</id><published>2018-02-01T07:00:00Z</published><author><name>Ann Lee</name></author></entry></feed>`,
+    ],
+    '/feed.json': [
+      'application/feed+json',
+      JSON.stringify({
+        version: 'https://jsonfeed.org/version/1.1',
+        title: 'Island Post',
+        items: [
+          {
+            id: 'school',
+            url: '/news/school',
+            title: 'School reopens',
+            date_published: '2018-02-02',
+            authors: [{ name: 'Tom Ng' }],
+          },
+        ],
+      }),
+    ],
+    '/news/bridge': [
+      'text/html',
+      `<!doctype html><html><head><title>Bridge vote | Island Post</title><script>var tracking = "Advertisement";</script></head><body>
+<article><h1>Bridge vote</h1><p>By Ann Lee</p><p>${'The council voted to rebuild the old bridge across the estuary next spring. '.repeat(4)}</p>
+<p>Advertisement: Refinance your home with Bluewater Bank</p><p>${'Work on the bridge will close the coast road for six weeks. '.repeat(4)}</p>
+<p>Enjoying the Island Post? Support independent journalism: donate from £1</p>
+<section class="comments"><h3>12 comments</h3><p>Leave a comment</p></section></article></body></html>`,
+    ],
+    '/news/school': [
+      'text/html',
+      page(
+        'School reopens',
+        '',
+        'The island school reopened after the storm repairs were finished in January.',
+      ),
+    ],
+    '/broken.xml': ['application/rss+xml', '<rss><channel><item><title>Broken</item></rss>'],
   };
   server = createServer((request, response) => {
     requests.push(request.url ?? '');
+    if (request.url === '/loop') {
+      response.writeHead(302, { location: '/loop' }).end();
+      return;
+    }
     if (request.url === '/cached' || request.url === '/dated') {
       const etag = request.url === '/cached' ? '"v1"' : undefined;
       const lastModified = request.url === '/dated' ? 'Mon, 01 Jan 2018 08:00:00 GMT' : undefined;
@@ -148,5 +190,39 @@ describe('ingesting feeds and sitemaps', () => {
     expect(second).toMatchObject({ added: 0, unchanged: 2, chunksEmbedded: 0 });
     expect(notModified.sort()).toEqual(['/cached', '/dated']);
     expect(second.items.map((item) => item.title).sort()).toEqual(['Page /cached', 'Page /dated']);
+  });
+
+  it('reads Atom and JSON Feed entries into clean documents with author and date; a malformed feed and a redirect loop are one line each', async () => {
+    const store = new MemoryStore();
+    const embedder = new HashingEmbedder(32);
+    await store.open({ embedderId: embedder.id, dimensions: 32, chunker: DefaultChunkOptions });
+    const started = Date.now();
+    const summary = await ingestSources(
+      [`${base}/atom.xml`, `${base}/feed.json`, `${base}/broken.xml`, `${base}/loop`],
+      { store, embedder, chunkOptions: { targetTokens: 60 } },
+      { politeness: { hostDelayMs: 0 } },
+    );
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(summary).toMatchObject({ added: 2, failed: 2 });
+    const failures = summary.items.filter((item) => item.status === 'failed');
+    expect(failures.find((item) => item.source === `${base}/broken.xml`)).toMatchObject({
+      code: 'E_UNSUPPORTED',
+    });
+    expect(failures.find((item) => item.source === `${base}/loop`)).toMatchObject({ code: 'E_FETCH' });
+    const documents = new Map((await store.listDocuments()).map((document) => [document.source, document]));
+    expect(documents.get(`${base}/news/bridge`)).toMatchObject({
+      byline: 'Ann Lee',
+      publishedAt: '2018-02-01T07:00:00.000Z',
+    });
+    expect(documents.get(`${base}/news/school`)).toMatchObject({
+      title: 'School reopens',
+      byline: 'Tom Ng',
+      publishedAt: '2018-02-02',
+    });
+    const bridge = (await store.documentText(documents.get(`${base}/news/bridge`)!.id))!;
+    expect(bridge).toContain('rebuild the old bridge');
+    expect(bridge).toContain('close the coast road');
+    for (const junk of ['By Ann Lee', 'Refinance', 'Support independent journalism', 'comment', 'tracking'])
+      expect(bridge, junk).not.toContain(junk);
   });
 });

@@ -16,6 +16,9 @@ import { type Chunk, type ChunkOptions, chunkDocument } from './chunk-document.j
 import { documentId } from './create-document.js';
 import { discoverSources } from './discover-sources.js';
 import type { HttpValidators } from './fetch-source.js';
+
+export type { HttpValidators } from './fetch-source.js';
+
 import { type LoadDocumentOptions, type LoadedSource, loadSource } from './load-document.js';
 import { createPoliteFetch, type PoliteFetchOptions } from './polite-fetch.js';
 import { type LinkedSource, LoaderRegistry, type SourceLoader } from './source-loader.js';
@@ -49,7 +52,7 @@ export type IngestProgress =
   | { type: 'embedded'; chunks: number; totalEmbedded: number };
 
 /** Options for an ingest. */
-export interface IngestOptions extends Omit<LoadDocumentOptions, 'signal' | 'loaders'> {
+export interface IngestOptions extends Omit<LoadDocumentOptions, 'signal' | 'loaders' | 'validators'> {
   /** Loaders tried before the built-in ones (Markdown, HTML, text). */
   loaders?: readonly SourceLoader[];
   /**
@@ -91,6 +94,11 @@ export interface IngestOptions extends Omit<LoadDocumentOptions, 'signal' | 'loa
    */
   lockScope?: 'ingest' | 'write';
   /**
+   * Cache validators the caller kept for sources that are not stored documents (a followed feed):
+   * those URLs are fetched conditionally too, and a 304 is reported `unchanged`.
+   */
+  validators?: ReadonlyMap<string, HttpValidators>;
+  /**
    * How URLs are fetched: User-Agent, robots.txt, spacing per host, retries after 429/503. See
    * {@link PoliteFetchOptions} for the defaults.
    */
@@ -112,6 +120,8 @@ export interface IngestItem {
   duplicateOf?: string;
   /** For a feed (`expanded`): how often it says it changes, in seconds, when it says so. */
   refreshSeconds?: number;
+  /** For a feed (`expanded`): its response's cache validators, to pass back as `validators` next time. */
+  validators?: HttpValidators;
   code?: string;
 }
 
@@ -366,11 +376,9 @@ export async function ingestSources(
       let loaded: LoadedSource;
       // A page stored with cache validators is fetched conditionally: a 304 costs no download.
       const stored = isHttpUrl(source) ? await storedValidators(store, source) : undefined;
+      const validators = stored?.validators ?? options.validators?.get(source);
       try {
-        loaded = await loadSource(
-          source,
-          stored ? { ...loadOptions, validators: stored.validators } : loadOptions,
-        );
+        loaded = await loadSource(source, validators ? { ...loadOptions, validators } : loadOptions);
       } catch (error) {
         if (signal?.aborted) throw new AbortError(undefined, { cause: error });
         const item = failedItem(source, error);
@@ -378,8 +386,10 @@ export async function ingestSources(
         report(item);
         continue;
       }
-      if (loaded.notModified && stored) {
-        const item: IngestItem = { source, status: 'unchanged', documentId: stored.id, title: stored.title };
+      if (loaded.notModified) {
+        const item: IngestItem = stored
+          ? { source, status: 'unchanged', documentId: stored.id, title: stored.title }
+          : { source, status: 'unchanged' };
         items.push(item);
         report(item);
         continue;
@@ -408,6 +418,7 @@ export async function ingestSources(
           status: 'expanded',
           links: fresh.size,
           ...(loaded.refreshSeconds !== undefined ? { refreshSeconds: loaded.refreshSeconds } : {}),
+          ...(loaded.validators ? { validators: loaded.validators } : {}),
         };
         items.push(item);
         report(item);

@@ -58,6 +58,8 @@ export interface LoadedSource {
   notModified?: true;
   /** How often the source says it changes, in seconds: the feed's own `ttl` or syndication period, else the response's `max-age`. */
   refreshSeconds?: number;
+  /** The response's cache validators (fetched sources), for the next conditional fetch. */
+  validators?: HttpValidators;
 }
 
 /**
@@ -94,6 +96,9 @@ export async function loadSource(source: string, options: LoadDocumentOptions = 
         }),
       ),
       links: linkedSources(loaded.links, options.cwd),
+      ...(fetched.validators.etag || fetched.validators.lastModified
+        ? { validators: fetched.validators }
+        : {}),
       ...(loaded.refreshSeconds !== undefined
         ? { refreshSeconds: loaded.refreshSeconds }
         : fetched.maxAgeSeconds !== undefined
