@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
-import { mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -139,7 +139,12 @@ async function tryLock(dir: string, staleMs: number): Promise<Attempt> {
     since: new Date().toISOString(),
   };
   try {
-    await writeFile(join(dir, LockFiles.owner), JSON.stringify(owner));
+    // Written whole or not at all (a temporary file renamed over): a holder killed half-way through
+    // must not leave an empty record, which nobody could tell from one being written, and so nobody
+    // would take over.
+    const temporary = join(dir, `${LockFiles.owner}.${owner.token}.tmp`);
+    await writeFile(temporary, JSON.stringify(owner));
+    await rename(temporary, join(dir, LockFiles.owner));
   } catch (error) {
     await release().catch(() => undefined);
     throw new IndexError('E_INDEX_LOCKED', dir, `Could not lock the index at ${dir}.`, { cause: error });
