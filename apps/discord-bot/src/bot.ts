@@ -78,6 +78,8 @@ export function createBot(options: CreateBotOptions): Bot {
     cooldownSeconds: config.cooldownSeconds,
     guildConcurrency: config.guildConcurrency,
     queueSize: config.queueSize,
+    maxAnswers: config.maxAnswers,
+    globalQueueSize: config.globalQueueSize,
     maxQuestionLength: config.maxQuestionLength,
     ...(options.now ? { now: options.now } : {}),
   });

@@ -18,6 +18,14 @@ export interface BotConfig {
   guildConcurrency: number;
   /** ARTICLEQA_QUEUE_SIZE: questions waiting per guild beyond those being answered. */
   queueSize: number;
+  /** ARTICLEQA_MAX_ANSWERS: questions answered at once in the whole process, across guilds. */
+  maxAnswers: number;
+  /** ARTICLEQA_GLOBAL_QUEUE_SIZE: questions waiting in the whole process once `maxAnswers` are running. */
+  globalQueueSize: number;
+  /** ARTICLEQA_MAX_LLM_CALLS: LLM calls in flight at once in the whole process. */
+  maxLLMCalls: number;
+  /** ARTICLEQA_ANSWER_DEADLINE_SECONDS: after this, an answer still waiting on the LLM is the offline one, with a note. */
+  answerDeadlineSeconds: number;
   /** ARTICLEQA_MAX_QUESTION_LENGTH: longer questions are refused with a notice. */
   maxQuestionLength: number;
   /** ARTICLEQA_INDEX: the index directory built by `articleqa ingest`. */
@@ -36,6 +44,10 @@ export const DefaultBotConfig = {
   cooldownSeconds: 10,
   guildConcurrency: 2,
   queueSize: 10,
+  maxAnswers: 16,
+  globalQueueSize: 200,
+  maxLLMCalls: 16,
+  answerDeadlineSeconds: 60,
   maxQuestionLength: 500,
   indexDir: '.articleqa',
   registerOnStart: false,
@@ -142,6 +154,15 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const cooldownSeconds = integer('ARTICLEQA_COOLDOWN_SECONDS', DefaultBotConfig.cooldownSeconds, 0, 3600);
   const guildConcurrency = integer('ARTICLEQA_GUILD_CONCURRENCY', DefaultBotConfig.guildConcurrency, 1, 64);
   const queueSize = integer('ARTICLEQA_QUEUE_SIZE', DefaultBotConfig.queueSize, 0, 1000);
+  const maxAnswers = integer('ARTICLEQA_MAX_ANSWERS', DefaultBotConfig.maxAnswers, 1, 256);
+  const globalQueueSize = integer('ARTICLEQA_GLOBAL_QUEUE_SIZE', DefaultBotConfig.globalQueueSize, 0, 10_000);
+  const maxLLMCalls = integer('ARTICLEQA_MAX_LLM_CALLS', DefaultBotConfig.maxLLMCalls, 1, 256);
+  const answerDeadlineSeconds = integer(
+    'ARTICLEQA_ANSWER_DEADLINE_SECONDS',
+    DefaultBotConfig.answerDeadlineSeconds,
+    5,
+    600,
+  );
   const maxQuestionLength = integer(
     'ARTICLEQA_MAX_QUESTION_LENGTH',
     DefaultBotConfig.maxQuestionLength,
@@ -173,6 +194,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       cooldownSeconds,
       guildConcurrency,
       queueSize,
+      maxAnswers,
+      globalQueueSize,
+      maxLLMCalls,
+      answerDeadlineSeconds,
       maxQuestionLength,
       indexDir: read('ARTICLEQA_INDEX') ?? DefaultBotConfig.indexDir,
       registerOnStart,

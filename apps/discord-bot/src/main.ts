@@ -79,7 +79,11 @@ async function main(): Promise<number | undefined> {
   const { isCoreConfigError, openQAService } = await import('./open-qa.js');
   let qa: ClosableQAService;
   try {
-    qa = await openQAService({ env, indexDir: config.indexDir });
+    qa = await openQAService({
+      env,
+      indexDir: config.indexDir,
+      chatBounds: { maxConcurrent: config.maxLLMCalls, deadlineMs: config.answerDeadlineSeconds * 1000 },
+    });
   } catch (error) {
     if (isCoreConfigError(error)) {
       fail(describe(error));

@@ -5,6 +5,7 @@ import {
   openArticleQA,
   resolveConfig,
 } from '@articleqa/core';
+import { boundedChatModel, type ChatBounds } from './bounded-chat-model.js';
 import type { ClosableQAService } from './qa-service.js';
 
 /**
@@ -18,9 +19,15 @@ import type { ClosableQAService } from './qa-service.js';
 export async function openQAService(options: {
   env: EnvironmentRecord;
   indexDir: string;
+  /** Process-wide bounds on LLM calls: how many at once, and how long each may take. */
+  chatBounds?: ChatBounds;
 }): Promise<ClosableQAService> {
   const config = resolveConfig(options.env);
-  const models = createModels(config);
+  const created = createModels(config);
+  const models =
+    created.chatModel && options.chatBounds
+      ? { ...created, chatModel: boundedChatModel(created.chatModel, options.chatBounds) }
+      : created;
   // ARTICLEQA_STORE=postgres://...: every shard, on any host, reads the one collection in Postgres.
   const store =
     config.store.kind === 'postgres'

@@ -47,11 +47,12 @@ afterAll(async () => {
 });
 
 /** Starts `node dist/main.js` and resolves once it logs that it accepts questions. */
-async function startMain(): Promise<BotProcess> {
+async function startMain(extraEnv: Record<string, string> = {}): Promise<BotProcess> {
   const main = spawnBuilt('dist/main.js', {
     cwd: workDir,
     env: {
       ...env,
+      ...extraEnv,
       DISCORD_TOKEN: token,
       DISCORD_APPLICATION_ID: applicationId,
       DISCORD_API_URL: discord.apiUrl,
@@ -96,6 +97,30 @@ describe('the built bot with the real core', () => {
     expect(output).not.toContain(token);
     expect(output).not.toContain(apiKey);
     expect(discord.gatewayConnections).toBe(0);
+  });
+
+  it('a hanging LLM costs a user the answer deadline, then the offline answer arrives with the note', async () => {
+    const main = await startMain({ ARTICLEQA_ANSWER_DEADLINE_SECONDS: '5', ARTICLEQA_LLM_RETRIES: '2' });
+    openai.setChatHandler(() => ({ hang: true }));
+    try {
+      const since = discord.requests.length;
+      const asked = Date.now();
+      discord.sendMessage({
+        channelId,
+        content: `<@${botUser.id}> Who will set up network security offices?`,
+        author: user(3),
+        mentions: [botUser],
+      });
+      const reply = await discord.waitForRequest(postedTo(channelId), { timeoutMs: 20_000, since });
+      const elapsed = Date.now() - asked;
+      expect(elapsed).toBeGreaterThanOrEqual(4500);
+      expect(elapsed).toBeLessThan(15_000);
+      expect((body(reply).content ?? '').endsWith(`-# ${FALLBACK_NOTE}`)).toBe(true);
+      expect(main.output()).toContain('did not answer within 5 s');
+    } finally {
+      main.child.kill('SIGTERM');
+      await main.exited;
+    }
   });
 
   it('takes a copy of the first signal as the same request, and a later second signal as "exit now"', async () => {

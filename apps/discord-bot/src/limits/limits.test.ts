@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Cooldowns } from './cooldown.js';
 import { GuildLimiter } from './guild-limiter.js';
-import { QuestionGate } from './question-gate.js';
+import { type Admission, QuestionGate } from './question-gate.js';
 
 describe('Cooldowns', () => {
   it('counts down from the start of the cooldown', () => {
@@ -59,6 +59,31 @@ describe('GuildLimiter', () => {
 
 describe('QuestionGate', () => {
   const options = { cooldownSeconds: 60, guildConcurrency: 1, queueSize: 0, maxQuestionLength: 20 };
+
+  it('bounds the whole process across guilds: maxAnswers run, globalQueueSize wait, the rest are busy', async () => {
+    const gate = new QuestionGate({ ...options, cooldownSeconds: 0, maxAnswers: 2, globalQueueSize: 1 });
+    const admitted = ['g1', 'g2', 'g3', 'g4'].map((guildId, index) =>
+      gate.admit({ userId: `u${index}`, guildId, question: 'q' }),
+    );
+    expect(admitted.map((admission) => admission.ok)).toEqual([true, true, true, false]);
+    expect(admitted[3]).toEqual({ ok: false, reason: 'busy' });
+    const [first, second, third] = admitted as Admission[];
+    await first!.turn();
+    await second!.turn();
+    let thirdRunning = false;
+    const thirdTurn = third!.turn().then(() => {
+      thirdRunning = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(thirdRunning).toBe(false);
+    first!.done();
+    await thirdTurn;
+    expect(thirdRunning).toBe(true);
+    // A refused question gave its guild slot back: its guild can ask again.
+    expect(gate.admit({ userId: 'u9', guildId: 'g4', question: 'q' }).ok).toBe(true);
+    second!.done();
+    third!.done();
+  });
 
   it('refuses long questions, cooling-down users and full guilds, each with its reason', () => {
     const gate = new QuestionGate(options);

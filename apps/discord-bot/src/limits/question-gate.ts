@@ -14,6 +14,10 @@ export interface QuestionGateOptions {
   cooldownSeconds: number;
   guildConcurrency: number;
   queueSize: number;
+  /** Questions answered at once in the whole process. @defaultValue unbounded */
+  maxAnswers?: number;
+  /** Questions waiting in the whole process once `maxAnswers` run. @defaultValue 0 */
+  globalQueueSize?: number;
   maxQuestionLength: number;
   /** Clock for cooldowns. @defaultValue Date.now */
   now?: () => number;
@@ -55,6 +59,8 @@ export class QuestionGate {
   readonly #options: QuestionGateOptions;
   readonly #cooldowns: Cooldowns;
   readonly #limiter: GuildLimiter;
+  /** One "guild" for the whole process: the same slots-and-queue logic, process-wide. */
+  readonly #global: GuildLimiter | undefined;
   readonly #active = new Set<AbortController>();
   #accepting = true;
   #onIdle: (() => void) | undefined;
@@ -66,6 +72,10 @@ export class QuestionGate {
       ...(options.now ? { now: options.now } : {}),
     });
     this.#limiter = new GuildLimiter({ concurrency: options.guildConcurrency, queueSize: options.queueSize });
+    this.#global =
+      options.maxAnswers === undefined
+        ? undefined
+        : new GuildLimiter({ concurrency: options.maxAnswers, queueSize: options.globalQueueSize ?? 0 });
   }
 
   /** False once shutdown has begun. */
@@ -88,14 +98,24 @@ export class QuestionGate {
     if (waitMs > 0) return { ok: false, reason: 'cooldown', retryAfterSeconds: Math.ceil(waitMs / 1000) };
     const ticket: LimiterTicket | undefined = this.#limiter.tryEnter(request.guildId);
     if (!ticket) return { ok: false, reason: 'busy' };
+    // Then the process-wide bound: a burst from many guilds at once waits here or is turned away.
+    const global = this.#global?.tryEnter('*');
+    if (this.#global && !global) {
+      ticket.release();
+      return { ok: false, reason: 'busy' };
+    }
     this.#cooldowns.start(request.userId);
     const controller = new AbortController();
     this.#active.add(controller);
     return {
       ok: true,
       signal: controller.signal,
-      turn: () => ticket.turn(controller.signal),
+      turn: async () => {
+        await ticket.turn(controller.signal);
+        await global?.turn(controller.signal);
+      },
       done: () => {
+        global?.release();
         ticket.release();
         if (this.#active.delete(controller) && this.#active.size === 0) this.#onIdle?.();
       },
