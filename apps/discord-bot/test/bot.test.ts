@@ -332,4 +332,30 @@ describe('the bot against the Discord simulator', () => {
       { role: 'assistant', content: askResult().answer },
     ]);
   });
+
+  it('in its thread: follow-ups skip the cooldown, "thanks" gets no answer, and the thread name is plain text', async () => {
+    const { simulator, qa, mention } = await start({ config: { threadMode: true, cooldownSeconds: 600 } });
+    const question = mention(`When did <#${channelId}> **Cassini** reach Saturn? <:rocket:1234567890123456>`);
+    const threadId = question.id as string;
+    const opened = await simulator.waitForRequest(
+      (request) => request.path === `/channels/${channelId}/messages/${threadId}/threads`,
+    );
+    expect(body(opened).name).not.toMatch(/[<>*]/);
+    expect(body(opened).name).toContain('Cassini reach Saturn?');
+    await simulator.waitForRequest(postedTo(threadId));
+
+    const since = simulator.requests.length;
+    simulator.sendMessage({ channelId: threadId, content: 'thanks! 👍', author: user(1) });
+    // Within the 600 s cooldown, a real follow-up is still answered.
+    simulator.sendMessage({ channelId: threadId, content: 'And when did it end?', author: user(1) });
+    const followUp = await simulator.waitForRequest(postedTo(threadId), { since });
+    expect(body(followUp).content).toBe(askResult().answer);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const posted = simulator.requests.slice(since).filter(postedTo(threadId));
+    expect(posted).toHaveLength(1);
+    expect(qa.calls.map((call) => call.question)).toEqual([
+      expect.stringContaining('reach Saturn?'),
+      'And when did it end?',
+    ]);
+  });
 });

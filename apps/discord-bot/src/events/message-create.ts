@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { answerLogFields, type BotContext, isAllowedChannel, NO_MENTIONS } from '../bot-context.js';
 import { formatAnswer } from '../format/answer-reply.js';
 import { APOLOGY, CANCELLED_BY_SHUTDOWN, helpText, rejectionNotice } from '../format/notices.js';
-import { questionFromMention, threadName } from '../format/question-text.js';
+import { isAcknowledgement, questionFromMention, threadName } from '../format/question-text.js';
 import { type Admission, ShutdownError } from '../limits/question-gate.js';
 import { threadHistory } from '../threads/thread-history.js';
 
@@ -39,8 +39,18 @@ export async function execute(context: BotContext, message: Message): Promise<vo
     message.reply({ content, allowedMentions: NO_MENTIONS, failIfNotExists: false });
   try {
     const question = questionFromMention(message.content, me.id);
+    // "thanks!" or an emoji in the bot's thread closes the exchange; it is not a question.
+    if (followUp && isAcknowledgement(question)) {
+      logger.debug('acknowledgement in the thread: not answered');
+      return;
+    }
     if (question === '') return void (await reply(helpText(context.config)));
-    const admission = context.gate.admit({ userId: message.author.id, guildId: message.guildId, question });
+    const admission = context.gate.admit({
+      userId: message.author.id,
+      guildId: message.guildId,
+      question,
+      followUp,
+    });
     if (!admission.ok) {
       logger.info({ reason: admission.reason }, 'question refused');
       return void (await reply(rejectionNotice(admission)));
@@ -116,7 +126,7 @@ async function openThread(
 ): Promise<SendableChannels | undefined> {
   try {
     return await message.startThread({
-      name: threadName(question),
+      name: threadName(readableQuestion(message) || question),
       autoArchiveDuration: ThreadAutoArchiveDuration.OneDay,
     });
   } catch (error) {
@@ -132,4 +142,13 @@ function keepTyping(channel: SendableChannels, logger: Logger): () => void {
   type();
   const timer = setInterval(type, TYPING_REFRESH_MS);
   return () => clearInterval(timer);
+}
+
+/**
+ * The question as people read it: discord.js's `cleanContent` shows mentions as `@name` and `#channel`;
+ * the bot's own mention is dropped, as from the question itself.
+ */
+function readableQuestion(message: Message<true>): string {
+  const me = message.guild.members.me?.displayName ?? message.client.user.username;
+  return message.cleanContent.split(`@${me}`).join(' ').replace(/\s+/g, ' ').trim();
 }

@@ -89,12 +89,21 @@ export class QuestionGate {
   }
 
   /** Decides whether a question is taken now. Never waits. */
-  admit(request: { userId: string; guildId: string; question: string }): Admission | Rejection {
+  /**
+   * @param request.followUp - A follow-up in the bot's own thread: part of a conversation already
+   *   admitted, so the asker's cooldown does not apply (the guild and process bounds still do).
+   */
+  admit(request: {
+    userId: string;
+    guildId: string;
+    question: string;
+    followUp?: boolean;
+  }): Admission | Rejection {
     if (!this.#accepting) return { ok: false, reason: 'closing' };
     if (request.question.length > this.#options.maxQuestionLength) {
       return { ok: false, reason: 'too-long', maxLength: this.#options.maxQuestionLength };
     }
-    const waitMs = this.#cooldowns.remainingMs(request.userId);
+    const waitMs = request.followUp ? 0 : this.#cooldowns.remainingMs(request.userId);
     if (waitMs > 0) return { ok: false, reason: 'cooldown', retryAfterSeconds: Math.ceil(waitMs / 1000) };
     const ticket: LimiterTicket | undefined = this.#limiter.tryEnter(request.guildId);
     if (!ticket) return { ok: false, reason: 'busy' };
