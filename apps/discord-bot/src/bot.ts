@@ -118,6 +118,7 @@ export function createBot(options: CreateBotOptions): Bot {
         const count = await registerCommands(client.rest, {
           applicationId: config.applicationId,
           guildId: config.guildId,
+          maxQuestionLength: config.maxQuestionLength,
         });
         logger.info({ count, scope: config.guildId ? 'guild' : 'global' }, 'slash commands registered');
       }

@@ -25,7 +25,11 @@ async function register(): Promise<number> {
   });
   rest.setToken(discordToken);
   try {
-    const count = await registerCommands(rest, { applicationId, guildId });
+    const count = await registerCommands(rest, {
+      applicationId,
+      guildId,
+      maxQuestionLength: parsed.config.maxQuestionLength,
+    });
     process.stdout.write(
       guildId
         ? `Registered ${count} commands in guild ${guildId}.\n`

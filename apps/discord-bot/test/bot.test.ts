@@ -45,10 +45,14 @@ describe('the bot against the Discord simulator', () => {
     expect(put.path).toBe(`/applications/${applicationId}/guilds/${guildId}/commands`);
     const commands = put.body as Array<{
       name: string;
+      contexts?: number[];
       options?: Array<{ name: string; required?: boolean; max_length?: number }>;
     }>;
     expect(commands.map((command) => command.name)).toEqual(['ask', 'sources', 'help']);
-    expect(commands[0]?.options?.[0]).toMatchObject({ name: 'question', required: true, max_length: 1000 });
+    // Registered with the limit the bot checks (ARTICLEQA_MAX_QUESTION_LENGTH, 500 by default), so Discord
+    // refuses a longer question itself; every command is for servers only (context 0), none for DMs.
+    expect(commands[0]?.options?.[0]).toMatchObject({ name: 'question', required: true, max_length: 500 });
+    for (const command of commands) expect(command.contexts).toEqual([0]);
     expect(put.status).toBe(200);
   });
 
@@ -357,5 +361,16 @@ describe('the bot against the Discord simulator', () => {
       expect.stringContaining('reach Saturn?'),
       'And when did it end?',
     ]);
+  });
+
+  it('answers a command it does not know (a stale registration) ephemerally instead of leaving it unanswered', async () => {
+    const { simulator } = await start();
+    const interaction = simulator.sendInteraction({ name: 'summarise', user: user(1), channelId });
+    const reply = await simulator.waitForRequest((request) =>
+      request.path.startsWith(`/interactions/${interaction.id}/`),
+    );
+    const data = body(reply).data as { content: string; flags: number };
+    expect(data.content).toContain('not known to this version of the bot');
+    expect(data.flags).toBe(64);
   });
 });

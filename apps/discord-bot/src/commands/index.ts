@@ -20,13 +20,28 @@ export const commandsByName: ReadonlyMap<string, Command> = new Map(
  */
 export async function registerCommands(
   rest: REST,
-  options: { applicationId: string; guildId?: string | undefined },
+  options: {
+    applicationId: string;
+    guildId?: string | undefined;
+    /** The longest question the bot takes: `/ask`'s option is registered with it, so Discord refuses longer ones itself. */
+    maxQuestionLength?: number;
+  },
 ): Promise<number> {
   const route = options.guildId
     ? Routes.applicationGuildCommands(options.applicationId, options.guildId)
     : Routes.applicationCommands(options.applicationId);
   const result = (await rest.put(route, {
-    body: commands.map((command) => command.data.toJSON()),
+    body: commands.map((command) => {
+      const json = command.data.toJSON();
+      if (command.data.name !== 'ask' || options.maxQuestionLength === undefined) return json;
+      // The same limit registration and the check apply, so a user never types what is then refused.
+      return {
+        ...json,
+        options: json.options?.map((option) =>
+          option.name === 'question' ? { ...option, max_length: options.maxQuestionLength } : option,
+        ),
+      };
+    }),
   })) as RESTPutAPIApplicationCommandsResult;
   return result.length;
 }

@@ -1,4 +1,4 @@
-import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { NO_MENTIONS } from '../bot-context.js';
 import { documentListPage } from '../format/document-list.js';
 import type { Command } from './command.js';
@@ -10,6 +10,8 @@ import type { Command } from './command.js';
 export const data = new SlashCommandBuilder()
   .setName('sources')
   .setDescription('List the articles the bot can answer from')
+  // Nothing here is meant for DMs: a server's articles are listed in the server.
+  .setContexts(InteractionContextType.Guild)
   .addIntegerOption((option) => option.setName('page').setDescription('Page number').setMinValue(1));
 
 /** Replies (ephemerally: the list is for whoever asked) with one page of the indexed articles. */

@@ -1,7 +1,7 @@
 import { type ChatInputCommandInteraction, Events, type Interaction, MessageFlags } from 'discord.js';
 import { type BotContext, NO_MENTIONS } from '../bot-context.js';
 import { commandsByName } from '../commands/index.js';
-import { APOLOGY, CANCELLED_BY_SHUTDOWN } from '../format/notices.js';
+import { APOLOGY, CANCELLED_BY_SHUTDOWN, UNKNOWN_COMMAND } from '../format/notices.js';
 import { ShutdownError } from '../limits/question-gate.js';
 
 /** The event this handler listens to. */
@@ -23,6 +23,10 @@ export async function execute(context: BotContext, interaction: Interaction): Pr
   const command = commandsByName.get(interaction.commandName);
   if (!command) {
     logger.warn('unknown command (stale registration? run the register script)');
+    // A command this version does not know still gets an answer, not "The application did not respond".
+    await interaction
+      .reply({ content: UNKNOWN_COMMAND, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS })
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not answer the unknown command'));
     return;
   }
   try {

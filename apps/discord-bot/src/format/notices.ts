@@ -61,3 +61,7 @@ export const GUILD_ONLY = 'Please ask me in a server channel.';
 function channelList(ids: ReadonlySet<string>): string {
   return [...ids].map((id) => `<#${id}>`).join(', ');
 }
+
+/** The answer to a slash command this version of the bot does not know (a stale registration). */
+export const UNKNOWN_COMMAND =
+  'This command is not known to this version of the bot. Try `/ask` or `/help`; an admin can re-register the commands.';
