@@ -104,10 +104,9 @@ export {
   DefaultFollowFeedsOptions,
   type FeedPoll,
   type FollowFeedsOptions,
-  feedPolled,
-  feedValidators,
   nextPollAt,
   pollDueFeeds,
+  pollFeed,
 } from './feeds/follow-feeds.js';
 // Ingest: load, clean, chunk
 export {

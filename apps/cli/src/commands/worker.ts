@@ -1,10 +1,4 @@
-import {
-  type ArticleQA,
-  DefaultFollowFeedsOptions,
-  feedPolled,
-  feedValidators,
-  type IngestSummary,
-} from '@articleqa/core';
+import { type ArticleQA, DefaultFollowFeedsOptions, type IngestSummary, pollFeed } from '@articleqa/core';
 import type { PostgresFeedList } from '@articleqa/store-postgres';
 import {
   configFor,
@@ -110,17 +104,13 @@ function ingestJob(
   const colors = output.errColors;
   let turn: Promise<unknown> = Promise.resolve();
   return async (source, signal) => {
-    // A followed feed is fetched conditionally with what its last poll kept.
+    // A followed feed is polled (fetched conditionally, its next poll recorded), any other source ingested.
     const followed = (await feeds.list()).find((feed) => feed.url === source);
-    const validators = followed ? feedValidators(followed) : undefined;
-    const ingest = () =>
-      qa.ingest([source], {
-        prune: false,
-        lockScope: 'write',
-        waitForLock: Number.POSITIVE_INFINITY,
-        signal,
-        ...(validators ? { validators: new Map([[source, validators]]) } : {}),
-      });
+    const writeOptions = { lockScope: 'write', waitForLock: Number.POSITIVE_INFINITY } as const;
+    const ingest = (): Promise<IngestSummary> =>
+      followed
+        ? pollFeed(qa, feeds, followed, { ingest: writeOptions, signal }).then((poll) => poll.summary)
+        : qa.ingest([source], { ...writeOptions, prune: false, signal });
     const ingesting = turn.then(ingest, ingest);
     turn = ingesting.catch(() => undefined);
     let summary: IngestSummary;
@@ -137,9 +127,6 @@ function ingestJob(
         );
       throw error;
     }
-    // A followed feed records its poll: when it was read, what it asks for, when it is next due.
-    const own = summary.items.find((item) => item.source === source);
-    if (followed) await feeds.update(feedPolled(followed, own, new Date()));
     const failed = summary.items.find((item) => item.status === 'failed');
     if (failed) {
       const reason = failed.reason ?? 'unknown reason';

@@ -1,5 +1,5 @@
 import type { ArticleQA } from '../article-qa.js';
-import type { HttpValidators, IngestItem, IngestOptions } from '../ingest/ingest-sources.js';
+import type { HttpValidators, IngestItem, IngestOptions, IngestSummary } from '../ingest/ingest-sources.js';
 import type { FeedList, FeedSubscription } from './feed-list.js';
 
 /** How {@link pollDueFeeds} spaces polls. */
@@ -30,6 +30,8 @@ export interface FeedPoll {
   /** Set when the feed itself could not be read. */
   error?: string;
   nextPollAt: Date;
+  /** The whole ingest, for callers that report it their own way. */
+  summary: IngestSummary;
 }
 
 /**
@@ -48,30 +50,41 @@ export async function pollDueFeeds(
   const polls: FeedPoll[] = [];
   for (const subscription of due) {
     if (options.signal?.aborted) break;
-    const validators = feedValidators(subscription);
-    const summary = await qa.ingest([subscription.url], {
-      ...options.ingest,
-      ...(validators ? { validators: new Map([[subscription.url, validators]]) } : {}),
-      prune: false,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    const own = summary.items.find((item) => item.source === subscription.url);
-    const error = own?.status === 'failed' ? (own.reason ?? 'unknown reason') : undefined;
-    const updated = feedPolled(subscription, own, options.now ?? new Date(), options);
-    const nextPollAt = new Date(updated.nextPollAt);
-    await feeds.update(updated);
-    polls.push({
-      url: subscription.url,
-      changes: summary.items.filter(
-        (item) => item.source !== subscription.url && ['added', 'updated', 'failed'].includes(item.status),
-      ),
-      entries: summary.items.filter((item) => item.source !== subscription.url && item.status !== 'expanded')
-        .length,
-      ...(error ? { error } : {}),
-      nextPollAt,
-    });
+    polls.push(await pollFeed(qa, feeds, subscription, options));
   }
   return polls;
+}
+
+/**
+ * Polls one followed feed: ingests it conditionally with the validators its last poll kept, then
+ * records the poll ({@link feedPolled}). What `pollDueFeeds` does for each due feed, and what a queue
+ * worker does for a feed it was handed.
+ */
+export async function pollFeed(
+  qa: ArticleQA,
+  feeds: FeedList,
+  subscription: FeedSubscription,
+  options: FollowFeedsOptions = {},
+): Promise<FeedPoll> {
+  const validators = feedValidators(subscription);
+  const summary = await qa.ingest([subscription.url], {
+    ...options.ingest,
+    ...(validators ? { validators: new Map([[subscription.url, validators]]) } : {}),
+    prune: false,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const own = summary.items.find((item) => item.source === subscription.url);
+  const updated = feedPolled(subscription, own, options.now ?? new Date(), options);
+  await feeds.update(updated);
+  const others = summary.items.filter((item) => item.source !== subscription.url);
+  return {
+    url: subscription.url,
+    changes: others.filter((item) => ['added', 'updated', 'failed'].includes(item.status)),
+    entries: others.filter((item) => item.status !== 'expanded').length,
+    ...(updated.lastError ? { error: updated.lastError } : {}),
+    nextPollAt: new Date(updated.nextPollAt),
+    summary,
+  };
 }
 
 /** When the next feed is due; undefined when none is followed. */
@@ -85,7 +98,7 @@ export async function nextPollAt(feeds: FeedList): Promise<Date | undefined> {
  * next due (its own interval within the bounds, else the default; `everySeconds` overrides).
  * @param own - The ingest's item for the feed URL itself (`expanded`, or `failed`).
  */
-export function feedPolled(
+function feedPolled(
   subscription: FeedSubscription,
   own: IngestItem | undefined,
   now: Date,
@@ -113,7 +126,7 @@ export function feedPolled(
 }
 
 /** The validators a subscription kept from its last poll, for a conditional fetch. */
-export function feedValidators(subscription: FeedSubscription): HttpValidators | undefined {
+function feedValidators(subscription: FeedSubscription): HttpValidators | undefined {
   if (!subscription.etag && !subscription.lastModified) return undefined;
   return {
     ...(subscription.etag ? { etag: subscription.etag } : {}),

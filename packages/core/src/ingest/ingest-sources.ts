@@ -244,16 +244,7 @@ export async function ingestSources(
       if (pending.length === 0) return;
       const byHash = await embedMap(newTexts);
       const written = await locked(async () => {
-        const entries = lockScope === 'write' ? await stillToWrite(pending) : pending;
-        if (lockScope === 'write') {
-          // A vector another writer removed since staging (its last document replaced) is embedded now.
-          const needed = new Map<string, EmbedInput>();
-          for (const entry of entries)
-            for (const [hash, input] of entry.inputs) if (!byHash.has(hash)) needed.set(hash, input);
-          const held = await store.storedVectorHashes([...needed.keys()]);
-          for (const hash of held) needed.delete(hash);
-          for (const [hash, vector] of await embedMap(needed)) byHash.set(hash, vector);
-        }
+        const entries = lockScope === 'write' ? await recheckUnderLock(pending, byHash) : pending;
         if (entries.length > 0)
           await store.writeDocuments(
             entries.map((entry) => entry.write),
@@ -277,12 +268,21 @@ export async function ingestSources(
       newTexts = new Map();
     };
 
-    /** The staged documents another writer has not stored, with the same content, since staging. */
-    const stillToWrite = async (entries: readonly Pending[]) => {
+    /**
+     * With the lock taken only to write, what changed since staging: documents another writer stored
+     * meanwhile with the same content are dropped, and vectors another writer removed meanwhile (their
+     * last document replaced) are embedded into `byHash` now.
+     */
+    const recheckUnderLock = async (entries: readonly Pending[], byHash: Map<string, EmbeddedText>) => {
       const kept: Pending[] = [];
       for (const entry of entries)
         if ((await store.contentHash(entry.write.document.id)) !== entry.write.document.contentHash)
           kept.push(entry);
+      const needed = new Map<string, EmbedInput>();
+      for (const entry of kept)
+        for (const [hash, input] of entry.inputs) if (!byHash.has(hash)) needed.set(hash, input);
+      for (const hash of await store.storedVectorHashes([...needed.keys()])) needed.delete(hash);
+      for (const [hash, vector] of await embedMap(needed)) byHash.set(hash, vector);
       return kept;
     };
 
