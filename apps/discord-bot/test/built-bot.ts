@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createModels, openArticleQA, resolveConfig } from '@articleqa/core';
+import { type DiscordSimulator, startDiscordSimulator } from '@articleqa/simulators';
+import { applicationId, botUser, channelId, guildId, token } from './harness.js';
 
 /** The bot package folder: `dist/` is built there by the global setup. */
 export const appDir = fileURLToPath(new URL('..', import.meta.url));
@@ -12,6 +14,26 @@ export const articlePath = fileURLToPath(
   new URL('../../../corpus/2015-08-05-china-police-internet-companies.md', import.meta.url),
 );
 export const articleTitle = 'China wants police installed in every internet company';
+
+/** The Discord simulator the built bot is tested against: the test guild with its one channel. */
+export function startGuildDiscord(): Promise<DiscordSimulator> {
+  return startDiscordSimulator({
+    token,
+    applicationId,
+    botUser,
+    guilds: [{ id: guildId, channels: [{ id: channelId }] }],
+  });
+}
+
+/** The variables that log a built bot in to `discord` and let it answer in the test channel. */
+export function discordEnv(discord: DiscordSimulator): Record<string, string> {
+  return {
+    DISCORD_TOKEN: token,
+    DISCORD_APPLICATION_ID: applicationId,
+    DISCORD_API_URL: discord.apiUrl,
+    ARTICLEQA_ALLOWED_CHANNELS: channelId,
+  };
+}
 
 /**
  * The core's settings for a bot process: embeddings from the OpenAI simulator (deterministic, so no

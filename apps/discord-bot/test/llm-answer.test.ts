@@ -7,13 +7,21 @@ import {
   type DiscordSimulator,
   type OpenAISimulator,
   type RecordedDiscordRequest,
-  startDiscordSimulator,
   startOpenAISimulator,
 } from '@articleqa/simulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FALLBACK_NOTE } from '../src/format/notices.js';
-import { articlePath, articleTitle, type BotProcess, buildIndex, coreEnv, spawnBuilt } from './built-bot.js';
-import { applicationId, body, botUser, channelId, guildId, postedTo, token, user } from './harness.js';
+import {
+  articlePath,
+  articleTitle,
+  type BotProcess,
+  buildIndex,
+  coreEnv,
+  discordEnv,
+  spawnBuilt,
+  startGuildDiscord,
+} from './built-bot.js';
+import { applicationId, body, botUser, channelId, postedTo, token, user } from './harness.js';
 
 const apiKey = 'sk-test-secret';
 const llmAnswer = 'The ministry will set up network security offices [1].';
@@ -30,12 +38,7 @@ let bot: BotProcess;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'articleqa-bot-llm-'));
-  discord = await startDiscordSimulator({
-    token,
-    applicationId,
-    botUser,
-    guilds: [{ id: guildId, channels: [{ id: channelId }] }],
-  });
+  discord = await startGuildDiscord();
   openai = await startOpenAISimulator({ apiKey, chatHandler: () => ({ content: llmAnswer }) });
   const env = coreEnv({ workDir, openaiBaseURL: openai.baseURL, apiKey });
   await buildIndex(env);
@@ -43,10 +46,7 @@ beforeAll(async () => {
     cwd: workDir,
     env: {
       ...env,
-      DISCORD_TOKEN: token,
-      DISCORD_APPLICATION_ID: applicationId,
-      DISCORD_API_URL: discord.apiUrl,
-      ARTICLEQA_ALLOWED_CHANNELS: channelId,
+      ...discordEnv(discord),
       // Everything the bot can log, so a key leaking into any line would show.
       LOG_LEVEL: 'trace',
     },

@@ -2,17 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createModels, openArticleQA, resolveConfig } from '@articleqa/core';
-import {
-  type DiscordSimulator,
-  type OpenAISimulator,
-  startDiscordSimulator,
-  startOpenAISimulator,
-} from '@articleqa/simulators';
+import { type DiscordSimulator, type OpenAISimulator, startOpenAISimulator } from '@articleqa/simulators';
 import { createPostgresStore } from '@articleqa/store-postgres';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '@articleqa/store-postgres/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { articlePath, coreEnv, spawnBuilt } from './built-bot.js';
-import { applicationId, body, botUser, channelId, guildId, postedTo, token, user } from './harness.js';
+import { articlePath, coreEnv, discordEnv, spawnBuilt, startGuildDiscord } from './built-bot.js';
+import { body, botUser, channelId, postedTo, user } from './harness.js';
 
 const apiKey = 'sk-test-articleqa-0123456789';
 
@@ -24,12 +19,7 @@ let workDir: string;
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'articleqa-bot-pg-'));
   server = await startTestServer();
-  discord = await startDiscordSimulator({
-    token,
-    applicationId,
-    botUser,
-    guilds: [{ id: guildId, channels: [{ id: channelId }] }],
-  });
+  discord = await startGuildDiscord();
   // Deterministic embeddings from the simulator; every chat call fails, so answers are the offline ones.
   openai = await startOpenAISimulator({
     apiKey,
@@ -61,10 +51,7 @@ describe('the built bot on a Postgres collection (ARTICLEQA_STORE)', () => {
       cwd: workDir,
       env: {
         ...env,
-        DISCORD_TOKEN: token,
-        DISCORD_APPLICATION_ID: applicationId,
-        DISCORD_API_URL: discord.apiUrl,
-        ARTICLEQA_ALLOWED_CHANNELS: channelId,
+        ...discordEnv(discord),
       },
     });
     try {

@@ -1,16 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type DiscordSimulator,
-  type OpenAISimulator,
-  startDiscordSimulator,
-  startOpenAISimulator,
-} from '@articleqa/simulators';
+import { type DiscordSimulator, type OpenAISimulator, startOpenAISimulator } from '@articleqa/simulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FALLBACK_NOTE } from '../src/format/notices.js';
-import { type BotProcess, buildIndex, coreEnv, spawnBuilt } from './built-bot.js';
-import { applicationId, body, botUser, channelId, guildId, postedTo, token, until, user } from './harness.js';
+import {
+  type BotProcess,
+  buildIndex,
+  coreEnv,
+  discordEnv,
+  spawnBuilt,
+  startGuildDiscord,
+} from './built-bot.js';
+import { body, botUser, channelId, postedTo, token, until, user } from './harness.js';
 
 const apiKey = 'sk-test-articleqa-0123456789';
 
@@ -21,12 +23,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'articleqa-bot-core-'));
-  discord = await startDiscordSimulator({
-    token,
-    applicationId,
-    botUser,
-    guilds: [{ id: guildId, channels: [{ id: channelId }] }],
-  });
+  discord = await startGuildDiscord();
   // The LLM endpoint fails every chat call: answers must fall back to the offline extractive answerer.
   // Embeddings come from the same simulator (deterministic), so the test needs no model build.
   openai = await startOpenAISimulator({
@@ -53,10 +50,7 @@ async function startMain(extraEnv: Record<string, string> = {}): Promise<BotProc
     env: {
       ...env,
       ...extraEnv,
-      DISCORD_TOKEN: token,
-      DISCORD_APPLICATION_ID: applicationId,
-      DISCORD_API_URL: discord.apiUrl,
-      ARTICLEQA_ALLOWED_CHANNELS: channelId,
+      ...discordEnv(discord),
     },
   });
   await main.waitForOutput('"msg":"accepting questions"', { timeoutMs: 20_000 });
