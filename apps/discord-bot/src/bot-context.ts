@@ -1,6 +1,7 @@
 import type { MessageMentionOptions } from 'discord.js';
 import type { Logger } from 'pino';
 import type { BotConfig } from './config.js';
+import type { DeliveryRetryOptions } from './delivery/deliver.js';
 import type { QuestionGate } from './limits/question-gate.js';
 import type { AskResult, QAService } from './qa-service.js';
 
@@ -11,6 +12,8 @@ export interface BotContext {
   /** A child logger carrying the request id of the event being handled. */
   logger: Logger;
   gate: QuestionGate;
+  /** How answers are tried again when Discord has a blip. */
+  deliveryRetry: DeliveryRetryOptions;
 }
 
 /** Sent with every message: parse nothing, so text quoted from articles or questions pings no one. */

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type BotContext, NO_MENTIONS } from './bot-context.js';
 import { registerCommands } from './commands/index.js';
 import type { BotConfig } from './config.js';
+import { DefaultDeliveryRetryOptions, type DeliveryRetryOptions } from './delivery/deliver.js';
 import * as interactionCreate from './events/interaction-create.js';
 import * as messageCreate from './events/message-create.js';
 import * as ready from './events/ready.js';
@@ -37,6 +38,8 @@ export interface CreateBotOptions {
   clientOptions?: Partial<ClientOptions>;
   /** Clock for cooldowns. @defaultValue Date.now */
   now?: () => number;
+  /** Retries of answers Discord did not take. @defaultValue DefaultDeliveryRetryOptions */
+  deliveryRetry?: Partial<DeliveryRetryOptions>;
 }
 
 /** A bot built by {@link createBot}. */
@@ -83,7 +86,13 @@ export function createBot(options: CreateBotOptions): Bot {
     maxQuestionLength: config.maxQuestionLength,
     ...(options.now ? { now: options.now } : {}),
   });
-  const context: BotContext = { qa: options.qa, config, logger, gate };
+  const context: BotContext = {
+    qa: options.qa,
+    config,
+    logger,
+    gate,
+    deliveryRetry: { ...DefaultDeliveryRetryOptions, ...options.deliveryRetry },
+  };
 
   client.once(ready.name, (readyClient) => ready.execute(context, readyClient));
   client.on(interactionCreate.name, (interaction) => void interactionCreate.execute(context, interaction));

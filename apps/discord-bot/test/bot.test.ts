@@ -308,6 +308,85 @@ describe('the bot against the Discord simulator', () => {
     expect(logs.some((line) => line.msg === 'rate limited by Discord')).toBe(true);
   });
 
+  it('delivers a finished /ask answer through 503s that outlast discord.js and a dropped connection', async () => {
+    const { simulator, qa, logs } = await start();
+    const long = Array.from({ length: 60 }, (_, index) => `Sentence ${index} about Cassini [1].`).join(' ');
+    qa.respond = () => askResult({ answer: `${long} ${long}` });
+    const isEdit = (request: { method: string; path: string }) =>
+      request.method === 'PATCH' && request.path.endsWith('/messages/@original');
+    const isAnyFollowUp = (request: { method: string; path: string }) =>
+      request.method === 'POST' && request.path.startsWith(`/webhooks/${applicationId}/`);
+    // Five 503s: discord.js's own four requests of the first try, then one more.
+    simulator.failNext(isEdit, { status: 503, message: 'Service Unavailable', times: 5 });
+    simulator.dropNext(isAnyFollowUp);
+    const { token: interactionToken } = simulator.sendInteraction({
+      name: 'ask',
+      options: { question: 'When did Cassini reach Saturn?' },
+      user: user(1),
+      channelId,
+    });
+    await until(() => (simulator.interaction(interactionToken)?.followUps.length ?? 0) > 0);
+    const interaction = simulator.interaction(interactionToken);
+    const delivered = [
+      interaction?.original?.content,
+      ...(interaction?.followUps ?? []).map((m) => m.content),
+    ];
+    expect(delivered.join(' ')).toContain('Sentence 59 about Cassini [1].');
+    expect(delivered.join(' ')).not.toContain(APOLOGY);
+    expect(simulator.requests.filter(isEdit).map((request) => request.status)).toEqual([
+      503, 503, 503, 503, 503, 200,
+    ]);
+    expect(simulator.requests.filter(isAnyFollowUp).map((request) => request.status)).toEqual([0, 200]);
+    const retries = logs.filter((line) => line.msg === 'Discord did not take the message; trying again');
+    expect(retries.map((line) => line.what)).toEqual(['answer', 'answer part 2']);
+  });
+
+  it('sends a mention answer once when the response to its first send was lost', async () => {
+    const { simulator, mention } = await start();
+    const isSend = (request: { method: string; path: string }) =>
+      request.method === 'POST' && request.path === `/channels/${channelId}/messages`;
+    simulator.dropNext(isSend, { afterHandling: true });
+    const question = mention('When did Cassini reach Saturn?');
+    await until(() => simulator.requests.filter(postedTo(channelId)).length > 0);
+    const sends = simulator.requests.filter(isSend);
+    expect(sends.map((request) => request.status)).toEqual([0, 200]);
+    expect(body(sends[1]!)).toMatchObject({ nonce: `${question.id as string}-0`, enforce_nonce: true });
+    const answers = simulator
+      .channelMessages(channelId)
+      .filter((message) => (message.author as { id: string }).id === botUser.id);
+    expect(answers.map((message) => message.content)).toEqual([askResult().answer]);
+  });
+
+  it('apologises once delivery retries run out, without retrying what Discord refused outright', async () => {
+    const { simulator, mention, logs } = await start();
+    const isSend = (request: { method: string; path: string }) =>
+      request.method === 'POST' && request.path === `/channels/${channelId}/messages`;
+    simulator.failNext(isSend, { status: 503, times: 16 });
+    mention('When did Cassini reach Saturn?');
+    const apology = await simulator.waitForRequest(postedTo(channelId));
+    expect(body(apology).content).toBe(APOLOGY);
+    expect(simulator.requests.filter(isSend).map((request) => request.status)).toEqual([
+      ...Array<number>(16).fill(503),
+      200,
+    ]);
+    const failure = logs.find((line) => line.msg === 'mention handler failed');
+    expect((failure?.err as { message?: string } | undefined)?.message).toContain(
+      'Could not deliver the answer after 4 tries.',
+    );
+
+    const since = simulator.requests.length;
+    simulator.failNext(isSend, { status: 403, code: 50013, message: 'Missing Permissions' });
+    mention('And when did it end?');
+    await simulator.waitForRequest(postedTo(channelId), { since });
+    // A 403 is refused at once: one failed send, then the apology attempt.
+    expect(
+      simulator.requests
+        .slice(since)
+        .filter(isSend)
+        .map((request) => request.status),
+    ).toEqual([403, 200]);
+  });
+
   it('opens a thread for the answer and answers follow-ups there with the thread history', async () => {
     const { simulator, qa, mention } = await start({ config: { threadMode: true } });
     qa.respond = (question, options) => {

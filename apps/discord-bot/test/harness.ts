@@ -169,6 +169,8 @@ export async function startHarness(
     config,
     logger,
     clientOptions: { rest: { api: simulator.apiUrl }, waitGuildTimeout: 0 },
+    // The production backoff waits seconds; tests keep its shape with milliseconds.
+    deliveryRetry: { baseDelayMs: 20, maxDelayMs: 100 },
   });
   await bot.start();
   let closed = false;

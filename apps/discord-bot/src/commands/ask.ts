@@ -1,6 +1,7 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { answerLogFields, isAllowedChannel, NO_MENTIONS } from '../bot-context.js';
 import { QUESTION_LENGTH_CEILING } from '../config.js';
+import { deliver } from '../delivery/deliver.js';
 import { formatAnswer } from '../format/answer-reply.js';
 import { channelNotAllowedNotice, GUILD_ONLY, helpText, rejectionNotice } from '../format/notices.js';
 import { ShutdownError } from '../limits/question-gate.js';
@@ -49,8 +50,18 @@ export const execute: Command['execute'] = async (interaction, context) => {
     logger.info(answerLogFields(result), 'answered');
     const [first, ...rest] = formatAnswer(result);
     if (!first) throw new Error('formatAnswer returned no message');
-    await interaction.editReply({ ...first, allowedMentions: NO_MENTIONS });
-    for (const message of rest) await interaction.followUp({ ...message, allowedMentions: NO_MENTIONS });
+    // A finished answer is not lost to a Discord blip: each part is tried again before any apology.
+    const retry = { logger, retry: context.deliveryRetry, signal: admission.signal };
+    await deliver(() => interaction.editReply({ ...first, allowedMentions: NO_MENTIONS }), {
+      ...retry,
+      what: 'answer',
+    });
+    for (const [index, message] of rest.entries()) {
+      await deliver(() => interaction.followUp({ ...message, allowedMentions: NO_MENTIONS }), {
+        ...retry,
+        what: `answer part ${index + 2}`,
+      });
+    }
   } catch (error) {
     throw admission.signal.aborted ? new ShutdownError({ cause: error }) : error;
   } finally {

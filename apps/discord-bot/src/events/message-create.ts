@@ -1,6 +1,7 @@
 import { Events, type Message, type SendableChannels, ThreadAutoArchiveDuration } from 'discord.js';
 import type { Logger } from 'pino';
 import { answerLogFields, type BotContext, isAllowedChannel, NO_MENTIONS } from '../bot-context.js';
+import { deliver } from '../delivery/deliver.js';
 import { formatAnswer } from '../format/answer-reply.js';
 import { APOLOGY, CANCELLED_BY_SHUTDOWN, helpText, rejectionNotice } from '../format/notices.js';
 import { isAcknowledgement, questionFromMention, threadName } from '../format/question-text.js';
@@ -104,11 +105,21 @@ async function answer({
       context.config.threadMode && !channel.isThread()
         ? await openThread(message, question, logger)
         : undefined;
-    if (thread) {
-      for (const part of [first, ...rest]) await thread.send({ ...part, allowedMentions: NO_MENTIONS });
-    } else {
-      await message.reply({ ...first, allowedMentions: NO_MENTIONS, failIfNotExists: false });
-      for (const part of rest) await channel.send({ ...part, allowedMentions: NO_MENTIONS });
+    // Each part is tried again when Discord has a blip. Its nonce (question id and part number), enforced,
+    // makes a repeat of a create whose response was lost return the message Discord already made.
+    const send = (index: number, post: (nonce: { nonce: string; enforceNonce: true }) => Promise<unknown>) =>
+      deliver(() => post({ nonce: `${message.id}-${index}`, enforceNonce: true }), {
+        logger,
+        retry: context.deliveryRetry,
+        signal: admission.signal,
+        what: index === 0 ? 'answer' : `answer part ${index + 1}`,
+      });
+    for (const [index, part] of [first, ...rest].entries()) {
+      const payload = { ...part, allowedMentions: NO_MENTIONS };
+      if (thread) await send(index, (nonce) => thread.send({ ...payload, ...nonce }));
+      else if (index === 0)
+        await send(index, (nonce) => message.reply({ ...payload, ...nonce, failIfNotExists: false }));
+      else await send(index, (nonce) => channel.send({ ...payload, ...nonce }));
     }
   } catch (error) {
     throw admission.signal.aborted ? new ShutdownError({ cause: error }) : error;

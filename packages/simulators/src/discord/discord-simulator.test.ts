@@ -46,6 +46,17 @@ async function loggedIn(simulator: DiscordSimulator): Promise<Client<true>> {
   return ready;
 }
 
+/** POST of a message to the test channel. */
+const isSend = (request: { method: string; path: string }) =>
+  request.method === 'POST' && request.path === `/channels/${channelId}/messages`;
+
+/** A logged-in client's view of the test channel. */
+async function sendableChannel(simulator: DiscordSimulator) {
+  const channel = (await loggedIn(simulator)).channels.cache.get(channelId);
+  if (!channel?.isSendable()) throw new Error('channel not sendable');
+  return channel;
+}
+
 /** Handles that stay after a test are sockets, servers and timers; vitest's own are in the baseline. */
 function openHandles(): string[] {
   return process.getActiveResourcesInfo().filter((name) => /TCP|Timeout|Immediate/.test(name));
@@ -199,12 +210,8 @@ describe('Discord simulator with a real discord.js Client', () => {
 
   it('answers a 429 once and discord.js retries the request', async () => {
     const simulator = await start();
-    const client = await loggedIn(simulator);
-    const isSend = (request: { method: string; path: string }) =>
-      request.method === 'POST' && request.path === `/channels/${channelId}/messages`;
+    const channel = await sendableChannel(simulator);
     simulator.rateLimitNext(isSend, { retryAfter: 0.05 });
-    const channel = client.channels.cache.get(channelId);
-    if (!channel?.isSendable()) throw new Error('channel not sendable');
     const message = await channel.send('after the limit');
     expect(message.content).toBe('after the limit');
     expect(simulator.requests.filter(isSend).map((request) => request.status)).toEqual([429, 200]);
@@ -212,17 +219,47 @@ describe('Discord simulator with a real discord.js Client', () => {
 
   it('fails the next matching request once with the given status', async () => {
     const simulator = await start();
-    const client = await loggedIn(simulator);
-    const channel = client.channels.cache.get(channelId);
-    if (!channel?.isSendable()) throw new Error('channel not sendable');
-    const isSend = (request: { method: string; path: string }) =>
-      request.method === 'POST' && request.path === `/channels/${channelId}/messages`;
+    const channel = await sendableChannel(simulator);
     simulator.failNext(isSend, { status: 403, code: 50013, message: 'Missing Permissions' });
     await expect(channel.send('forbidden')).rejects.toMatchObject({ status: 403, code: 50013 });
     // discord.js retries a 5xx by itself; the second attempt succeeds.
     simulator.failNext(isSend, { status: 502 });
     await expect(channel.send('after a 502')).resolves.toMatchObject({ content: 'after a 502' });
     expect(simulator.requests.filter(isSend).map((request) => request.status)).toEqual([403, 502, 200]);
+  });
+
+  it('fails several requests in a row, and drops a connection without an answer', async () => {
+    const simulator = await start();
+    const channel = await sendableChannel(simulator);
+    // discord.js tries a request four times (three immediate retries) before giving up on a 5xx.
+    simulator.failNext(isSend, { status: 503, times: 4 });
+    await expect(channel.send('during the blip')).rejects.toMatchObject({ name: 'HTTPError', status: 503 });
+    simulator.dropNext(isSend);
+    const dropped = await channel.send('on a dropped connection').catch((caught: unknown) => caught);
+    expect(dropped).toBeInstanceOf(Error);
+    expect(simulator.requests.filter(isSend).map((request) => request.status)).toEqual([
+      503, 503, 503, 503, 0,
+    ]);
+    expect(simulator.channelMessages(channelId)).toHaveLength(0);
+  });
+
+  it('returns the message already made for a repeated nonce when enforce_nonce is set', async () => {
+    const simulator = await start();
+    const channel = await sendableChannel(simulator);
+    const first = await channel.send({ content: 'once', nonce: 'answer-1', enforceNonce: true });
+    const again = await channel.send({ content: 'once', nonce: 'answer-1', enforceNonce: true });
+    expect(again.id).toBe(first.id);
+    // The response to a create is lost after Discord made the message: the repeat gets that message back.
+    simulator.dropNext((request) => request.method === 'POST', { afterHandling: true });
+    await expect(channel.send({ content: 'lost', nonce: 'answer-2', enforceNonce: true })).rejects.toThrow();
+    const repeated = await channel.send({ content: 'lost', nonce: 'answer-2', enforceNonce: true });
+    expect(repeated.content).toBe('lost');
+    await channel.send({ content: 'twice', nonce: 'answer-1' });
+    expect(simulator.channelMessages(channelId).map((message) => message.content)).toEqual([
+      'once',
+      'lost',
+      'twice',
+    ]);
   });
 
   it('refuses a message over 2000 characters like Discord does', async () => {

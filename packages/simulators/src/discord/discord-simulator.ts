@@ -12,7 +12,7 @@ import {
   userPayload,
   validateMessageBody,
 } from './payloads.js';
-import { createRouter, type Reply, type RouteContext } from './rest-routes.js';
+import { createRouter, type Reply } from './rest-routes.js';
 
 /** Options of {@link startDiscordSimulator}. */
 export interface DiscordSimulatorOptions {
@@ -120,10 +120,23 @@ export interface DiscordSimulator {
     predicate: (request: RecordedDiscordRequest) => boolean,
     options?: { retryAfter?: number; global?: boolean },
   ): void;
-  /** Answers the next matching request with an error status, once. */
+  /**
+   * Answers the next matching request with an error status, once or `times` times in a row (a Discord
+   * blip: 503s that outlast discord.js's own immediate retries).
+   */
   failNext(
     predicate: (request: RecordedDiscordRequest) => boolean,
-    options?: { status?: number; code?: number; message?: string },
+    options?: { status?: number; code?: number; message?: string; times?: number },
+  ): void;
+  /**
+   * Closes the connection of the next matching request (`times` of them) without answering, as a dropped
+   * keep-alive connection does: the client sees a socket error, not a status. The request is recorded
+   * with status 0 and not carried out, unless `afterHandling` is set: then it is carried out and only the
+   * response is lost (the client cannot tell which happened).
+   */
+  dropNext(
+    predicate: (request: RecordedDiscordRequest) => boolean,
+    options?: { times?: number; afterHandling?: boolean },
   ): void;
   close(): Promise<void>;
 }
@@ -165,7 +178,14 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
   const requests: RecordedDiscordRequest[] = [];
   const identifies: RecordedIdentify[] = [];
   const waiters = new Set<Waiter>();
-  const forced: Array<{ predicate: (request: RecordedDiscordRequest) => boolean; reply: () => Reply }> = [];
+  /**
+   * Answers forced by `failNext`, `rateLimitNext` and `dropNext`: `'drop'` closes the connection unanswered,
+   * `'drop-after'` carries the request out first.
+   */
+  const forced: Array<{
+    predicate: (request: RecordedDiscordRequest) => boolean;
+    reply: () => Reply | 'drop' | 'drop-after';
+  }> = [];
   for (const guild of guilds) {
     for (const channel of guild.channels) channels.set(channel.id, { channel, guildId: guild.id });
   }
@@ -323,20 +343,18 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
       at: Date.now(),
     };
     const forcedIndex = forced.findIndex((rule) => rule.predicate(request));
-    let reply: Reply;
-    if (forcedIndex >= 0) {
-      reply = forced[forcedIndex]!.reply();
-      forced.splice(forcedIndex, 1);
-    } else {
-      const context: RouteContext = {
-        method: request.method,
-        path,
-        query: request.query,
-        headers: req.headers,
-        body,
-      };
-      reply = route(context);
+    const forcedReply = forcedIndex >= 0 ? forced[forcedIndex]!.reply() : undefined;
+    if (forcedIndex >= 0) forced.splice(forcedIndex, 1);
+    if (forcedReply === 'drop' || forcedReply === 'drop-after') {
+      if (forcedReply === 'drop-after')
+        route({ method: request.method, path, query: request.query, headers: req.headers, body });
+      record(request);
+      res.socket?.destroy();
+      return;
     }
+    const reply =
+      forcedReply ??
+      route({ method: request.method, path, query: request.query, headers: req.headers, body });
     request.status = reply.status;
     record(request);
     const headers: Record<string, string> = { ...reply.headers };
@@ -509,8 +527,13 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
         }),
       });
     },
-    failNext(predicate, { status = 500, code = 0, message = 'Internal Server Error' } = {}) {
-      forced.push({ predicate, reply: () => ({ status, body: { message, code } }) });
+    failNext(predicate, { status = 500, code = 0, message = 'Internal Server Error', times = 1 } = {}) {
+      for (let index = 0; index < times; index += 1)
+        forced.push({ predicate, reply: () => ({ status, body: { message, code } }) });
+    },
+    dropNext(predicate, { times = 1, afterHandling = false } = {}) {
+      const reply = afterHandling ? ('drop-after' as const) : ('drop' as const);
+      for (let index = 0; index < times; index += 1) forced.push({ predicate, reply: () => reply });
     },
     async close() {
       for (const waiter of waiters) {

@@ -181,6 +181,16 @@ export function createRouter(state: RouterState): Router {
         const body = (context.body ?? {}) as Json;
         const invalid = invalidBody(body, true);
         if (invalid) return invalid;
+        // `enforce_nonce`: a second create with the same nonce (a retry of a request that did arrive)
+        // returns the message already made instead of posting it twice.
+        const nonce =
+          typeof body.nonce === 'string' || typeof body.nonce === 'number' ? body.nonce : undefined;
+        if (body.enforce_nonce === true && nonce !== undefined) {
+          const earlier = state.messages
+            .get(params.channel!)
+            ?.find((message) => message.nonce === nonce && (message.author as Json).id === state.botUser.id);
+          if (earlier) return ok(earlier);
+        }
         const referenceId = (body.message_reference as Json | undefined)?.message_id as string | undefined;
         const message = messagePayload({
           channelId: params.channel!,
@@ -193,6 +203,7 @@ export function createRouter(state: RouterState): Router {
         });
         // Kept for assertions: what the bot asked Discord to ping.
         message.allowed_mentions = body.allowed_mentions;
+        if (nonce !== undefined) message.nonce = nonce;
         return ok(state.storeMessage(message, record.guildId));
       },
     ],
