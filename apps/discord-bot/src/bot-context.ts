@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { BotConfig } from './config.js';
 import type { DeliveryRetryOptions } from './delivery/deliver.js';
 import type { QuestionGate } from './limits/question-gate.js';
+import type { BotMetrics, QuestionSource } from './operations/metrics.js';
+import type { PermissionReminders } from './permissions/channel-permissions.js';
 import type { AskResult, QAService } from './qa-service.js';
 
 /** What every command and event handler is given: built once in `createBot`, shared by all handlers. */
@@ -14,6 +16,9 @@ export interface BotContext {
   gate: QuestionGate;
   /** How answers are tried again when Discord has a blip. */
   deliveryRetry: DeliveryRetryOptions;
+  metrics: BotMetrics;
+  /** When each channel's missing permissions were last pointed out. */
+  permissionReminders: PermissionReminders;
 }
 
 /** Sent with every message: parse nothing, so text quoted from articles or questions pings no one. */
@@ -23,6 +28,32 @@ export const NO_MENTIONS: Readonly<MessageMentionOptions> = Object.freeze({ pars
 export function isAllowedChannel(config: BotConfig, channelId: string, parentId: string | null): boolean {
   if (config.allowedChannels === undefined) return true;
   return config.allowedChannels.has(channelId) || (parentId !== null && config.allowedChannels.has(parentId));
+}
+
+/**
+ * Logs an answer the core returned and counts it: by answerer and outcome, the fallbacks, and the time
+ * the core took. `extra` adds fields to the log line.
+ */
+export function recordAnswer(
+  context: Pick<BotContext, 'metrics'>,
+  logger: Logger,
+  result: AskResult,
+  extra: Record<string, unknown> = {},
+): void {
+  logger.info({ ...answerLogFields(result), ...extra }, 'answered');
+  const { metrics } = context;
+  metrics.answers.inc({ answerer: result.answerer, outcome: result.abstained ? 'abstained' : 'answered' });
+  if (result.answerer === 'extractive' && result.fallbackReason !== undefined) metrics.fallbacks.inc();
+  metrics.askSeconds.observe({ answerer: result.answerer }, result.timings.totalMs / 1000);
+}
+
+/** Counts a question that arrived and how long it took, from its arrival to its last part delivered. */
+export function recordDelivered(
+  context: Pick<BotContext, 'metrics'>,
+  source: QuestionSource,
+  arrivedAt: number,
+): void {
+  context.metrics.answerSeconds.observe({ source }, (Date.now() - arrivedAt) / 1000);
 }
 
 /** The fields logged for every answer: enough to see which answerer ran, how well, and how fast. */

@@ -1,4 +1,4 @@
-import { Client, type ClientOptions, Events, GatewayIntentBits, Options } from 'discord.js';
+import { Client, type ClientOptions, Events, GatewayIntentBits, Options, Partials, Status } from 'discord.js';
 import type { Logger } from 'pino';
 import { type BotContext, NO_MENTIONS } from './bot-context.js';
 import { registerCommands } from './commands/index.js';
@@ -8,6 +8,9 @@ import * as interactionCreate from './events/interaction-create.js';
 import * as messageCreate from './events/message-create.js';
 import * as ready from './events/ready.js';
 import { type DrainSummary, QuestionGate } from './limits/question-gate.js';
+import { BotMetrics } from './operations/metrics.js';
+import type { HealthReport } from './operations/operations-server.js';
+import { PermissionReminders } from './permissions/channel-permissions.js';
 import type { QAService } from './qa-service.js';
 
 /** The gateway refused the bot before it was ready; `code` follows discord.js's error codes. */
@@ -40,6 +43,8 @@ export interface CreateBotOptions {
   now?: () => number;
   /** Retries of answers Discord did not take. @defaultValue DefaultDeliveryRetryOptions */
   deliveryRetry?: Partial<DeliveryRetryOptions>;
+  /** Where the bot counts what it does. @defaultValue new BotMetrics() (without Node's process metrics) */
+  metrics?: BotMetrics;
 }
 
 /** A bot built by {@link createBot}. */
@@ -47,6 +52,9 @@ export interface Bot {
   readonly client: Client;
   /** The admission gate shared by all handlers (exposed for metrics and tests). */
   readonly gate: QuestionGate;
+  readonly metrics: BotMetrics;
+  /** `ok` while connected and taking questions; what `/healthz` serves. */
+  health(): HealthReport;
   /** Logs in and resolves once the bot is ready; registers commands first when configured to. */
   start(): Promise<void>;
   /**
@@ -67,13 +75,20 @@ export interface Bot {
  */
 export function createBot(options: CreateBotOptions): Bot {
   const { config, logger } = options;
-  const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages];
+  // DirectMessages only so a DM gets its one-line pointer to a server (DM content needs no privileged intent).
+  const intents = [
+    GatewayIntentBits.Guilds,
+    GatewayIntentBits.GuildMessages,
+    GatewayIntentBits.DirectMessages,
+  ];
   // Mentions carry their content without the privileged intent; follow-ups in threads do not mention
   // the bot, so thread mode needs Message Content (enable it in the Developer Portal).
   if (config.threadMode) intents.push(GatewayIntentBits.MessageContent);
   const client = new Client({
     intents,
     allowedMentions: { ...NO_MENTIONS },
+    // A DM channel is not cached before its first message: without the partial, discord.js drops the message.
+    partials: [Partials.Channel],
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 50 }),
     ...options.clientOptions,
   });
@@ -86,12 +101,16 @@ export function createBot(options: CreateBotOptions): Bot {
     maxQuestionLength: config.maxQuestionLength,
     ...(options.now ? { now: options.now } : {}),
   });
+  const metrics = options.metrics ?? new BotMetrics();
+  metrics.observe({ answering: () => gate.answering, waiting: () => gate.waiting });
   const context: BotContext = {
     qa: options.qa,
     config,
     logger,
     gate,
     deliveryRetry: { ...DefaultDeliveryRetryOptions, ...options.deliveryRetry },
+    metrics,
+    permissionReminders: new PermissionReminders(options.now ? { now: options.now } : {}),
   };
 
   client.once(ready.name, (readyClient) => ready.execute(context, readyClient));
@@ -99,16 +118,47 @@ export function createBot(options: CreateBotOptions): Bot {
   client.on(messageCreate.name, (message) => void messageCreate.execute(context, message));
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (warning) => logger.warn(warning));
+  // discord.js spaces requests by the rate-limit headers of earlier answers and says so with
+  // `rateLimited`: normal under load, not a problem. A 429 means the limits were really overrun.
   client.rest.on('rateLimited', (info) =>
-    logger.warn(
-      { route: info.route, retryAfterMs: info.retryAfter, global: info.global, scope: info.scope },
-      'rate limited by Discord',
+    logger.debug(
+      { route: info.route, waitMs: info.timeToReset, global: info.global },
+      'waiting for a Discord rate-limit bucket',
     ),
   );
+  client.rest.on('response', (request, response) => {
+    if (response.status !== 429) return;
+    const global = response.headers.get('x-ratelimit-global') === 'true';
+    metrics.discordRateLimits.inc({ global: String(global) });
+    logger.warn(
+      {
+        route: request.route,
+        method: request.method,
+        retryAfterSeconds: Number(response.headers.get('retry-after') ?? Number.NaN),
+        global,
+        scope: response.headers.get('x-ratelimit-scope'),
+      },
+      'Discord answered 429 Too Many Requests',
+    );
+  });
 
+  let started = false;
+  let stopping = false;
   return {
     client,
     gate,
+    metrics,
+    health() {
+      const connected = client.ws.status === Status.Ready;
+      const status = stopping ? 'stopping' : connected ? 'ok' : started ? 'disconnected' : 'starting';
+      return {
+        status,
+        guilds: client.guilds.cache.size,
+        gatewayPingMs: client.ws.ping,
+        answering: gate.answering,
+        waiting: gate.waiting,
+      };
+    },
     async start() {
       const ready = waitForReady(client);
       try {
@@ -117,6 +167,7 @@ export function createBot(options: CreateBotOptions): Bot {
       } finally {
         ready.dispose();
       }
+      started = true;
       client.on(Events.ShardDisconnect, (event, shardId) =>
         logger.error(
           { shardId, closeCode: event.code },
@@ -133,6 +184,7 @@ export function createBot(options: CreateBotOptions): Bot {
       }
     },
     async stop({ timeoutMs = config.shutdownTimeoutSeconds * 1000 } = {}) {
+      stopping = true;
       const summary = await gate.close({ timeoutMs });
       await client.destroy();
       return summary;

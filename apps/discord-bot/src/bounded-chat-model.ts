@@ -16,6 +16,11 @@ export interface ChatBounds {
    * call fails with an `LLMError`, and the answer falls back to the offline one, with a note.
    */
   deadlineMs: number;
+  /**
+   * Told when each call ends: without `error` when it answered, with it when it failed (the deadline
+   * included). A call its caller cancelled is not reported: that is not the LLM failing.
+   */
+  onCallEnd?: (outcome: { error?: unknown }) => void;
 }
 
 /**
@@ -66,7 +71,13 @@ export function boundedChatModel(
             isRetryable: true,
           })
         : error;
-    return { signal, translate };
+    /** The error to throw for a failed call, reported unless the caller cancelled it. */
+    const fail = (error: unknown): unknown => {
+      const translated = translate(error);
+      if (!options?.signal?.aborted) bounds.onCallEnd?.({ error: translated });
+      return translated;
+    };
+    return { signal, translate, fail };
   };
 
   /** Waits for a slot under the call's deadline; the caller releases it. */
@@ -75,7 +86,7 @@ export function boundedChatModel(
     try {
       await acquire(call.signal);
     } catch (error) {
-      throw call.translate(error);
+      throw call.fail(error);
     }
     if (call.signal.aborted) {
       // Cancelled right as the slot came free: never start the request.
@@ -93,9 +104,11 @@ export function boundedChatModel(
     async generate(messages: readonly ChatMessage[], options?: ChatCallOptions): Promise<ChatResult> {
       const call = await enter(options);
       try {
-        return await model.generate(messages, { ...options, signal: call.signal });
+        const result = await model.generate(messages, { ...options, signal: call.signal });
+        bounds.onCallEnd?.({});
+        return result;
       } catch (error) {
-        throw call.translate(error);
+        throw call.fail(error);
       } finally {
         release();
       }
@@ -107,8 +120,9 @@ export function boundedChatModel(
       const call = await enter(options);
       try {
         for await (const part of model.stream(messages, { ...options, signal: call.signal })) yield part;
+        bounds.onCallEnd?.({});
       } catch (error) {
-        throw call.translate(error);
+        throw call.fail(error);
       } finally {
         release();
       }

@@ -26,6 +26,8 @@ describe('parseConfig', () => {
       ARTICLEQA_QUEUE_SIZE: '0',
       ARTICLEQA_MAX_QUESTION_LENGTH: '300',
       ARTICLEQA_INDEX: '/data/index',
+      ARTICLEQA_METRICS_PORT: '9464',
+      ARTICLEQA_METRICS_HOST: '0.0.0.0',
       LOG_LEVEL: 'DEBUG',
     });
     if (!result.ok) throw new Error(result.problems.join('\n'));
@@ -37,6 +39,8 @@ describe('parseConfig', () => {
       queueSize: 0,
       maxQuestionLength: 300,
       indexDir: '/data/index',
+      metricsPort: 9464,
+      metricsHost: '0.0.0.0',
       logLevel: 'debug',
     });
     expect([...(result.config.allowedChannels ?? [])]).toEqual(['323456789012345678', '423456789012345678']);
@@ -50,10 +54,11 @@ describe('parseConfig', () => {
       ARTICLEQA_COOLDOWN_SECONDS: '-1',
       ARTICLEQA_THREAD_MODE: 'maybe',
       ARTICLEQA_ALLOWED_CHANNELS: '1,x',
+      ARTICLEQA_METRICS_PORT: 'prometheus',
     });
     expect(result.ok).toBe(false);
     const problems = result.ok ? [] : result.problems;
-    expect(problems).toHaveLength(5);
+    expect(problems).toHaveLength(6);
     for (const problem of problems) {
       expect(problem).not.toContain('secret');
       expect(problem).not.toContain('\n');

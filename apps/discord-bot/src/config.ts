@@ -34,6 +34,13 @@ export interface BotConfig {
   registerOnStart: boolean;
   /** ARTICLEQA_SHUTDOWN_TIMEOUT_SECONDS: how long in-flight answers may finish at shutdown before they are cancelled. */
   shutdownTimeoutSeconds: number;
+  /**
+   * ARTICLEQA_METRICS_PORT: serve `/metrics` and `/healthz` on this port (a sharded bot's shard N on
+   * port + N); undefined: no server.
+   */
+  metricsPort: number | undefined;
+  /** ARTICLEQA_METRICS_HOST: the address the metrics server binds. */
+  metricsHost: string;
   /** LOG_LEVEL: pino level. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -52,6 +59,7 @@ export const DefaultBotConfig = {
   indexDir: '.articleqa',
   registerOnStart: false,
   shutdownTimeoutSeconds: 10,
+  metricsHost: '127.0.0.1',
   logLevel: 'info',
 } as const satisfies Partial<BotConfig>;
 
@@ -176,6 +184,15 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     300,
   );
 
+  const metricsPortText = read('ARTICLEQA_METRICS_PORT');
+  const metricsPort =
+    metricsPortText === undefined ? undefined : integer('ARTICLEQA_METRICS_PORT', 0, 1, 65_535);
+  const metricsHost = read('ARTICLEQA_METRICS_HOST') ?? DefaultBotConfig.metricsHost;
+  if (!/^[\w.:-]+$/.test(metricsHost))
+    problems.push(
+      `ARTICLEQA_METRICS_HOST must be an address to bind such as 127.0.0.1 (got "${metricsHost}").`,
+    );
+
   const logLevel = read('LOG_LEVEL')?.toLowerCase() ?? DefaultBotConfig.logLevel;
   if (!LOG_LEVELS.has(logLevel))
     problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')} (got "${logLevel}").`);
@@ -202,6 +219,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       indexDir: read('ARTICLEQA_INDEX') ?? DefaultBotConfig.indexDir,
       registerOnStart,
       shutdownTimeoutSeconds,
+      metricsPort,
+      metricsHost,
       logLevel: logLevel as BotConfig['logLevel'],
     },
   };

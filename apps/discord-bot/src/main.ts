@@ -9,6 +9,9 @@ import { DiscordAPIError, Events, REST, Routes } from 'discord.js';
 import { createBot } from './bot.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
+import { LLMMonitor } from './operations/llm-monitor.js';
+import { BotMetrics } from './operations/metrics.js';
+import { type OperationsServer, startOperationsServer } from './operations/operations-server.js';
 import type { ClosableQAService } from './qa-service.js';
 
 const EXIT_FAILURE = 1;
@@ -77,12 +80,18 @@ async function main(): Promise<number | undefined> {
   // Loaded only now: the core brings the model runtime with it (about a second), which a process that
   // exits on a configuration error or a rejected token should not pay for.
   const { isCoreConfigError, openQAService } = await import('./open-qa.js');
-  let qa: ClosableQAService;
+  const metrics = new BotMetrics({ processMetrics: true });
+  const llmMonitor = new LLMMonitor({ logger, metrics });
+  let qa: ClosableQAService & { llmCallsInFlight(): number };
   try {
     qa = await openQAService({
       env,
       indexDir: config.indexDir,
-      chatBounds: { maxConcurrent: config.maxLLMCalls, deadlineMs: config.answerDeadlineSeconds * 1000 },
+      chatBounds: {
+        maxConcurrent: config.maxLLMCalls,
+        deadlineMs: config.answerDeadlineSeconds * 1000,
+        onCallEnd: llmMonitor.record,
+      },
     });
   } catch (error) {
     if (isCoreConfigError(error)) {
@@ -93,12 +102,15 @@ async function main(): Promise<number | undefined> {
     return EXIT_FAILURE;
   }
 
+  metrics.observe({ llmCallsInFlight: () => qa.llmCallsInFlight() });
   const bot = createBot({
     qa,
     config,
     logger,
+    metrics,
     ...(config.apiUrl ? { clientOptions: { rest: { api: config.apiUrl } } } : {}),
   });
+  let operations: OperationsServer | undefined;
   let stopping = false;
   let firstSignalAt = 0;
   /** Drains and closes everything, then exits: idle keep-alive sockets must not hold the process. */
@@ -107,6 +119,7 @@ async function main(): Promise<number | undefined> {
     try {
       logger.info({ reason, inFlight: bot.gate.inFlight }, 'shutting down');
       const summary = await bot.stop();
+      await operations?.close();
       await qa.close();
       logger.info(summary, 'stopped');
       process.exit(exitCode);
@@ -131,10 +144,31 @@ async function main(): Promise<number | undefined> {
     if (!stopping) void shutdown('the sharding manager exited', EXIT_FAILURE);
   };
 
+  if (config.metricsPort !== undefined) {
+    // Under the ShardingManager each shard process serves its own metrics, shard N on port + N.
+    const shard = Number(env.SHARDS?.split(',')[0] ?? 0) || 0;
+    try {
+      operations = await startOperationsServer({
+        host: config.metricsHost,
+        port: config.metricsPort + shard,
+        registry: metrics.registry,
+        health: () => bot.health(),
+      });
+    } catch (error) {
+      await qa.close();
+      fail(
+        `Could not serve metrics on ${config.metricsHost}:${config.metricsPort + shard} (ARTICLEQA_METRICS_PORT): ${describe(error)}`,
+      );
+      return EXIT_FAILURE;
+    }
+    logger.info({ url: operations.url }, 'serving /metrics and /healthz');
+  }
+
   try {
     await bot.start();
   } catch (error) {
     await bot.client.destroy();
+    await operations?.close();
     await qa.close();
     const code = (error as { code?: unknown }).code;
     if (code === 'TokenInvalid') {

@@ -19,15 +19,16 @@ import type { ClosableQAService } from './qa-service.js';
 export async function openQAService(options: {
   env: EnvironmentRecord;
   indexDir: string;
-  /** Process-wide bounds on LLM calls: how many at once, and how long each may take. */
+  /** Process-wide bounds on LLM calls: how many at once, how long each may take, who hears of each end. */
   chatBounds?: ChatBounds;
-}): Promise<ClosableQAService> {
+}): Promise<ClosableQAService & { llmCallsInFlight(): number }> {
   const config = resolveConfig(options.env);
   const created = createModels(config);
-  const models =
+  const bounded =
     created.chatModel && options.chatBounds
-      ? { ...created, chatModel: boundedChatModel(created.chatModel, options.chatBounds) }
-      : created;
+      ? boundedChatModel(created.chatModel, options.chatBounds)
+      : undefined;
+  const models = bounded ? { ...created, chatModel: bounded } : created;
   // ARTICLEQA_STORE=postgres://...: every shard, on any host, reads the one collection in Postgres.
   const store =
     config.store.kind === 'postgres'
@@ -43,6 +44,7 @@ export async function openQAService(options: {
   return {
     ask: (question, askOptions) => qa.ask(question, askOptions),
     listDocuments: () => qa.listDocuments(),
+    llmCallsInFlight: () => bounded?.inFlight ?? 0,
     // The service owns the models it built: closing it releases them with the index.
     close: async () => {
       await qa.close();

@@ -305,7 +305,7 @@ describe('the bot against the Discord simulator', () => {
     );
     expect(attempts.map((request) => request.status)).toEqual([429, 200]);
     expect(body(attempts[1]!).content).toBe(askResult().answer);
-    expect(logs.some((line) => line.msg === 'rate limited by Discord')).toBe(true);
+    expect(logs.some((line) => line.msg === 'Discord answered 429 Too Many Requests')).toBe(true);
   });
 
   it('delivers a finished /ask answer through 503s that outlast discord.js and a dropped connection', async () => {

@@ -133,6 +133,7 @@ export function testConfig(overrides: Partial<BotConfig> = {}): BotConfig {
     apiUrl: undefined,
     allowedChannels: new Set([channelId]),
     cooldownSeconds: 0,
+    metricsPort: undefined,
     ...overrides,
   };
 }

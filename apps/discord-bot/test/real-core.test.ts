@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DiscordSimulator, type OpenAISimulator, startOpenAISimulator } from '@articleqa/simulators';
@@ -146,4 +147,59 @@ describe('the built bot with the real core', () => {
     expect(main.output().match(/second signal, exiting immediately/g)).toHaveLength(1);
     expect(main.output()).not.toContain('"msg":"stopped"');
   });
+
+  it('serves /healthz and /metrics on ARTICLEQA_METRICS_PORT, warns when the LLM keeps failing and errs on a rejected key', async () => {
+    openai.setChatHandler(() => ({ status: 500, body: { error: { message: 'upstream exploded' } } }));
+    const port = await freePort();
+    const main = await startMain({ ARTICLEQA_METRICS_PORT: String(port) });
+    try {
+      const ask = async (asker: number) => {
+        const since = discord.requests.length;
+        discord.sendMessage({
+          channelId,
+          content: `<@${botUser.id}> Who will set up network security offices?`,
+          author: user(asker),
+          mentions: [botUser],
+        });
+        await discord.waitForRequest(postedTo(channelId), { since, timeoutMs: 15_000 });
+      };
+      for (const asker of [11, 12, 13]) await ask(asker);
+      await main.waitForOutput('the LLM keeps failing');
+      openai.setChatHandler(() => ({ status: 401 }));
+      await ask(14);
+      await main.waitForOutput('the LLM provider rejected the API key');
+      const lines = main
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string });
+      expect(
+        lines.filter((line) => line.msg.startsWith('the LLM keeps failing')).map((line) => line.level),
+      ).toEqual([40]);
+      expect(lines.find((line) => line.msg.startsWith('the LLM provider rejected'))?.level).toBe(50);
+
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok' });
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toContain('articleqa_llm_errors_total{kind="server"} 3');
+      expect(metrics).toContain('articleqa_llm_errors_total{kind="auth"} 1');
+      expect(metrics).toContain('articleqa_llm_fallbacks_total 4');
+      expect(metrics).toContain('articleqa_llm_calls_in_flight 0');
+      expect(metrics).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
+      expect(metrics).not.toContain(apiKey);
+    } finally {
+      main.child.kill('SIGTERM');
+    }
+    expect(await main.exited).toEqual({ code: 0, signal: null });
+  });
 });
+
+/** A port free on 127.0.0.1 right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

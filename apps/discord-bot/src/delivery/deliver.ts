@@ -77,6 +77,8 @@ export interface DeliverOptions {
   signal?: AbortSignal;
   /** @defaultValue Math.random */
   random?: () => number;
+  /** Called before each new try (for counting). */
+  onRetry?: () => void;
 }
 
 /**
@@ -93,7 +95,14 @@ export interface DeliverOptions {
  * await deliver(() => interaction.editReply(first), { logger, what: 'answer' });
  */
 export async function deliver<T>(send: () => Promise<T>, options: DeliverOptions): Promise<T> {
-  const { logger, what, retry = DefaultDeliveryRetryOptions, signal, random = Math.random } = options;
+  const {
+    logger,
+    what,
+    retry = DefaultDeliveryRetryOptions,
+    signal,
+    random = Math.random,
+    onRetry,
+  } = options;
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await send();
@@ -107,6 +116,7 @@ export async function deliver<T>(send: () => Promise<T>, options: DeliverOptions
       logger.warn({ err: error, what, attempt, delayMs }, 'Discord did not take the message; trying again');
       const stopped = await sleep(delayMs, signal);
       if (stopped) throw new DeliveryError(what, attempt, { cause: error });
+      onRetry?.();
     }
   }
 }

@@ -33,6 +33,7 @@ export async function execute(context: BotContext, interaction: Interaction): Pr
     await command.execute(interaction, { ...context, logger });
   } catch (error) {
     const cancelled = error instanceof ShutdownError;
+    context.metrics.failures.inc();
     if (cancelled) logger.warn({ err: error }, 'answer cancelled by shutdown');
     else logger.error({ err: error }, 'command failed');
     await tellUser(interaction, cancelled ? CANCELLED_BY_SHUTDOWN : APOLOGY).catch((sendError: unknown) =>

@@ -1,11 +1,24 @@
 import { Events, type Message, type SendableChannels, ThreadAutoArchiveDuration } from 'discord.js';
 import type { Logger } from 'pino';
-import { answerLogFields, type BotContext, isAllowedChannel, NO_MENTIONS } from '../bot-context.js';
+import {
+  type BotContext,
+  isAllowedChannel,
+  NO_MENTIONS,
+  recordAnswer,
+  recordDelivered,
+} from '../bot-context.js';
 import { deliver } from '../delivery/deliver.js';
 import { formatAnswer } from '../format/answer-reply.js';
-import { APOLOGY, CANCELLED_BY_SHUTDOWN, helpText, rejectionNotice } from '../format/notices.js';
+import {
+  APOLOGY,
+  CANCELLED_BY_SHUTDOWN,
+  DIRECT_MESSAGE_POINTER,
+  helpText,
+  rejectionNotice,
+} from '../format/notices.js';
 import { isAcknowledgement, questionFromMention, threadName } from '../format/question-text.js';
 import { type Admission, ShutdownError } from '../limits/question-gate.js';
+import { cannotPost, missingPermissions } from '../permissions/channel-permissions.js';
 import { threadHistory } from '../threads/thread-history.js';
 
 /** The event this handler listens to. */
@@ -16,13 +29,14 @@ const TYPING_REFRESH_MS = 8000;
 
 /**
  * Answers a message that mentions the bot in an allowed channel, or, in thread mode, any message in a
- * thread the bot opened (a follow-up, answered with the thread's history). Everything else is ignored
- * without a word: bots (the bot itself included), webhooks, system messages, DMs, other channels, and
- * `@everyone`/role mentions, which are not addressed to the bot.
+ * thread the bot opened (a follow-up, answered with the thread's history). A DM gets a one-line pointer
+ * to a server. Everything else is ignored without a word: bots (the bot itself included), webhooks,
+ * system messages, other channels, and `@everyone`/role mentions, which are not addressed to the bot.
  */
 export async function execute(context: BotContext, message: Message): Promise<void> {
   const me = message.client.user;
-  if (message.author.bot || message.webhookId !== null || message.system || !message.inGuild()) return;
+  if (message.author.bot || message.webhookId !== null || message.system) return;
+  if (!message.inGuild()) return void (await pointToServer(context, message));
   const channel = message.channel;
   const followUp = context.config.threadMode && channel.isThread() && channel.ownerId === me.id;
   if (!followUp && !message.mentions.users.has(me.id)) return;
@@ -35,6 +49,17 @@ export async function execute(context: BotContext, message: Message): Promise<vo
     channelId: channel.id,
     userId: message.author.id,
   });
+  const own = message.guild.members.me;
+  const permissions = own ? channel.permissionsFor(own) : null;
+  const missing = permissions
+    ? missingPermissions(permissions, { threadMode: context.config.threadMode, inThread: channel.isThread() })
+    : [];
+  if (missing.length > 0 && context.permissionReminders.due(channel.id)) {
+    // Nobody in the channel would see a notice the bot cannot post: the operator's log is the place.
+    logger.warn({ missing }, 'the bot lacks permissions in this channel');
+  }
+  if (cannotPost(missing)) return;
+  const source = followUp ? 'follow_up' : 'mention';
   // failIfNotExists false: if the question was deleted meanwhile, the reply is sent as a plain message.
   const reply = (content: string) =>
     message.reply({ content, allowedMentions: NO_MENTIONS, failIfNotExists: false });
@@ -46,6 +71,7 @@ export async function execute(context: BotContext, message: Message): Promise<vo
       return;
     }
     if (question === '') return void (await reply(helpText(context.config)));
+    context.metrics.questions.inc({ source });
     const admission = context.gate.admit({
       userId: message.author.id,
       guildId: message.guildId,
@@ -54,11 +80,14 @@ export async function execute(context: BotContext, message: Message): Promise<vo
     });
     if (!admission.ok) {
       logger.info({ reason: admission.reason }, 'question refused');
+      context.metrics.refusals.inc({ reason: admission.reason });
       return void (await reply(rejectionNotice(admission)));
     }
     await answer({ context, logger, message, question, admission, followUp });
+    recordDelivered(context, source, message.createdTimestamp);
   } catch (error) {
     const cancelled = error instanceof ShutdownError;
+    context.metrics.failures.inc();
     if (cancelled) logger.warn({ err: error }, 'answer cancelled by shutdown');
     else logger.error({ err: error }, 'mention handler failed');
     await reply(cancelled ? CANCELLED_BY_SHUTDOWN : APOLOGY).catch((sendError: unknown) =>
@@ -98,7 +127,7 @@ async function answer({
       signal: admission.signal,
       ...(history.length > 0 ? { history } : {}),
     });
-    logger.info({ ...answerLogFields(result), historyTurns: history.length }, 'answered');
+    recordAnswer(context, logger, result, { historyTurns: history.length });
     const [first, ...rest] = formatAnswer(result);
     if (!first) throw new Error('formatAnswer returned no message');
     const thread =
@@ -113,6 +142,7 @@ async function answer({
         retry: context.deliveryRetry,
         signal: admission.signal,
         what: index === 0 ? 'answer' : `answer part ${index + 1}`,
+        onRetry: () => context.metrics.deliveryRetries.inc(),
       });
     for (const [index, part] of [first, ...rest].entries()) {
       const payload = { ...part, allowedMentions: NO_MENTIONS };
@@ -127,6 +157,18 @@ async function answer({
     stopTyping();
     admission.done();
   }
+}
+
+/** A DM: nothing is answered there; one line says where the bot works. */
+async function pointToServer(context: BotContext, message: Message): Promise<void> {
+  if (!message.channel.isDMBased()) return;
+  context.logger.debug(
+    { requestId: message.id, userId: message.author.id },
+    'direct message: pointed to a server',
+  );
+  await message
+    .reply({ content: DIRECT_MESSAGE_POINTER, allowedMentions: NO_MENTIONS, failIfNotExists: false })
+    .catch((error: unknown) => context.logger.warn({ err: error }, 'could not answer a direct message'));
 }
 
 /** A thread on the question's message for the answer; without permission to make one, the answer is a plain reply. */

@@ -65,3 +65,12 @@ function channelList(ids: ReadonlySet<string>): string {
 /** The answer to a slash command this version of the bot does not know (a stale registration). */
 export const UNKNOWN_COMMAND =
   'This command is not known to this version of the bot. Try `/ask` or `/help`; an admin can re-register the commands.';
+
+/** The one-line answer to a direct message: the bot works in servers only. */
+export const DIRECT_MESSAGE_POINTER =
+  'I answer questions in servers, not in DMs: use `/ask` or mention me in a channel of a server we share.';
+
+/** Tells the asker (ephemerally) what the bot lacks in a channel and who can fix it. */
+export function missingPermissionsNotice(missing: readonly string[]): string {
+  return `-# In this channel I lack ${missing.join(', ')}, so mentions here may go unanswered or come without sources. A server admin can grant them in the channel's settings (Permissions).`;
+}

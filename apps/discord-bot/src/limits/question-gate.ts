@@ -62,6 +62,8 @@ export class QuestionGate {
   /** One "guild" for the whole process: the same slots-and-queue logic, process-wide. */
   readonly #global: GuildLimiter | undefined;
   readonly #active = new Set<AbortController>();
+  /** Of `#active`, those whose turn has come (the rest wait in a queue). */
+  #answering = 0;
   #accepting = true;
   #onIdle: (() => void) | undefined;
 
@@ -88,8 +90,19 @@ export class QuestionGate {
     return this.#active.size;
   }
 
-  /** Decides whether a question is taken now. Never waits. */
+  /** Questions whose turn has come: being answered now. */
+  get answering(): number {
+    return this.#answering;
+  }
+
+  /** Questions taken and waiting for a slot, in their guild's queue or the process-wide one. */
+  get waiting(): number {
+    return this.#active.size - this.#answering;
+  }
+
   /**
+   * Decides whether a question is taken now. Never waits.
+   *
    * @param request.followUp - A follow-up in the bot's own thread: part of a conversation already
    *   admitted, so the asker's cooldown does not apply (the guild and process bounds still do).
    */
@@ -116,16 +129,25 @@ export class QuestionGate {
     this.#cooldowns.start(request.userId);
     const controller = new AbortController();
     this.#active.add(controller);
+    let answering = false;
     return {
       ok: true,
       signal: controller.signal,
       turn: async () => {
         await ticket.turn(controller.signal);
         await global?.turn(controller.signal);
+        if (!answering && this.#active.has(controller)) {
+          answering = true;
+          this.#answering += 1;
+        }
       },
       done: () => {
         global?.release();
         ticket.release();
+        if (answering) {
+          answering = false;
+          this.#answering -= 1;
+        }
         if (this.#active.delete(controller) && this.#active.size === 0) this.#onIdle?.();
       },
     };

@@ -1,4 +1,4 @@
-import { Client, DiscordAPIError, Events, GatewayIntentBits, type Message } from 'discord.js';
+import { Client, DiscordAPIError, Events, GatewayIntentBits, type Message, Partials } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type DiscordSimulator,
@@ -217,6 +217,18 @@ describe('Discord simulator with a real discord.js Client', () => {
     expect(simulator.requests.filter(isSend).map((request) => request.status)).toEqual([429, 200]);
   });
 
+  it('spends a bucket without a 429, so discord.js waits by itself before the next request', async () => {
+    const simulator = await start();
+    const channel = await sendableChannel(simulator);
+    const waits: number[] = [];
+    channel.client.rest.on('rateLimited', (info) => waits.push(info.timeToReset));
+    simulator.exhaustBucketNext(isSend, { resetAfter: 0.1 });
+    await channel.send('spends the bucket');
+    await channel.send('waits for the reset');
+    expect(simulator.requests.filter(isSend).map((request) => request.status)).toEqual([200, 200]);
+    expect(waits).toHaveLength(1);
+  });
+
   it('fails the next matching request once with the given status', async () => {
     const simulator = await start();
     const channel = await sendableChannel(simulator);
@@ -259,6 +271,30 @@ describe('Discord simulator with a real discord.js Client', () => {
       'once',
       'lost',
       'twice',
+    ]);
+  });
+
+  it('delivers a DM to a client with the DirectMessages intent and takes its reply', async () => {
+    const simulator = await start();
+    const client = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages],
+      partials: [Partials.Channel],
+      rest: { api: simulator.apiUrl },
+      waitGuildTimeout: 0,
+    });
+    cleanups.push(() => client.destroy());
+    const ready = new Promise((resolve) => client.once(Events.ClientReady, resolve));
+    await client.login(token);
+    await ready;
+    const received = new Promise<Message>((resolve) => client.once(Events.MessageCreate, resolve));
+    const sent = simulator.sendDirectMessage({ content: 'hello bot', author: alice });
+    const message = await received;
+    expect(message.inGuild()).toBe(false);
+    expect(message.content).toBe('hello bot');
+    await message.reply('hello alice');
+    expect(simulator.channelMessages(sent.channel_id as string).map((stored) => stored.content)).toEqual([
+      'hello bot',
+      'hello alice',
     ]);
   });
 

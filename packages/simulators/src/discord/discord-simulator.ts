@@ -100,6 +100,12 @@ export interface DiscordSimulator {
     guildId?: string;
     webhookId?: string;
   }): Json;
+  /**
+   * A user writes to the bot in a DM: MESSAGE_CREATE without a guild, in a DM channel made for that user
+   * on first use (the bot needs the DirectMessages intent and the Channel partial to see it). Returns the
+   * message; its `channel_id` is the DM channel, for `channelMessages`.
+   */
+  sendDirectMessage(input: { content: string; author: SimulatedUser }): Json;
   /** A thread appears: THREAD_CREATE. Without it discord.js drops messages sent in the thread. */
   createThread(input: { parentId: string; name?: string; ownerId?: string; id?: string }): Json;
   /** A user runs a slash command: INTERACTION_CREATE type 2. */
@@ -109,6 +115,10 @@ export interface DiscordSimulator {
     user: SimulatedUser;
     channelId: string;
     guildId?: string;
+    /** The bot's permissions in the channel, as a bitfield string. @defaultValue '8' (Administrator) */
+    appPermissions?: string;
+    /** The user's permissions in the channel, as a bitfield string. @defaultValue '0' */
+    memberPermissions?: string;
   }): { id: string; token: string };
   /** Resolves with the first matching request (already recorded or still to come), or rejects after the timeout. */
   waitForRequest(
@@ -127,6 +137,15 @@ export interface DiscordSimulator {
   failNext(
     predicate: (request: RecordedDiscordRequest) => boolean,
     options?: { status?: number; code?: number; message?: string; times?: number },
+  ): void;
+  /**
+   * Answers the next matching request normally but with rate-limit headers saying its bucket is spent
+   * for `resetAfter` seconds: discord.js then holds the next request of that bucket by itself (its
+   * `rateLimited` event) without any 429, as with Discord's normal per-route limits.
+   */
+  exhaustBucketNext(
+    predicate: (request: RecordedDiscordRequest) => boolean,
+    options?: { resetAfter?: number },
   ): void;
   /**
    * Closes the connection of the next matching request (`times` of them) without answering, as a dropped
@@ -179,12 +198,13 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
   const identifies: RecordedIdentify[] = [];
   const waiters = new Set<Waiter>();
   /**
-   * Answers forced by `failNext`, `rateLimitNext` and `dropNext`: `'drop'` closes the connection unanswered,
-   * `'drop-after'` carries the request out first.
+   * Answers forced by `failNext`, `rateLimitNext`, `exhaustBucketNext` and `dropNext`: `'drop'` closes the
+   * connection unanswered, `'drop-after'` carries the request out first, `{ addHeaders }` carries it out
+   * and adds headers to the answer.
    */
   const forced: Array<{
     predicate: (request: RecordedDiscordRequest) => boolean;
-    reply: () => Reply | 'drop' | 'drop-after';
+    reply: () => Reply | 'drop' | 'drop-after' | { addHeaders: Record<string, string> };
   }> = [];
   for (const guild of guilds) {
     for (const channel of guild.channels) channels.set(channel.id, { channel, guildId: guild.id });
@@ -345,16 +365,20 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
     const forcedIndex = forced.findIndex((rule) => rule.predicate(request));
     const forcedReply = forcedIndex >= 0 ? forced[forcedIndex]!.reply() : undefined;
     if (forcedIndex >= 0) forced.splice(forcedIndex, 1);
+    const routed = () =>
+      route({ method: request.method, path, query: request.query, headers: req.headers, body });
     if (forcedReply === 'drop' || forcedReply === 'drop-after') {
-      if (forcedReply === 'drop-after')
-        route({ method: request.method, path, query: request.query, headers: req.headers, body });
+      if (forcedReply === 'drop-after') routed();
       record(request);
       res.socket?.destroy();
       return;
     }
-    const reply =
-      forcedReply ??
-      route({ method: request.method, path, query: request.query, headers: req.headers, body });
+    let reply: Reply;
+    if (forcedReply === undefined) reply = routed();
+    else if ('addHeaders' in forcedReply) {
+      const answer = routed();
+      reply = { ...answer, headers: { ...answer.headers, ...forcedReply.addHeaders } };
+    } else reply = forcedReply;
     request.status = reply.status;
     record(request);
     const headers: Record<string, string> = { ...reply.headers };
@@ -381,7 +405,7 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
   port = (server.address() as AddressInfo).port;
 
   function channelGuild(channelId: string, guildId: string | undefined): string | undefined {
-    return guildId ?? channels.get(channelId)?.guildId;
+    return guildId ?? (channels.get(channelId)?.guildId || undefined);
   }
 
   return {
@@ -411,6 +435,24 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
         };
       }
       return storeMessage(message, guildId);
+    },
+    sendDirectMessage(input) {
+      let dm = [...channels.values()].find(
+        (record) => record.channel.type === 1 && record.channel.recipient?.id === input.author.id,
+      );
+      if (!dm) {
+        dm = { channel: { id: snowflake(), type: 1, recipient: input.author }, guildId: '' };
+        channels.set(dm.channel.id, dm);
+      }
+      const message = messagePayload({
+        channelId: dm.channel.id,
+        guildId: undefined,
+        author: input.author,
+        content: input.content,
+      });
+      // Discord names the channel type on DM messages: discord.js needs it to build the uncached channel.
+      message.channel_type = 1;
+      return storeMessage(message, undefined);
     },
     createThread(input) {
       const guildId = channels.get(input.parentId)?.guildId;
@@ -459,7 +501,7 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
         },
         channel_id: input.channelId,
         channel: channel ? channelPayload(channel, guildId ?? '') : { id: input.channelId, type: 0 },
-        app_permissions: '8',
+        app_permissions: input.appPermissions ?? '8',
         locale: 'en-US',
         entitlements: [],
         authorizing_integration_owners: guildId ? { '0': guildId } : { '1': input.user.id },
@@ -472,7 +514,7 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
         data.member = {
           user,
           roles: [],
-          permissions: '0',
+          permissions: input.memberPermissions ?? '0',
           joined_at: new Date().toISOString(),
           deaf: false,
           mute: false,
@@ -530,6 +572,16 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
     failNext(predicate, { status = 500, code = 0, message = 'Internal Server Error', times = 1 } = {}) {
       for (let index = 0; index < times; index += 1)
         forced.push({ predicate, reply: () => ({ status, body: { message, code } }) });
+    },
+    exhaustBucketNext(predicate, { resetAfter = 0.1 } = {}) {
+      const addHeaders = {
+        'x-ratelimit-limit': '5',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(Date.now() / 1000 + resetAfter),
+        'x-ratelimit-reset-after': String(resetAfter),
+        // No bucket id: discord.js would move the route to a new handler for it, one that knows no limit.
+      };
+      forced.push({ predicate, reply: () => ({ addHeaders }) });
     },
     dropNext(predicate, { times = 1, afterHandling = false } = {}) {
       const reply = afterHandling ? ('drop-after' as const) : ('drop' as const);

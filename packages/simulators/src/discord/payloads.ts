@@ -13,12 +13,14 @@ export interface SimulatedUser {
   globalName?: string;
 }
 
-/** A guild text channel (type 0) or thread (type 11 public, 12 private). */
+/** A guild text channel (type 0), thread (type 11 public, 12 private) or DM channel (type 1). */
 export interface SimulatedChannel {
   id: string;
   name?: string;
   /** @defaultValue 0 (guild text) */
   type?: number;
+  /** The other user of a DM channel. */
+  recipient?: SimulatedUser;
   /** Parent text channel, for threads. */
   parentId?: string;
   /** Creator of a thread. */
@@ -63,6 +65,14 @@ export function userPayload(user: SimulatedUser): Json {
 /** The API channel object; threads get the metadata discord.js reads. */
 export function channelPayload(channel: SimulatedChannel, guildId: string): Json {
   const type = channel.type ?? 0;
+  if (type === 1) {
+    return {
+      id: channel.id,
+      type,
+      last_message_id: null,
+      recipients: channel.recipient ? [userPayload(channel.recipient)] : [],
+    };
+  }
   const base: Json = {
     id: channel.id,
     type,

@@ -35,6 +35,7 @@ export interface RouterState {
   gatewayUrl: () => string;
   shards: number;
   interactionAckTimeoutMs: number;
+  /** Channels by id with their guild; a DM channel's guild is `''`. */
   channels: Map<string, { channel: SimulatedChannel; guildId: string }>;
   messages: Map<string, Json[]>;
   interactions: Map<string, SimulatedInteraction>;
@@ -192,9 +193,10 @@ export function createRouter(state: RouterState): Router {
           if (earlier) return ok(earlier);
         }
         const referenceId = (body.message_reference as Json | undefined)?.message_id as string | undefined;
+        const guildId = record.guildId || undefined;
         const message = messagePayload({
           channelId: params.channel!,
-          guildId: record.guildId,
+          guildId,
           author: state.botUser,
           content: String(body.content ?? ''),
           embeds: (body.embeds as unknown[] | undefined) ?? [],
@@ -204,7 +206,7 @@ export function createRouter(state: RouterState): Router {
         // Kept for assertions: what the bot asked Discord to ping.
         message.allowed_mentions = body.allowed_mentions;
         if (nonce !== undefined) message.nonce = nonce;
-        return ok(state.storeMessage(message, record.guildId));
+        return ok(state.storeMessage(message, guildId));
       },
     ],
     [
