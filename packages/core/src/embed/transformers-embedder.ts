@@ -1,6 +1,10 @@
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type BertTokenizer, loadBertTokenizer } from '../providers/bert-tokenizer.js';
 import { ensureMiniLMModelFolder } from '../providers/minilm-model-folder.js';
-import { loadWithTransformers } from '../providers/transformers-env.js';
+import type { OnnxModelOptions } from '../providers/onnx-model.js';
+import { type EncodedBatch, loadOnnxModel, type OnnxModel } from '../providers/onnx-model.js';
+import { downloadHubModel } from '../providers/transformers-env.js';
 import { ConfigError, ModelError, throwIfAborted } from '../shared/errors.js';
 import { withoutUndefined } from '../shared/options.js';
 import type { Embedder, EmbedOptions, SpanEmbedding, SpanInput } from './embedder.js';
@@ -16,14 +20,18 @@ export interface LocalEmbedderOptions {
    */
   cacheDir: string;
   /**
-   * {@link BUNDLED_MINILM_MODEL}, or a transformers.js model id on the Hugging Face hub (such as
-   * `Xenova/bge-small-en-v1.5`), which needs {@link LocalEmbedderOptions.allowRemoteModels}.
+   * {@link BUNDLED_MINILM_MODEL}, or the id of a BERT-style model in the transformers.js layout (such
+   * as `Xenova/bge-small-en-v1.5`): its folder `<cacheDir>/models/<id>/` (`config.json`,
+   * `tokenizer.json`, `tokenizer_config.json`, `onnx/model.onnx`, `onnx/model_quantized.onnx`) is used
+   * when present, and downloaded from the Hugging Face hub once when
+   * {@link LocalEmbedderOptions.allowRemoteModels} is on (that download needs the optional peer
+   * dependency `@xenova/transformers`).
    * @defaultValue {@link BUNDLED_MINILM_MODEL}
    */
   model?: string;
   /**
-   * Lets transformers.js download a hub model that is not in the cache yet. Off by default so that
-   * nothing reaches the network unless asked.
+   * Lets a hub model that is not in the cache yet be downloaded. Off by default so that nothing
+   * reaches the network unless asked.
    * @defaultValue false
    */
   allowRemoteModels?: boolean;
@@ -38,6 +46,17 @@ export interface LocalEmbedderOptions {
    * @defaultValue 8 (measured; see {@link DefaultLocalEmbedderOptions})
    */
   batchSize?: number;
+  /**
+   * Threads of one model call.
+   * @defaultValue `os.availableParallelism()` (see {@link OnnxModelOptions.threads})
+   */
+  threads?: number;
+  /**
+   * Runs the model in a worker thread, so the event loop stays free while it works (ingest overlaps
+   * parsing and writing with embedding; a bot keeps answering its gateway).
+   * @defaultValue true
+   */
+  worker?: boolean;
 }
 
 /**
@@ -61,15 +80,11 @@ export const DefaultLocalEmbedderOptions = {
   allowRemoteModels: false,
   quantized: true,
   batchSize: 8,
-} as const satisfies Required<Omit<LocalEmbedderOptions, 'cacheDir'>>;
+  worker: true,
+} as const satisfies Required<Omit<LocalEmbedderOptions, 'cacheDir' | 'threads'>>;
 
 // [CLS] and [SEP] around every text for the BERT-style models this embedder runs.
 const SPECIAL_TOKENS = 2;
-
-interface ModelOutput {
-  dims: number[];
-  data: ArrayLike<number>;
-}
 
 /** One text's rows of a batch output: `length` real tokens, pooled over any `[from, to)` of them. */
 interface TokenStates {
@@ -79,26 +94,17 @@ interface TokenStates {
   pool(from: number, to: number): Float32Array;
 }
 
-/** The parts of a transformers.js feature-extraction pipeline used here. */
-interface FeatureExtractor {
-  (texts: string[], options: { pooling: 'none' }): Promise<ModelOutput>;
-  tokenizer: {
-    encode(text: string, textPair: null, options: { add_special_tokens: boolean }): number[];
-    model_max_length?: unknown;
-  };
-  model: { config?: Record<string, unknown> };
-  dispose(): Promise<void>;
-}
-
 interface LoadedModel {
-  readonly extractor: FeatureExtractor;
+  readonly tokenizer: BertTokenizer;
+  readonly model: OnnxModel;
   readonly dimensions: number;
   readonly maxTokens: number;
 }
 
 /**
- * Embeds texts on the CPU with transformers.js (onnxruntime-node), offline by default with
- * all-MiniLM-L6-v2 (384 dimensions, 256 tokens).
+ * Embeds texts on the CPU with onnxruntime-node (in a worker thread by default) and the model's own
+ * tokenizer (@huggingface/tokenizers), offline by default with all-MiniLM-L6-v2 (384 dimensions,
+ * 256 tokens).
  *
  * Nothing is loaded by the constructor. {@link TransformersEmbedder.ready} loads the tokenizer and
  * model (building the bundled model folder on first use); `embed` calls it itself, but `countTokens`,
@@ -115,7 +121,7 @@ interface LoadedModel {
 export class TransformersEmbedder implements Embedder {
   readonly id: string;
   readonly maxBatchSize: number;
-  private readonly options: Required<LocalEmbedderOptions>;
+  private readonly options: Required<Omit<LocalEmbedderOptions, 'threads'>> & { threads?: number };
   private loading: Promise<LoadedModel> | undefined;
   private loaded: LoadedModel | undefined;
 
@@ -170,9 +176,7 @@ export class TransformersEmbedder implements Embedder {
    * Synchronous (about 20 µs for a sentence) after {@link TransformersEmbedder.ready}.
    */
   countTokens(text: string): number {
-    return this.requireLoaded('countTokens').extractor.tokenizer.encode(text, null, {
-      add_special_tokens: false,
-    }).length;
+    return this.requireLoaded('countTokens').tokenizer.encode(text).length;
   }
 
   /**
@@ -219,9 +223,9 @@ export class TransformersEmbedder implements Embedder {
 
   /**
    * Runs the model over length-sorted batches of `texts` and hands each text's token states to
-   * `collect`. Pooling happens here rather than in transformers.js so that `embed` and
-   * `embedWithSpans` pool a text identically (spans need the token states anyway); on 256 SQuAD chunks
-   * the two ways took the same time within this machine's noise.
+   * `collect`, so that `embed` and `embedWithSpans` pool a text identically (spans need the token
+   * states anyway). Texts are tokenized once; the next batch is tokenized while the model (in its
+   * worker) runs the current one.
    */
   private async runBatches(
     texts: readonly string[],
@@ -231,28 +235,39 @@ export class TransformersEmbedder implements Embedder {
     throwIfAborted(signal);
     if (texts.length === 0) return;
     await this.ready();
-    const { extractor, dimensions, maxTokens } = this.requireLoaded('embed');
+    const { tokenizer, model, dimensions, maxTokens } = this.requireLoaded('embed');
 
-    const lengths = texts.map((text) => this.countTokens(text));
+    const ids = texts.map((text) => tokenizer.encode(text));
+    const lengths = ids.map((tokens) => tokens.length);
     const order = texts.map((_, index) => index).sort((a, b) => lengths[a]! - lengths[b]!);
+    const batches: number[][] = [];
     for (let start = 0; start < order.length; start += this.maxBatchSize) {
-      throwIfAborted(signal);
-      const batch = order.slice(start, start + this.maxBatchSize);
-      let output: ModelOutput;
+      batches.push(order.slice(start, start + this.maxBatchSize));
+    }
+    const encode = (batch: number[]) =>
+      encodeBatch(
+        batch.map((index) => ids[index]!),
+        tokenizer,
+        maxTokens,
+      );
+    let running = batches.length > 0 ? model.run(encode(batches[0]!)) : undefined;
+    for (const [position, batch] of batches.entries()) {
+      let output: { dims: readonly number[]; data: Float32Array };
       try {
-        output = await extractor(
-          batch.map((index) => texts[index]!),
-          { pooling: 'none' },
-        );
+        output = await running!;
       } catch (error) {
         throw new ModelError(
           'E_EMBED',
           `The embedding model ${this.id} failed on a batch of ${batch.length} texts.`,
           {
-            cause: error,
+            cause: error instanceof ModelError ? (error.cause ?? error) : error,
           },
         );
       }
+      // Checked once the batch in flight has settled, so nothing keeps running after an abort.
+      throwIfAborted(signal);
+      const next = batches[position + 1];
+      running = next ? model.run(encode(next)) : undefined;
       const [rows, padded = 0, width] = output.dims;
       if (rows !== batch.length || width !== dimensions || output.dims.length !== 3) {
         throw new ModelError(
@@ -260,7 +275,7 @@ export class TransformersEmbedder implements Embedder {
           `The embedding model ${this.id} returned shape [${output.dims.join(', ')}], expected [${batch.length}, tokens, ${dimensions}].`,
         );
       }
-      const data = output.data as Float32Array;
+      const data = output.data;
       for (const [row, textIndex] of batch.entries()) {
         const offset = row * padded * dimensions;
         collect(
@@ -282,7 +297,7 @@ export class TransformersEmbedder implements Embedder {
     const loading = this.loading;
     this.loading = undefined;
     this.loaded = undefined;
-    if (loading) await (await loading.catch(() => undefined))?.extractor.dispose();
+    if (loading) await (await loading.catch(() => undefined))?.model.close();
   }
 
   private requireLoaded(what: string): LoadedModel {
@@ -292,58 +307,86 @@ export class TransformersEmbedder implements Embedder {
   }
 
   private async load(): Promise<LoadedModel> {
-    const { cacheDir, model, allowRemoteModels, quantized } = this.options;
-    let localModelPath = join(cacheDir, 'models');
-    let modelName = model;
+    const { cacheDir, model, allowRemoteModels, quantized, threads, worker } = this.options;
+    let modelDir: string;
     if (model === BUNDLED_MINILM_MODEL) {
-      const folder = await ensureMiniLMModelFolder({ cacheDir });
-      localModelPath = folder.localModelPath;
-      modelName = folder.modelName;
+      modelDir = (await ensureMiniLMModelFolder({ cacheDir })).modelDir;
+    } else {
+      modelDir = join(cacheDir, 'models', model);
+      await ensureHubModel(modelDir, model, { cacheDir, allowRemoteModels, quantized });
     }
 
-    let extractor: FeatureExtractor;
-    try {
-      extractor = await loadWithTransformers({ localModelPath, allowRemoteModels }, async ({ pipeline }) => {
-        const loaded = await pipeline('feature-extraction', modelName, {
-          quantized,
-          cache_dir: localModelPath,
-          local_files_only: !allowRemoteModels,
-        });
-        return loaded as unknown as FeatureExtractor;
-      });
-    } catch (error) {
-      const notFound = /not found|could not locate|404/i.test(String((error as Error | undefined)?.message));
-      throw new ModelError(
-        notFound ? 'E_MODEL_NOT_FOUND' : 'E_MODEL_LOAD',
-        `Could not load the embedding model ${model} from ${localModelPath}.`,
-        {
-          cause: error,
-          hint:
-            notFound && !allowRemoteModels && model !== BUNDLED_MINILM_MODEL
-              ? 'Set allowRemoteModels to download it once, or place the model folder in the cache.'
-              : 'Delete the cache directory to rebuild the model.',
-        },
-      );
-    }
-
-    const config = extractor.model.config ?? {};
+    const config = await readModelConfig(modelDir, model);
     const dimensions = positiveInteger(config.hidden_size);
     if (dimensions === undefined) {
-      await extractor.dispose();
       throw new ModelError('E_MODEL_LOAD', `The model ${model} has no hidden_size in its config.json.`);
     }
+    const tokenizer = await loadBertTokenizer(modelDir);
     // Some tokenizers declare a huge model_max_length (1e30); the position table is the real limit.
-    const limits = [
-      positiveInteger(extractor.tokenizer.model_max_length),
-      positiveInteger(config.max_position_embeddings),
-    ];
+    const limits = [tokenizer.modelMaxLength, positiveInteger(config.max_position_embeddings)];
     const maxTokens = Math.min(...limits.filter((limit): limit is number => limit !== undefined));
     if (!Number.isFinite(maxTokens)) {
-      await extractor.dispose();
       throw new ModelError('E_MODEL_LOAD', `The model ${model} states no maximum input length.`);
     }
-    return { extractor, dimensions, maxTokens };
+    const modelPath = join(modelDir, 'onnx', quantized ? 'model_quantized.onnx' : 'model.onnx');
+    const session = await loadOnnxModel({ modelPath, worker, threads });
+    return { tokenizer, model: session, dimensions, maxTokens };
   }
+}
+
+async function readModelConfig(modelDir: string, model: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new ModelError('E_MODEL_LOAD', `Could not read config.json of the model ${model} in ${modelDir}.`, {
+      cause: error,
+      hint: 'Delete the cache directory to rebuild the model.',
+    });
+  }
+}
+
+/** Makes sure a hub model's folder is in the cache, downloading it once when allowed. */
+async function ensureHubModel(
+  modelDir: string,
+  model: string,
+  options: { cacheDir: string; allowRemoteModels: boolean; quantized: boolean },
+): Promise<void> {
+  const file = join(modelDir, 'onnx', options.quantized ? 'model_quantized.onnx' : 'model.onnx');
+  const present = await access(file).then(
+    () => true,
+    () => false,
+  );
+  if (present) return;
+  if (!options.allowRemoteModels) {
+    throw new ModelError('E_MODEL_NOT_FOUND', `The embedding model ${model} is not in ${modelDir}.`, {
+      hint: 'Set allowRemoteModels to download it once, or place the model folder (transformers.js layout) there.',
+    });
+  }
+  await downloadHubModel(model, join(options.cacheDir, 'models'), options.quantized);
+}
+
+/** `[CLS] tokens [SEP]` per text, cut to `maxTokens` (keeping [SEP]) and padded to the longest. */
+function encodeBatch(texts: number[][], tokenizer: BertTokenizer, maxTokens: number): EncodedBatch {
+  const room = maxTokens - SPECIAL_TOKENS;
+  const width = Math.min(maxTokens, Math.max(...texts.map((ids) => ids.length)) + SPECIAL_TOKENS);
+  const inputIds = new BigInt64Array(texts.length * width);
+  const attentionMask = new BigInt64Array(texts.length * width);
+  for (const [row, ids] of texts.entries()) {
+    const kept = Math.min(ids.length, room);
+    const base = row * width;
+    inputIds[base] = BigInt(tokenizer.clsId);
+    for (let position = 0; position < kept; position++)
+      inputIds[base + 1 + position] = BigInt(ids[position]!);
+    inputIds[base + 1 + kept] = BigInt(tokenizer.sepId);
+    attentionMask.fill(1n, base, base + kept + SPECIAL_TOKENS);
+  }
+  return {
+    rows: texts.length,
+    width,
+    inputIds,
+    attentionMask,
+    tokenTypeIds: new BigInt64Array(texts.length * width),
+  };
 }
 
 /**

@@ -1,36 +1,35 @@
-/** The transformers.js module, imported on first use (importing it loads onnxruntime's binding). */
-export type Transformers = typeof import('@xenova/transformers');
-
-/** Where transformers.js looks for a model during one load. */
-export interface TransformersSettings {
-  localModelPath: string;
-  allowRemoteModels: boolean;
-}
+import { ModelError } from '../shared/errors.js';
 
 /**
- * transformers.js keeps its settings (`env.localModelPath`, `env.allowRemoteModels`, `env.cacheDir`) in
- * one module-global object that it reads during the asynchronous load. Loads are therefore run one at a
- * time, each setting `env` right before it starts, so two models with different settings in one
- * process (the embedder and the reader) cannot load with each other's. This queue is the only module
- * state and holds no model.
+ * Downloads a transformers.js model from the Hugging Face hub into `<modelsDir>/<model id>/` (the
+ * layout the local embedder reads), with @xenova/transformers. That package is an optional peer
+ * dependency: it is only needed for this download, and it depends on an image library whose install
+ * fetches native files from outside npm, which a plain install of @articleqa/core must not do.
+ * @throws ModelError `E_MODEL_NOT_FOUND` when the package is missing or the download fails.
  */
-let loadQueue: Promise<unknown> = Promise.resolve();
-
-/** Runs `load` with transformers.js's `env` set to `settings`, after any load already running. */
-export async function loadWithTransformers<T>(
-  settings: TransformersSettings,
-  load: (transformers: Transformers) => Promise<T>,
-): Promise<T> {
-  const transformers = await import('@xenova/transformers');
-  const run = async (): Promise<T> => {
-    const { env } = transformers;
-    env.allowLocalModels = true;
-    env.localModelPath = settings.localModelPath;
-    env.allowRemoteModels = settings.allowRemoteModels;
-    env.cacheDir = settings.localModelPath;
-    return load(transformers);
-  };
-  const queued = loadQueue.then(run, run);
-  loadQueue = queued.catch(() => undefined);
-  return queued;
+export async function downloadHubModel(model: string, modelsDir: string, quantized: boolean): Promise<void> {
+  let transformers: typeof import('@xenova/transformers');
+  try {
+    transformers = await import('@xenova/transformers');
+  } catch (error) {
+    throw new ModelError('E_MODEL_NOT_FOUND', `Downloading the model ${model} needs @xenova/transformers.`, {
+      cause: error,
+      hint: `Install it beside @articleqa/core (npm install @xenova/transformers), or place the model folder in ${modelsDir}.`,
+    });
+  }
+  const { env, pipeline } = transformers;
+  // transformers.js keeps these settings in one module-global object; this is the only caller here.
+  env.allowLocalModels = true;
+  env.allowRemoteModels = true;
+  env.localModelPath = modelsDir;
+  env.cacheDir = modelsDir;
+  try {
+    const extractor = await pipeline('feature-extraction', model, { quantized, cache_dir: modelsDir });
+    await extractor.dispose();
+  } catch (error) {
+    throw new ModelError('E_MODEL_NOT_FOUND', `Could not download the embedding model ${model}.`, {
+      cause: error,
+      hint: 'Check the model id and the network, or place the model folder in the cache.',
+    });
+  }
 }

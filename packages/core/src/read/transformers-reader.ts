@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { loadBertTokenizer } from '../providers/bert-tokenizer.js';
 import { ensureMiniLMModelFolder, type ModelVariant } from '../providers/minilm-model-folder.js';
+import { type HiddenStates, loadOnnxModel, type OnnxModel } from '../providers/onnx-model.js';
 import { readSafetensors } from '../providers/safetensors.js';
-import { loadWithTransformers } from '../providers/transformers-env.js';
 import { ModelError, throwIfAborted } from '../shared/errors.js';
 import { withoutUndefined } from '../shared/options.js';
 import type { PassageReading, Reader, ReadOptions } from './reader.js';
@@ -30,6 +31,10 @@ export interface LocalReaderOptions {
    * (`models/reader/`, see its model card).
    */
   weights?: ModelVariant;
+  /** Threads of one model call. @defaultValue `os.availableParallelism()` */
+  threads?: number;
+  /** Runs the model in a worker thread, off the event loop. @defaultValue true */
+  worker?: boolean;
 }
 
 export const DefaultLocalReaderOptions = {
@@ -37,6 +42,7 @@ export const DefaultLocalReaderOptions = {
   maxAnswerTokens: 30,
   maxQuestionTokens: 64,
   batchSize: 8,
+  worker: true,
 } as const;
 
 // The model's input limit, special tokens included (the position table of MiniLM goes to 512, but the
@@ -69,17 +75,9 @@ export async function bundledReaderWeights(): Promise<ModelVariant> {
   };
 }
 
-interface Tensor {
-  dims: number[];
-  data: Float32Array;
-}
-
 interface LoadedReader {
   tokenizer: WordPieceTokenizer;
-  model: ((inputs: Record<string, unknown>) => Promise<{ last_hidden_state: Tensor }>) & {
-    dispose(): Promise<unknown>;
-  };
-  makeTensor: (type: 'int64', data: BigInt64Array, dims: number[]) => unknown;
+  model: OnnxModel;
   /** `[2, hidden]`: the start row then the end row. */
   head: Float32Array;
   bias: Float32Array;
@@ -98,12 +96,15 @@ interface Window {
 
 /**
  * The offline reader: MiniLM-L6 fine-tuned for extractive QA on SQuAD (see `models/reader/MODEL_CARD.md`),
- * run with onnxruntime through transformers.js. For each passage it returns the best short answer span
+ * run with onnxruntime-node (in a worker thread by default). For each passage it returns the best short answer span
  * and how much more likely that is than "no answer here".
  */
 export class TransformersReader implements Reader {
   readonly id: string;
-  readonly #options: Required<Omit<LocalReaderOptions, 'weights'>> & { weights?: ModelVariant };
+  readonly #options: Required<Omit<LocalReaderOptions, 'weights' | 'threads'>> & {
+    weights?: ModelVariant;
+    threads?: number;
+  };
   #loading: Promise<LoadedReader> | undefined;
   readonly #cache = new Map<string, Omit<PassageReading, 'passage'>>();
 
@@ -156,7 +157,7 @@ export class TransformersReader implements Reader {
     const loading = this.#loading;
     this.#loading = undefined;
     this.#cache.clear();
-    if (loading) await (await loading.catch(() => undefined))?.model.dispose();
+    if (loading) await (await loading.catch(() => undefined))?.model.close();
   }
 
   /** The passage cut into windows that fit beside the question. */
@@ -192,16 +193,15 @@ export class TransformersReader implements Reader {
         mask[row * width + position] = 1n;
       }
     }
-    let output: Tensor;
+    let output: HiddenStates;
     try {
-      const dims = [batch.length, width];
-      output = (
-        await loaded.model({
-          input_ids: loaded.makeTensor('int64', ids, dims),
-          attention_mask: loaded.makeTensor('int64', mask, dims),
-          token_type_ids: loaded.makeTensor('int64', types, dims),
-        })
-      ).last_hidden_state;
+      output = await loaded.model.run({
+        rows: batch.length,
+        width,
+        inputIds: ids,
+        attentionMask: mask,
+        tokenTypeIds: types,
+      });
     } catch (error) {
       throw new ModelError('E_MODEL_LOAD', `The reader ${this.id} failed on ${batch.length} passages.`, {
         cause: error,
@@ -262,33 +262,21 @@ export class TransformersReader implements Reader {
     if (!head || !bias || head.shape.length !== 2 || head.shape[0] !== 2) {
       throw new ModelError('E_MODEL_LOAD', `${weights.weightsPath} holds no reader head (qa_outputs).`);
     }
-    try {
-      return await loadWithTransformers(
-        { localModelPath: folder.localModelPath, allowRemoteModels: false },
-        async ({ AutoModel, AutoTokenizer, Tensor }) => {
-          const tokenizer = await AutoTokenizer.from_pretrained(folder.modelName);
-          const model = await AutoModel.from_pretrained(folder.modelName, {
-            quantized: this.#options.quantized,
-            local_files_only: true,
-          });
-          return {
-            tokenizer: new WordPieceTokenizer((word) =>
-              tokenizer.encode(word, null, { add_special_tokens: false }),
-            ),
-            model: model as unknown as LoadedReader['model'],
-            makeTensor: (type, data, dims) => new Tensor(type, data, dims),
-            head: Float32Array.from(head.data),
-            bias: Float32Array.from(bias.data),
-            hidden: head.shape[1]!,
-          };
-        },
-      );
-    } catch (error) {
-      throw new ModelError('E_MODEL_LOAD', `Could not load the reader model from ${folder.modelDir}.`, {
-        cause: error,
-        hint: 'Delete the cache directory to rebuild the model.',
-      });
-    }
+    const [tokenizer, model] = await Promise.all([
+      loadBertTokenizer(folder.modelDir),
+      loadOnnxModel({
+        modelPath: `${folder.modelDir}/onnx/${this.#options.quantized ? 'model_quantized.onnx' : 'model.onnx'}`,
+        worker: this.#options.worker,
+        threads: this.#options.threads,
+      }),
+    ]);
+    return {
+      tokenizer: new WordPieceTokenizer((word) => tokenizer.encode(word)),
+      model,
+      head: Float32Array.from(head.data),
+      bias: Float32Array.from(bias.data),
+      hidden: head.shape[1]!,
+    };
   }
 }
 
