@@ -2,6 +2,8 @@ import type { MessageMentionOptions } from 'discord.js';
 import type { Logger } from 'pino';
 import type { BotConfig } from './config.js';
 import type { DeliveryRetryOptions } from './delivery/deliver.js';
+import type { AnswerStore } from './feedback/answer-store.js';
+import type { FeedbackLog } from './feedback/feedback-log.js';
 import type { QuestionGate } from './limits/question-gate.js';
 import type { BotMetrics, QuestionSource } from './operations/metrics.js';
 import type { PermissionReminders } from './permissions/channel-permissions.js';
@@ -19,6 +21,9 @@ export interface BotContext {
   metrics: BotMetrics;
   /** When each channel's missing permissions were last pointed out. */
   permissionReminders: PermissionReminders;
+  /** Delivered answers, for their buttons. */
+  answers: AnswerStore;
+  feedback: FeedbackLog;
 }
 
 /** Sent with every message: parse nothing, so text quoted from articles or questions pings no one. */

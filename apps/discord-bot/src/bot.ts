@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Client, type ClientOptions, Events, GatewayIntentBits, Options, Partials, Status } from 'discord.js';
 import type { Logger } from 'pino';
 import { type BotContext, NO_MENTIONS } from './bot-context.js';
@@ -7,6 +8,8 @@ import { DefaultDeliveryRetryOptions, type DeliveryRetryOptions } from './delive
 import * as interactionCreate from './events/interaction-create.js';
 import * as messageCreate from './events/message-create.js';
 import * as ready from './events/ready.js';
+import { AnswerStore } from './feedback/answer-store.js';
+import { FeedbackLog } from './feedback/feedback-log.js';
 import { type DrainSummary, QuestionGate } from './limits/question-gate.js';
 import { BotMetrics } from './operations/metrics.js';
 import type { HealthReport } from './operations/operations-server.js';
@@ -111,6 +114,8 @@ export function createBot(options: CreateBotOptions): Bot {
     deliveryRetry: { ...DefaultDeliveryRetryOptions, ...options.deliveryRetry },
     metrics,
     permissionReminders: new PermissionReminders(options.now ? { now: options.now } : {}),
+    answers: new AnswerStore(config.dataDir),
+    feedback: new FeedbackLog(join(config.dataDir, 'feedback.jsonl')),
   };
 
   client.once(ready.name, (readyClient) => ready.execute(context, readyClient));
@@ -160,6 +165,7 @@ export function createBot(options: CreateBotOptions): Bot {
       };
     },
     async start() {
+      await context.answers.open();
       const ready = waitForReady(client);
       try {
         await client.login(config.discordToken);

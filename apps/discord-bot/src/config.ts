@@ -41,6 +41,10 @@ export interface BotConfig {
   metricsPort: number | undefined;
   /** ARTICLEQA_METRICS_HOST: the address the metrics server binds. */
   metricsHost: string;
+  /** ARTICLEQA_BOT_DATA_DIR: where the bot keeps answers (for their buttons) and `feedback.jsonl`. */
+  dataDir: string;
+  /** ARTICLEQA_ANSWER_RETENTION_DAYS: answers older than this lose their buttons' data (0: kept forever). */
+  answerRetentionDays: number;
   /** LOG_LEVEL: pino level. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -60,6 +64,8 @@ export const DefaultBotConfig = {
   registerOnStart: false,
   shutdownTimeoutSeconds: 10,
   metricsHost: '127.0.0.1',
+  dataDir: '.articleqa-bot',
+  answerRetentionDays: 30,
   logLevel: 'info',
 } as const satisfies Partial<BotConfig>;
 
@@ -193,6 +199,13 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       `ARTICLEQA_METRICS_HOST must be an address to bind such as 127.0.0.1 (got "${metricsHost}").`,
     );
 
+  const answerRetentionDays = integer(
+    'ARTICLEQA_ANSWER_RETENTION_DAYS',
+    DefaultBotConfig.answerRetentionDays,
+    0,
+    3650,
+  );
+
   const logLevel = read('LOG_LEVEL')?.toLowerCase() ?? DefaultBotConfig.logLevel;
   if (!LOG_LEVELS.has(logLevel))
     problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')} (got "${logLevel}").`);
@@ -221,6 +234,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       shutdownTimeoutSeconds,
       metricsPort,
       metricsHost,
+      dataDir: read('ARTICLEQA_BOT_DATA_DIR') ?? DefaultBotConfig.dataDir,
+      answerRetentionDays,
       logLevel: logLevel as BotConfig['logLevel'],
     },
   };

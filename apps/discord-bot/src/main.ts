@@ -4,9 +4,13 @@
  * shutdown, 1 when something failed at run time (index, network), 2 when the configuration is invalid
  * or Discord rejects the token.
  */
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { isArticleQAError } from '@articleqa/core';
 import { DiscordAPIError, Events, REST, Routes } from 'discord.js';
 import { createBot } from './bot.js';
+import { AnswerStore } from './feedback/answer-store.js';
 import { loadConfig } from './load-config.js';
 import { createLogger } from './logger.js';
 import { LLMMonitor } from './operations/llm-monitor.js';
@@ -75,6 +79,17 @@ async function main(): Promise<number | undefined> {
     }
     fail(`Could not reach Discord to check the token: ${describe(error)}`);
     return EXIT_FAILURE;
+  }
+
+  // The data folder (answers for their buttons, feedback) must be writable: found now, not at the first click.
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+    await access(config.dataDir, constants.W_OK);
+  } catch (error) {
+    fail(
+      `Cannot write the bot's data folder ${resolve(config.dataDir)} (ARTICLEQA_BOT_DATA_DIR): ${describe(error)}`,
+    );
+    return EXIT_CONFIG;
   }
 
   // Loaded only now: the core brings the model runtime with it (about a second), which a process that
@@ -190,6 +205,16 @@ async function main(): Promise<number | undefined> {
   bot.client.on(Events.ShardDisconnect, () => {
     if (!stopping) void shutdown('gateway closed the connection for good', EXIT_FAILURE);
   });
+  if (config.answerRetentionDays > 0) {
+    const store = new AnswerStore(config.dataDir);
+    const prune = () =>
+      store.prune(config.answerRetentionDays * 86_400_000).then(
+        (removed) => removed > 0 && logger.info({ removed }, 'pruned answers past their retention'),
+        (error: unknown) => logger.warn({ err: error }, 'could not prune old answers'),
+      );
+    void prune();
+    setInterval(prune, 86_400_000).unref();
+  }
   // A handler bug must not take the bot down: log it and keep serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   logger.info('accepting questions');

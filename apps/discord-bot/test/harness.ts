@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type DiscordSimulator,
   type RecordedDiscordRequest,
   type SimulatedUser,
   startDiscordSimulator,
 } from '@articleqa/simulators';
+import { afterEach } from 'vitest';
 import { type Bot, createBot } from '../src/bot.js';
 import { type BotConfig, DefaultBotConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -158,7 +162,8 @@ export async function startHarness(
     ],
   });
   const qa = options.qa ?? new FakeQA();
-  const config = testConfig({ apiUrl: simulator.apiUrl, ...options.config });
+  const dataDir = mkdtempSync(join(tmpdir(), 'articleqa-bot-data-'));
+  const config = testConfig({ apiUrl: simulator.apiUrl, dataDir, ...options.config });
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger({
     level: 'debug',
@@ -194,7 +199,24 @@ export async function startHarness(
       closed = true;
       await bot.stop({ timeoutMs: 1000 });
       await simulator.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * For a test file whose tests each run one harness: returns `start`, and closes what it started after
+ * each test.
+ */
+export function harnessPerTest(): (options?: Parameters<typeof startHarness>[0]) => Promise<Harness> {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (options) => {
+    current = await startHarness(options);
+    return current;
   };
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,22 @@ describe('node dist/main.js', () => {
     );
     expect(result.stdout + result.stderr).not.toContain('not-the-right-secret');
     expect(simulator.requests.find((request) => request.path === '/users/@me')?.status).toBe(401);
+  });
+
+  it('exits 2 naming ARTICLEQA_BOT_DATA_DIR when the data folder cannot be written', async () => {
+    const notAFolder = join(workDir, 'a-file');
+    await writeFile(notAFolder, 'not a folder');
+    const result = await run('dist/main.js', {
+      DISCORD_TOKEN: token,
+      DISCORD_APPLICATION_ID: applicationId,
+      DISCORD_API_URL: simulator.apiUrl,
+      ARTICLEQA_BOT_DATA_DIR: join(notAFolder, 'data'),
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^articleqa-bot: Cannot write the bot's data folder .*a-file\/data \(ARTICLEQA_BOT_DATA_DIR\): /,
+    );
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('exits non-zero listing every configuration problem, one line each', async () => {

@@ -2,15 +2,13 @@ import { PermissionFlagsBits } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIRECT_MESSAGE_POINTER } from '../src/format/notices.js';
 import { type OperationsServer, startOperationsServer } from '../src/operations/operations-server.js';
-import { askResult, body, channelId, type Harness, postedTo, startHarness, until, user } from './harness.js';
+import { askResult, body, channelId, harnessPerTest, postedTo, until, user } from './harness.js';
 
-let harness: Harness | undefined;
+const start = harnessPerTest();
 let server: OperationsServer | undefined;
 afterEach(async () => {
   await server?.close();
-  await harness?.close();
   server = undefined;
-  harness = undefined;
 });
 
 /** The value of one sample in Prometheus text, or undefined when absent. */
@@ -24,7 +22,7 @@ const isSend = (request: { method: string; path: string }) =>
 
 describe('operations', () => {
   it('serves /healthz and Prometheus /metrics over HTTP, counting questions, answers, refusals and latency', async () => {
-    harness = await startHarness({ config: { cooldownSeconds: 600 } });
+    const harness = await start({ config: { cooldownSeconds: 600 } });
     const { simulator, bot, qa, mention } = harness;
     server = await startOperationsServer({
       host: '127.0.0.1',
@@ -52,7 +50,7 @@ describe('operations', () => {
     await until(() =>
       String(simulator.interaction(asked.token)?.original?.content).startsWith(askResult().answer),
     );
-    await until(() => (harness?.logs.filter((line) => line.msg === 'answered').length ?? 0) === 2);
+    await until(() => (harness.logs.filter((line) => line.msg === 'answered').length ?? 0) === 2);
 
     const response = await fetch(`${server.url}/metrics`);
     expect(response.status).toBe(200);
@@ -77,7 +75,7 @@ describe('operations', () => {
   });
 
   it('counts the queue depth while questions wait', async () => {
-    harness = await startHarness({ config: { guildConcurrency: 1 } });
+    const harness = await start({ config: { guildConcurrency: 1 } });
     const { simulator, bot, qa, mention } = harness;
     qa.hold();
     mention('first?', { author: user(1) });
@@ -91,7 +89,7 @@ describe('operations', () => {
   });
 
   it("logs discord.js's own rate-limit waits at debug and a real 429 at warn", async () => {
-    harness = await startHarness();
+    const harness = await start();
     const { simulator, mention, logs, bot } = harness;
     simulator.exhaustBucketNext(isSend, { resetAfter: 0.1 });
     mention('first?', { author: user(1) });
@@ -112,7 +110,7 @@ describe('operations', () => {
   });
 
   it('answers a DM with a one-line pointer to a server', async () => {
-    harness = await startHarness();
+    const harness = await start();
     const { simulator, qa } = harness;
     const sent = simulator.sendDirectMessage({ content: 'When did Cassini reach Saturn?', author: user(1) });
     const dm = sent.channel_id as string;
@@ -122,7 +120,7 @@ describe('operations', () => {
   });
 
   it('tells the asker ephemerally, once per channel, which permissions the bot lacks there', async () => {
-    harness = await startHarness();
+    const harness = await start();
     const { simulator, logs } = harness;
     const lacking = String(
       PermissionFlagsBits.ViewChannel |

@@ -1,5 +1,6 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { isAllowedChannel, NO_MENTIONS, recordAnswer, recordDelivered } from '../bot-context.js';
+import { attachAnswerButtons } from '../components/answer-buttons.js';
 import { QUESTION_LENGTH_CEILING } from '../config.js';
 import { deliver } from '../delivery/deliver.js';
 import { formatAnswer } from '../format/answer-reply.js';
@@ -62,7 +63,12 @@ export const execute: Command['execute'] = async (interaction, context) => {
     await admission.turn();
     const result = await qa.ask(question, { signal: admission.signal });
     recordAnswer(context, logger, result);
-    const [first, ...rest] = formatAnswer(result);
+    const [first, ...rest] = await attachAnswerButtons(context, logger, formatAnswer(result), result, {
+      id: interaction.id,
+      question,
+      guildId: interaction.guildId,
+      channelId: interaction.channelId,
+    });
     if (!first) throw new Error('formatAnswer returned no message');
     // A finished answer is not lost to a Discord blip: each part is tried again before any apology.
     const retry = {

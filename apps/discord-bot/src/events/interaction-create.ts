@@ -1,6 +1,7 @@
 import { type ChatInputCommandInteraction, Events, type Interaction, MessageFlags } from 'discord.js';
 import { type BotContext, NO_MENTIONS } from '../bot-context.js';
 import { commandsByName } from '../commands/index.js';
+import * as answerButtons from '../components/answer-buttons.js';
 import { APOLOGY, CANCELLED_BY_SHUTDOWN, UNKNOWN_COMMAND } from '../format/notices.js';
 import { ShutdownError } from '../limits/question-gate.js';
 
@@ -12,6 +13,20 @@ export const name = Events.InteractionCreate;
  * by a command escapes: the cause is logged and the user gets a short notice.
  */
 export async function execute(context: BotContext, interaction: Interaction): Promise<void> {
+  if (interaction.isButton() && answerButtons.isAnswerButton(interaction)) {
+    const logger = context.logger.child({ requestId: interaction.id, button: interaction.customId });
+    try {
+      await answerButtons.execute(interaction, { ...context, logger });
+    } catch (error) {
+      logger.error({ err: error }, 'button failed');
+      await interaction
+        .reply({ content: APOLOGY, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS })
+        .catch((sendError: unknown) =>
+          logger.warn({ err: sendError }, 'could not tell the user about the failure'),
+        );
+    }
+    return;
+  }
   if (!interaction.isChatInputCommand()) return;
   const logger = context.logger.child({
     requestId: interaction.id,

@@ -7,6 +7,7 @@ import {
   recordAnswer,
   recordDelivered,
 } from '../bot-context.js';
+import { attachAnswerButtons } from '../components/answer-buttons.js';
 import { deliver } from '../delivery/deliver.js';
 import { formatAnswer } from '../format/answer-reply.js';
 import {
@@ -128,7 +129,12 @@ async function answer({
       ...(history.length > 0 ? { history } : {}),
     });
     recordAnswer(context, logger, result, { historyTurns: history.length });
-    const [first, ...rest] = formatAnswer(result);
+    const [first, ...rest] = await attachAnswerButtons(context, logger, formatAnswer(result), result, {
+      id: message.id,
+      question,
+      guildId: message.guildId,
+      channelId: channel.id,
+    });
     if (!first) throw new Error('formatAnswer returned no message');
     const thread =
       context.config.threadMode && !channel.isThread()

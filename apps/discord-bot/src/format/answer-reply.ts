@@ -1,4 +1,9 @@
-import { type APIEmbed, escapeMarkdown } from 'discord.js';
+import {
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIEmbed,
+  escapeMarkdown,
+} from 'discord.js';
 import type { AskResult } from '../qa-service.js';
 import { FALLBACK_NOTE, NO_ANSWER } from './notices.js';
 import { sourcesEmbed } from './sources-embed.js';
@@ -8,6 +13,8 @@ import { splitMessage } from './split-message.js';
 export interface ReplyMessage {
   content: string;
   embeds: APIEmbed[];
+  /** The answer's buttons, on its last message. */
+  components?: APIActionRowComponent<APIButtonComponent>[];
 }
 
 /**

@@ -74,3 +74,10 @@ export const DIRECT_MESSAGE_POINTER =
 export function missingPermissionsNotice(missing: readonly string[]): string {
   return `-# In this channel I lack ${missing.join(', ')}, so mentions here may go unanswered or come without sources. A server admin can grant them in the channel's settings (Permissions).`;
 }
+
+/** The answer to a feedback button. */
+export const FEEDBACK_THANKS = 'Thanks: your feedback is saved and helps improve the answers.';
+
+/** A button under an answer whose record is gone (older than ARTICLEQA_ANSWER_RETENTION_DAYS). */
+export const ANSWER_EXPIRED =
+  'This answer is too old: its sources and feedback are no longer kept. Ask again with `/ask`.';

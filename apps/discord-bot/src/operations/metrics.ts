@@ -86,6 +86,12 @@ export class BotMetrics {
     'articleqa_delivery_retries_total',
     'Answer messages tried again after a Discord 5xx or a network error.',
   );
+  readonly feedback = counter(
+    this.registry,
+    'articleqa_feedback_total',
+    'Votes on answers from their buttons, by rating (helpful, not_helpful).',
+    ['rating'],
+  );
   readonly discordRateLimits = counter(
     this.registry,
     'articleqa_discord_rate_limited_total',

@@ -1,4 +1,12 @@
-import { Client, DiscordAPIError, Events, GatewayIntentBits, type Message, Partials } from 'discord.js';
+import {
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  type Interaction,
+  type Message,
+  Partials,
+} from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type DiscordSimulator,
@@ -295,6 +303,50 @@ describe('Discord simulator with a real discord.js Client', () => {
     expect(simulator.channelMessages(sent.channel_id as string).map((stored) => stored.content)).toEqual([
       'hello bot',
       'hello alice',
+    ]);
+  });
+
+  it('dispatches a button click on a message, and an autocomplete with its focused option', async () => {
+    const simulator = await start();
+    const client = await loggedIn(simulator);
+    const channel = client.channels.cache.get(channelId);
+    if (!channel?.isSendable()) throw new Error('channel not sendable');
+    await channel.send({
+      content: 'with a button',
+      components: [
+        { type: 1, components: [{ type: 2, style: 2, label: 'Sources', custom_id: 'sources:1' }] },
+      ],
+    });
+    const [stored] = simulator.channelMessages(channelId);
+    const clicked = new Promise<Interaction>((resolve) => client.once(Events.InteractionCreate, resolve));
+    const click = simulator.sendComponentInteraction({
+      message: stored!,
+      customId: 'sources:1',
+      user: alice,
+    });
+    const interaction = await clicked;
+    if (!interaction.isButton()) throw new Error('not a button interaction');
+    expect(interaction.customId).toBe('sources:1');
+    expect(interaction.message.content).toBe('with a button');
+    await interaction.reply({ content: 'the sources', flags: 64 });
+    expect(simulator.interaction(click.token)).toMatchObject({ callbackType: 4, ephemeral: true });
+
+    const typed = new Promise<Interaction>((resolve) => client.once(Events.InteractionCreate, resolve));
+    const autocomplete = simulator.sendAutocomplete({
+      name: 'articles',
+      subcommand: 'remove',
+      options: { article: 'Cass' },
+      focused: 'article',
+      user: alice,
+      channelId,
+    });
+    const typing = await typed;
+    if (!typing.isAutocomplete()) throw new Error('not an autocomplete interaction');
+    expect(typing.options.getSubcommand()).toBe('remove');
+    expect(typing.options.getFocused(true)).toMatchObject({ name: 'article', value: 'Cass' });
+    await typing.respond([{ name: 'Cassini reaches Saturn', value: 'doc-1' }]);
+    expect(simulator.interaction(autocomplete.token)?.choices).toEqual([
+      { name: 'Cassini reaches Saturn', value: 'doc-1' },
     ]);
   });
 

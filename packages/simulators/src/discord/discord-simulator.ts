@@ -56,6 +56,25 @@ export interface WaitForRequestOptions {
 /** A slash command option value; the option type follows from the JS type. */
 export type InteractionOptionValue = string | number | boolean;
 
+/** Who sends an interaction, and where. */
+export interface InteractionInput {
+  user: SimulatedUser;
+  channelId: string;
+  guildId?: string;
+  /** The bot's permissions in the channel, as a bitfield string. @defaultValue '8' (Administrator) */
+  appPermissions?: string;
+  /** The user's permissions in the channel, as a bitfield string. @defaultValue '0' */
+  memberPermissions?: string;
+}
+
+/** A slash command use: its name, options, and the subcommand (and group) they belong to. */
+export interface CommandInteractionInput extends InteractionInput {
+  name: string;
+  subcommandGroup?: string;
+  subcommand?: string;
+  options?: Record<string, InteractionOptionValue>;
+}
+
 /** State of one interaction, for assertions. */
 export interface SimulatedInteraction {
   id: string;
@@ -63,11 +82,13 @@ export interface SimulatedInteraction {
   channelId: string;
   guildId: string | undefined;
   createdAt: number;
-  /** 4 replied, 5 deferred, undefined while unacknowledged. */
+  /** 4 replied, 5 deferred, 6/7 a component's message deferred/updated, 8 autocomplete answered; undefined while unacknowledged. */
   callbackType: number | undefined;
   ephemeral: boolean;
   original: Json | undefined;
   followUps: Json[];
+  /** The choices an autocomplete answer (callback type 8) offered. */
+  choices: Json[] | undefined;
 }
 
 /** One successful IDENTIFY on the gateway, for assertions about sharding. */
@@ -109,17 +130,19 @@ export interface DiscordSimulator {
   /** A thread appears: THREAD_CREATE. Without it discord.js drops messages sent in the thread. */
   createThread(input: { parentId: string; name?: string; ownerId?: string; id?: string }): Json;
   /** A user runs a slash command: INTERACTION_CREATE type 2. */
-  sendInteraction(input: {
-    name: string;
-    options?: Record<string, InteractionOptionValue>;
-    user: SimulatedUser;
-    channelId: string;
-    guildId?: string;
-    /** The bot's permissions in the channel, as a bitfield string. @defaultValue '8' (Administrator) */
-    appPermissions?: string;
-    /** The user's permissions in the channel, as a bitfield string. @defaultValue '0' */
-    memberPermissions?: string;
-  }): { id: string; token: string };
+  sendInteraction(input: CommandInteractionInput): { id: string; token: string };
+  /**
+   * A user types in a command option that has autocomplete: INTERACTION_CREATE type 4, with `focused` on
+   * that option. The bot's choices are kept on the interaction (`choices`).
+   */
+  sendAutocomplete(input: CommandInteractionInput & { focused: string }): { id: string; token: string };
+  /**
+   * A user clicks a button (or uses another component) of `message`, a message as the simulator stored it
+   * (from `channelMessages` or an interaction's `original`/`followUps`): INTERACTION_CREATE type 3.
+   */
+  sendComponentInteraction(
+    input: Omit<InteractionInput, 'channelId'> & { message: Json; customId: string; componentType?: number },
+  ): { id: string; token: string };
   /** Resolves with the first matching request (already recorded or still to come), or rejects after the timeout. */
   waitForRequest(
     predicate: (request: RecordedDiscordRequest) => boolean,
@@ -408,6 +431,85 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
     return guildId ?? (channels.get(channelId)?.guildId || undefined);
   }
 
+  /** The `data` of a slash command interaction; `focused` marks the option being typed (autocomplete). */
+  function commandData(input: CommandInteractionInput, focused?: string): Json {
+    const guildId = channelGuild(input.channelId, input.guildId);
+    return {
+      id: route.commandId(input.name, guildId),
+      name: input.name,
+      type: 1,
+      options: commandOptions(input, focused),
+    };
+  }
+
+  /** A slash command's options as Discord sends them: under its subcommand (and group) when it has one. */
+  function commandOptions(input: CommandInteractionInput, focused?: string): Json[] {
+    let options: Json[] = Object.entries(input.options ?? {}).map(([name, value]) => ({
+      name,
+      type: optionType(value),
+      value,
+      ...(name === focused ? { focused: true } : {}),
+    }));
+    if (input.subcommand) options = [{ name: input.subcommand, type: 1, options }];
+    if (input.subcommandGroup) options = [{ name: input.subcommandGroup, type: 2, options }];
+    return options;
+  }
+
+  /** Records an interaction and sends INTERACTION_CREATE: `type` 2 command, 3 component, 4 autocomplete. */
+  function dispatchInteraction(input: InteractionInput, type: number, data: Json, extra: Json = {}) {
+    const guildId = channelGuild(input.channelId, input.guildId);
+    const channel = channels.get(input.channelId)?.channel;
+    const id = snowflake();
+    const token = `interaction-token-${id}`;
+    interactions.set(token, {
+      id,
+      token,
+      channelId: input.channelId,
+      guildId,
+      createdAt: Date.now(),
+      callbackType: undefined,
+      ephemeral: false,
+      original: undefined,
+      followUps: [],
+      choices: undefined,
+    });
+    const user = userPayload(input.user);
+    const payload: Json = {
+      id,
+      application_id: options.applicationId,
+      type,
+      token,
+      version: 1,
+      data,
+      channel_id: input.channelId,
+      channel: channel ? channelPayload(channel, guildId ?? '') : { id: input.channelId, type: 0 },
+      app_permissions: input.appPermissions ?? '8',
+      locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: guildId ? { '0': guildId } : { '1': input.user.id },
+      context: guildId ? 0 : 1,
+      attachment_size_limit: 10_485_760,
+      ...extra,
+    };
+    if (guildId !== undefined) {
+      payload.guild_id = guildId;
+      payload.guild_locale = 'en-US';
+      payload.member = {
+        user,
+        roles: [],
+        permissions: input.memberPermissions ?? '0',
+        joined_at: new Date().toISOString(),
+        deaf: false,
+        mute: false,
+        flags: 0,
+      };
+    } else {
+      payload.user = user;
+    }
+    gateway.dispatch('INTERACTION_CREATE', payload, guildId);
+    return { id, token };
+  }
+
   return {
     apiUrl: `http://127.0.0.1:${port}/api`,
     requests,
@@ -467,64 +569,18 @@ export async function startDiscordSimulator(options: DiscordSimulatorOptions): P
       return addThread(thread, guildId);
     },
     sendInteraction(input) {
-      const guildId = channelGuild(input.channelId, input.guildId);
-      const channel = channels.get(input.channelId)?.channel;
-      const id = snowflake();
-      const token = `interaction-token-${id}`;
-      interactions.set(token, {
-        id,
-        token,
-        channelId: input.channelId,
-        guildId,
-        createdAt: Date.now(),
-        callbackType: undefined,
-        ephemeral: false,
-        original: undefined,
-        followUps: [],
-      });
-      const user = userPayload(input.user);
-      const data: Json = {
-        id,
-        application_id: options.applicationId,
-        type: 2,
-        token,
-        version: 1,
-        data: {
-          id: route.commandId(input.name, guildId),
-          name: input.name,
-          type: 1,
-          options: Object.entries(input.options ?? {}).map(([name, value]) => ({
-            name,
-            type: optionType(value),
-            value,
-          })),
-        },
-        channel_id: input.channelId,
-        channel: channel ? channelPayload(channel, guildId ?? '') : { id: input.channelId, type: 0 },
-        app_permissions: input.appPermissions ?? '8',
-        locale: 'en-US',
-        entitlements: [],
-        authorizing_integration_owners: guildId ? { '0': guildId } : { '1': input.user.id },
-        context: guildId ? 0 : 1,
-        attachment_size_limit: 10_485_760,
-      };
-      if (guildId !== undefined) {
-        data.guild_id = guildId;
-        data.guild_locale = 'en-US';
-        data.member = {
-          user,
-          roles: [],
-          permissions: input.memberPermissions ?? '0',
-          joined_at: new Date().toISOString(),
-          deaf: false,
-          mute: false,
-          flags: 0,
-        };
-      } else {
-        data.user = user;
-      }
-      gateway.dispatch('INTERACTION_CREATE', data, guildId);
-      return { id, token };
+      return dispatchInteraction(input, 2, commandData(input));
+    },
+    sendAutocomplete(input) {
+      return dispatchInteraction(input, 4, commandData(input, input.focused));
+    },
+    sendComponentInteraction(input) {
+      return dispatchInteraction(
+        { ...input, channelId: input.message.channel_id as string },
+        3,
+        { custom_id: input.customId, component_type: input.componentType ?? 2 },
+        { message: input.message },
+      );
     },
     waitForRequest(predicate, waitOptions) {
       const { timeoutMs = 5000, since = 0 } =

@@ -1,6 +1,8 @@
 export {
+  type CommandInteractionInput,
   type DiscordSimulator,
   type DiscordSimulatorOptions,
+  type InteractionInput,
   type InteractionOptionValue,
   type RecordedDiscordRequest,
   type RecordedIdentify,

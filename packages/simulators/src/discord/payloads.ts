@@ -208,6 +208,32 @@ export function validateMessageBody(body: Json): Json | undefined {
     });
     if (Object.keys(problems).length > 0) embedErrors[String(index)] = problems;
   });
+  const rows = Array.isArray(body.components) ? (body.components as Json[]) : [];
+  const componentErrors: Json = {};
+  if (rows.length > 5) errors.components = tooLong(5);
+  rows.forEach((row, rowIndex) => {
+    const children = Array.isArray(row.components) ? (row.components as Json[]) : [];
+    if (row.type !== 1 || children.length === 0 || children.length > 5) {
+      componentErrors[String(rowIndex)] = {
+        _errors: [
+          { code: 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', message: 'An action row holds 1 to 5 components.' },
+        ],
+      };
+      return;
+    }
+    children.forEach((child, childIndex) => {
+      const problems: Json = {};
+      if (typeof child.custom_id === 'string' && child.custom_id.length > 100)
+        problems.custom_id = tooLong(100);
+      if (typeof child.label === 'string' && child.label.length > 80) problems.label = tooLong(80);
+      if (child.type === 2 && child.style !== 5 && typeof child.custom_id !== 'string')
+        problems.custom_id = { _errors: [{ code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }] };
+      if (Object.keys(problems).length > 0)
+        componentErrors[`${rowIndex}.components.${childIndex}`] = problems;
+    });
+  });
+  if (Object.keys(componentErrors).length > 0 && errors.components === undefined)
+    errors.components = componentErrors;
   if (total > MESSAGE_LIMITS.embedTotal) {
     errors.embeds = {
       _errors: [{ code: 'MAX_EMBED_SIZE_EXCEEDED', message: 'Embed size exceeds maximum size of 6000' }],

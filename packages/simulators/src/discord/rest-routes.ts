@@ -274,9 +274,22 @@ export function createRouter(state: RouterState): Router {
         if (type === 4) {
           const invalid = invalidBody(data, true);
           if (invalid) return invalid;
+        } else if (type === 8) {
+          const choices = Array.isArray(data.choices) ? (data.choices as Json[]) : [];
+          // Discord's limits on autocomplete answers: 25 choices, names of 1-100 characters.
+          const badName = choices.some((choice) => String(choice.name ?? '').length > 100 || !choice.name);
+          if (choices.length > 25 || badName)
+            return error(400, 50035, 'Invalid Form Body', {
+              choices: {
+                _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }],
+              },
+            });
+          interaction.choices = choices;
         } else if (type !== 5 && type !== 6 && type !== 7) {
           return error(400, 50035, 'Invalid Form Body', {
-            type: { _errors: [{ code: 'BASE_TYPE_CHOICES', message: 'Value must be one of (4, 5, 6, 7).' }] },
+            type: {
+              _errors: [{ code: 'BASE_TYPE_CHOICES', message: 'Value must be one of (4, 5, 6, 7, 8).' }],
+            },
           });
         }
         interaction.callbackType = type;
@@ -288,6 +301,7 @@ export function createRouter(state: RouterState): Router {
             author: state.botUser,
             content: type === 4 ? String(data.content ?? '') : '',
             embeds: type === 4 ? ((data.embeds as unknown[] | undefined) ?? []) : [],
+            components: type === 4 ? ((data.components as unknown[] | undefined) ?? []) : [],
             webhookId: state.applicationId,
             type: 20,
             flags: (interaction.ephemeral ? EPHEMERAL : 0) | (type === 5 ? LOADING : 0),
@@ -368,6 +382,7 @@ export function createRouter(state: RouterState): Router {
           author: state.botUser,
           content: String(body.content ?? ''),
           embeds: (body.embeds as unknown[] | undefined) ?? [],
+          components: (body.components as unknown[] | undefined) ?? [],
           webhookId: state.applicationId,
           flags: ephemeral ? EPHEMERAL : 0,
         });
