@@ -7,7 +7,7 @@ import type { FeedbackLog } from './feedback/feedback-log.js';
 import type { QuestionGate } from './limits/question-gate.js';
 import type { BotMetrics, QuestionSource } from './operations/metrics.js';
 import type { PermissionReminders } from './permissions/channel-permissions.js';
-import type { AskResult, QAService } from './qa-service.js';
+import type { AskResult, FeedService, QAService } from './qa-service.js';
 
 /** What every command and event handler is given: built once in `createBot`, shared by all handlers. */
 export interface BotContext {
@@ -24,6 +24,8 @@ export interface BotContext {
   /** Delivered answers, for their buttons. */
   answers: AnswerStore;
   feedback: FeedbackLog;
+  /** The followed feeds, for `/feeds`. */
+  feeds: FeedService;
 }
 
 /** Sent with every message: parse nothing, so text quoted from articles or questions pings no one. */

@@ -14,7 +14,7 @@ import { type DrainSummary, QuestionGate } from './limits/question-gate.js';
 import { BotMetrics } from './operations/metrics.js';
 import type { HealthReport } from './operations/operations-server.js';
 import { PermissionReminders } from './permissions/channel-permissions.js';
-import type { QAService } from './qa-service.js';
+import type { FeedService, QAService } from './qa-service.js';
 
 /** The gateway refused the bot before it was ready; `code` follows discord.js's error codes. */
 export class GatewayRefusedError extends Error {
@@ -35,6 +35,8 @@ export class GatewayRefusedError extends Error {
 /** Options of {@link createBot}. */
 export interface CreateBotOptions {
   qa: QAService;
+  /** The followed feeds, for `/feeds`. */
+  feeds: FeedService;
   config: BotConfig;
   logger: Logger;
   /**
@@ -116,6 +118,7 @@ export function createBot(options: CreateBotOptions): Bot {
     permissionReminders: new PermissionReminders(options.now ? { now: options.now } : {}),
     answers: new AnswerStore(config.dataDir),
     feedback: new FeedbackLog(join(config.dataDir, 'feedback.jsonl')),
+    feeds: options.feeds,
   };
 
   client.once(ready.name, (readyClient) => ready.execute(context, readyClient));

@@ -41,6 +41,13 @@ export interface BotConfig {
   metricsPort: number | undefined;
   /** ARTICLEQA_METRICS_HOST: the address the metrics server binds. */
   metricsHost: string;
+  /**
+   * ARTICLEQA_ADMIN_GUILDS: guilds whose members with Manage Server may change the collection with
+   * `/articles` and `/feeds`; undefined: nobody (every server shares the one collection).
+   */
+  adminGuilds: ReadonlySet<string> | undefined;
+  /** ARTICLEQA_ALLOW_PRIVATE_URLS: let `/articles add` and `/feeds add` fetch loopback and private addresses. */
+  allowPrivateUrls: boolean;
   /** ARTICLEQA_BOT_DATA_DIR: where the bot keeps answers (for their buttons) and `feedback.jsonl`. */
   dataDir: string;
   /** ARTICLEQA_ANSWER_RETENTION_DAYS: answers older than this lose their buttons' data (0: kept forever). */
@@ -64,6 +71,7 @@ export const DefaultBotConfig = {
   registerOnStart: false,
   shutdownTimeoutSeconds: 10,
   metricsHost: '127.0.0.1',
+  allowPrivateUrls: false,
   dataDir: '.articleqa-bot',
   answerRetentionDays: 30,
   logLevel: 'info',
@@ -129,20 +137,21 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     );
   }
 
-  let allowedChannels: Set<string> | undefined;
-  const channelList = read('ARTICLEQA_ALLOWED_CHANNELS');
-  if (channelList !== undefined) {
-    const ids = channelList
+  /** A comma-separated list of Discord ids, or undefined when unset (or invalid, with a problem noted). */
+  const idList = (name: string, what: string): Set<string> | undefined => {
+    const list = read(name);
+    if (list === undefined) return undefined;
+    const ids = list
       .split(/[\s,]+/)
       .map((id) => id.trim())
       .filter((id) => id.length > 0);
     const bad = ids.filter((id) => !SNOWFLAKE.test(id));
-    if (bad.length > 0)
-      problems.push(
-        `ARTICLEQA_ALLOWED_CHANNELS must list numeric channel ids separated by commas (bad: ${bad.join(', ')}).`,
-      );
-    else allowedChannels = new Set(ids);
-  }
+    if (bad.length === 0) return new Set(ids);
+    problems.push(`${name} must list numeric ${what} ids separated by commas (bad: ${bad.join(', ')}).`);
+    return undefined;
+  };
+  const allowedChannels = idList('ARTICLEQA_ALLOWED_CHANNELS', 'channel');
+  const adminGuilds = idList('ARTICLEQA_ADMIN_GUILDS', 'guild');
 
   const flag = (name: string, fallback: boolean): boolean => {
     const value = read(name)?.toLowerCase();
@@ -164,6 +173,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   };
 
   const threadMode = flag('ARTICLEQA_THREAD_MODE', DefaultBotConfig.threadMode);
+  const allowPrivateUrls = flag('ARTICLEQA_ALLOW_PRIVATE_URLS', DefaultBotConfig.allowPrivateUrls);
   const registerOnStart = flag('DISCORD_REGISTER_COMMANDS_ON_START', DefaultBotConfig.registerOnStart);
   const cooldownSeconds = integer('ARTICLEQA_COOLDOWN_SECONDS', DefaultBotConfig.cooldownSeconds, 0, 3600);
   const guildConcurrency = integer('ARTICLEQA_GUILD_CONCURRENCY', DefaultBotConfig.guildConcurrency, 1, 64);
@@ -234,6 +244,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       shutdownTimeoutSeconds,
       metricsPort,
       metricsHost,
+      adminGuilds,
+      allowPrivateUrls,
       dataDir: read('ARTICLEQA_BOT_DATA_DIR') ?? DefaultBotConfig.dataDir,
       answerRetentionDays,
       logLevel: logLevel as BotConfig['logLevel'],

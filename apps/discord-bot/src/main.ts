@@ -16,7 +16,6 @@ import { createLogger } from './logger.js';
 import { LLMMonitor } from './operations/llm-monitor.js';
 import { BotMetrics } from './operations/metrics.js';
 import { type OperationsServer, startOperationsServer } from './operations/operations-server.js';
-import type { ClosableQAService } from './qa-service.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_CONFIG = 2;
@@ -97,7 +96,7 @@ async function main(): Promise<number | undefined> {
   const { isCoreConfigError, openQAService } = await import('./open-qa.js');
   const metrics = new BotMetrics({ processMetrics: true });
   const llmMonitor = new LLMMonitor({ logger, metrics });
-  let qa: ClosableQAService & { llmCallsInFlight(): number };
+  let qa: Awaited<ReturnType<typeof openQAService>>;
   try {
     qa = await openQAService({
       env,
@@ -120,6 +119,7 @@ async function main(): Promise<number | undefined> {
   metrics.observe({ llmCallsInFlight: () => qa.llmCallsInFlight() });
   const bot = createBot({
     qa,
+    feeds: qa.feeds,
     config,
     logger,
     metrics,

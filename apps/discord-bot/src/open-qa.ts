@@ -1,12 +1,15 @@
+import { join } from 'node:path';
 import {
+  createFeedFile,
   createModels,
   type EnvironmentRecord,
   isArticleQAError,
+  loadSource,
   openArticleQA,
   resolveConfig,
 } from '@articleqa/core';
 import { boundedChatModel, type ChatBounds } from './bounded-chat-model.js';
-import type { ClosableQAService } from './qa-service.js';
+import type { ClosableQAService, FeedList, FeedService } from './qa-service.js';
 
 /**
  * Opens the real question-answering service once, for all handlers: the embedder and, when
@@ -21,7 +24,7 @@ export async function openQAService(options: {
   indexDir: string;
   /** Process-wide bounds on LLM calls: how many at once, how long each may take, who hears of each end. */
   chatBounds?: ChatBounds;
-}): Promise<ClosableQAService & { llmCallsInFlight(): number }> {
+}): Promise<ClosableQAService & { llmCallsInFlight(): number; feeds: FeedService }> {
   const config = resolveConfig(options.env);
   const created = createModels(config);
   const bounded =
@@ -36,6 +39,27 @@ export async function openQAService(options: {
           connectionString: config.store.url,
         })
       : undefined;
+  // The followed feeds, where the CLI keeps them: beside the local index (`articleqa watch` polls them),
+  // or in the Postgres collection (`articleqa worker` polls them).
+  const feedList: FeedList & { close?(): Promise<void> } =
+    config.store.kind === 'postgres'
+      ? new (await import('@articleqa/store-postgres')).PostgresFeedList({
+          connectionString: config.store.url,
+        })
+      : createFeedFile(join(options.indexDir, 'feeds.json'));
+  const feeds: FeedService = {
+    list: () => feedList.list(),
+    add: (url, now) => feedList.add(url, now),
+    remove: (url) => feedList.remove(url),
+    async probe(url, probeOptions) {
+      const loaded = await loadSource(url, { fetch: probeOptions.fetch });
+      return {
+        source: loaded.source,
+        entries: loaded.links.length,
+        isArticle: loaded.documents.length > 0 && loaded.links.length === 0,
+      };
+    },
+  };
   const qa = await openArticleQA({
     ...(store ? { store } : { dir: options.indexDir }),
     create: false,
@@ -44,10 +68,14 @@ export async function openQAService(options: {
   return {
     ask: (question, askOptions) => qa.ask(question, askOptions),
     listDocuments: () => qa.listDocuments(),
+    ingest: (inputs, ingestOptions) => qa.ingest(inputs, ingestOptions),
+    remove: (references, removeOptions) => qa.remove(references, removeOptions),
+    feeds,
     llmCallsInFlight: () => bounded?.inFlight ?? 0,
     // The service owns the models it built: closing it releases them with the index.
     close: async () => {
       await qa.close();
+      await feedList.close?.();
       await models.reader?.close?.();
       await models.embedder.close?.();
     },

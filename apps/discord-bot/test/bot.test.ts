@@ -48,7 +48,7 @@ describe('the bot against the Discord simulator', () => {
       contexts?: number[];
       options?: Array<{ name: string; required?: boolean; max_length?: number }>;
     }>;
-    expect(commands.map((command) => command.name)).toEqual(['ask', 'sources', 'help']);
+    expect(commands.map((command) => command.name)).toEqual(['ask', 'sources', 'help', 'articles', 'feeds']);
     // Registered with the limit the bot checks (ARTICLEQA_MAX_QUESTION_LENGTH, 500 by default), so Discord
     // refuses a longer question itself; every command is for servers only (context 0), none for DMs.
     expect(commands[0]?.options?.[0]).toMatchObject({ name: 'question', required: true, max_length: 500 });
@@ -64,7 +64,7 @@ describe('the bot against the Discord simulator', () => {
       hashSweepInterval: 0,
       handlerSweepInterval: 0,
     }).setToken(token);
-    expect(await registerCommands(rest, { applicationId })).toBe(3);
+    expect(await registerCommands(rest, { applicationId })).toBe(5);
     expect(simulator.requests.at(-1)).toMatchObject({
       method: 'PUT',
       path: `/applications/${applicationId}/commands`,

@@ -141,6 +141,20 @@ export function spawnBuilt(
   };
 }
 
+/** Starts `node dist/main.js` in `workDir` with exactly `env`; resolves once it accepts questions. */
+export async function startBuiltMain(workDir: string, env: Record<string, string>): Promise<BotProcess> {
+  const bot = spawnBuilt('dist/main.js', { cwd: workDir, env });
+  await bot.waitForOutput('"msg":"accepting questions"', { timeoutMs: 30_000 });
+  return bot;
+}
+
+/** Stops a built bot that still runs (SIGTERM) and waits for it to exit. */
+export async function stopBuilt(bot: BotProcess | undefined): Promise<void> {
+  if (!bot || bot.child.exitCode !== null) return;
+  bot.child.kill('SIGTERM');
+  await bot.exited;
+}
+
 /** True while a process with this id runs. A zombie counts as gone: in a container PID 1 may never reap it. */
 export function isAlive(pid: number): boolean {
   try {

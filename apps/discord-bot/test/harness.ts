@@ -17,7 +17,12 @@ import type {
   ChatMessage,
   Citation,
   DocumentInfo,
+  FeedService,
+  FeedSubscription,
+  IngestSummary,
+  ProbedSource,
   QAService,
+  RemoveSummary,
 } from '../src/qa-service.js';
 
 export const token = 'MTEwMDAwMDAwMDAwMDAwMDAx.simulated.bot-token-value';
@@ -107,6 +112,97 @@ export class FakeQA implements QAService {
   async listDocuments(): Promise<DocumentInfo[]> {
     return this.documents;
   }
+
+  /** Inputs of every ingest, in order. */
+  readonly ingested: string[][] = [];
+  /** What an ingest returns; by default each input becomes one added document. */
+  ingestResult: (inputs: readonly string[]) => IngestSummary | Promise<IngestSummary> = (inputs) => {
+    const items = inputs.map((source, index) => ({
+      source,
+      status: 'added' as const,
+      documentId: `doc-added-${this.documents.length + index}`,
+      title: `Article from ${source}`,
+      chunks: 3,
+    }));
+    this.documents.push(...items.map((item) => document(item.documentId, item.title, item.source)));
+    return {
+      added: items.length,
+      updated: 0,
+      unchanged: 0,
+      duplicates: 0,
+      removed: 0,
+      failed: 0,
+      chunksEmbedded: items.length * 3,
+      chunks: this.documents.length * 3,
+      documents: this.documents.length,
+      skipped: [],
+      items,
+      seconds: 0.1,
+    };
+  };
+
+  async ingest(inputs: readonly string[]): Promise<IngestSummary> {
+    this.ingested.push([...inputs]);
+    return this.ingestResult(inputs);
+  }
+
+  async remove(references: readonly string[]): Promise<RemoveSummary> {
+    const summary: RemoveSummary = { removed: [], notFound: [], ambiguous: [] };
+    for (const reference of references) {
+      const index = this.documents.findIndex((candidate) => candidate.id === reference);
+      const [removed] = index >= 0 ? this.documents.splice(index, 1) : [];
+      if (removed)
+        summary.removed.push({ documentId: removed.id, title: removed.title, source: removed.source });
+      else summary.notFound.push(reference);
+    }
+    return summary;
+  }
+}
+
+/** Followed feeds in memory; `probe` answers from `probes` (an unknown URL is an article page). */
+export class FakeFeeds implements FeedService {
+  readonly subscriptions: FeedSubscription[] = [];
+  readonly probes = new Map<string, ProbedSource>();
+
+  async list(): Promise<FeedSubscription[]> {
+    return [...this.subscriptions];
+  }
+
+  async add(url: string): Promise<{ subscription: FeedSubscription; added: boolean }> {
+    const existing = this.subscriptions.find((feed) => feed.url === url);
+    if (existing) return { subscription: existing, added: false };
+    const subscription: FeedSubscription = {
+      url,
+      addedAt: '2026-11-30T12:00:00.000Z',
+      nextPollAt: '2026-11-30T12:00:00.000Z',
+    };
+    this.subscriptions.push(subscription);
+    return { subscription, added: true };
+  }
+
+  async remove(url: string): Promise<boolean> {
+    const index = this.subscriptions.findIndex((feed) => feed.url === url);
+    if (index >= 0) this.subscriptions.splice(index, 1);
+    return index >= 0;
+  }
+
+  async probe(url: string): Promise<ProbedSource> {
+    return this.probes.get(url) ?? { source: url, entries: 0, isArticle: true };
+  }
+}
+
+/** A listed document as the core describes it. */
+export function document(id: string, title: string, source = `https://example.com/${id}`): DocumentInfo {
+  return {
+    id,
+    title,
+    source,
+    url: source,
+    chunks: 3,
+    characters: 1200,
+    contentHash: id,
+    ingestedAt: '2026-11-30T12:00:00.000Z',
+  };
 }
 
 /** A running simulator with the real bot logged in to it. */
@@ -114,6 +210,7 @@ export interface Harness {
   simulator: DiscordSimulator;
   bot: Bot;
   qa: FakeQA;
+  feeds: FakeFeeds;
   config: BotConfig;
   /** Log lines as parsed JSON objects. */
   logs: Array<Record<string, unknown>>;
@@ -138,6 +235,8 @@ export function testConfig(overrides: Partial<BotConfig> = {}): BotConfig {
     allowedChannels: new Set([channelId]),
     cooldownSeconds: 0,
     metricsPort: undefined,
+    adminGuilds: new Set([guildId]),
+    allowPrivateUrls: true,
     ...overrides,
   };
 }
@@ -170,8 +269,10 @@ export async function startHarness(
     secrets: [token],
     destination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
   });
+  const feeds = new FakeFeeds();
   const bot = createBot({
     qa,
+    feeds,
     config,
     logger,
     clientOptions: { rest: { api: simulator.apiUrl }, waitGuildTimeout: 0 },
@@ -184,6 +285,7 @@ export async function startHarness(
     simulator,
     bot,
     qa,
+    feeds,
     config,
     logs,
     mention: (text, mentionOptions = {}) =>
@@ -204,19 +306,16 @@ export async function startHarness(
   };
 }
 
-/**
- * For a test file whose tests each run one harness: returns `start`, and closes what it started after
- * each test.
- */
+/** Returns `start`, which starts a harness; every harness a test started is closed after it. */
 export function harnessPerTest(): (options?: Parameters<typeof startHarness>[0]) => Promise<Harness> {
-  let current: Harness | undefined;
+  const started: Harness[] = [];
   afterEach(async () => {
-    await current?.close();
-    current = undefined;
+    for (const harness of started.splice(0)) await harness.close();
   });
   return async (options) => {
-    current = await startHarness(options);
-    return current;
+    const harness = await startHarness(options);
+    started.push(harness);
+    return harness;
   };
 }
 

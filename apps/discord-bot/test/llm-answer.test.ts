@@ -18,8 +18,9 @@ import {
   buildIndex,
   coreEnv,
   discordEnv,
-  spawnBuilt,
+  startBuiltMain,
   startGuildDiscord,
+  stopBuilt,
 } from './built-bot.js';
 import { applicationId, body, botUser, channelId, postedTo, token, user } from './harness.js';
 
@@ -42,23 +43,16 @@ beforeAll(async () => {
   openai = await startOpenAISimulator({ apiKey, chatHandler: () => ({ content: llmAnswer }) });
   const env = coreEnv({ workDir, openaiBaseURL: openai.baseURL, apiKey });
   await buildIndex(env);
-  bot = spawnBuilt('dist/main.js', {
-    cwd: workDir,
-    env: {
-      ...env,
-      ...discordEnv(discord),
-      // Everything the bot can log, so a key leaking into any line would show.
-      LOG_LEVEL: 'trace',
-    },
+  bot = await startBuiltMain(workDir, {
+    ...env,
+    ...discordEnv(discord),
+    // Everything the bot can log, so a key leaking into any line would show.
+    LOG_LEVEL: 'trace',
   });
-  await bot.waitForOutput('"msg":"accepting questions"', { timeoutMs: 30_000 });
 }, 60_000);
 
 afterAll(async () => {
-  if (bot && bot.child.exitCode === null) {
-    bot.child.kill('SIGTERM');
-    await bot.exited;
-  }
+  await stopBuilt(bot);
   await discord?.close();
   await openai?.close();
   if (workDir) await rm(workDir, { recursive: true, force: true });

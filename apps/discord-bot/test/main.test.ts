@@ -110,7 +110,7 @@ describe('node dist/main.js', () => {
     });
     expect(result).toMatchObject({
       code: 0,
-      stdout: `Registered 3 commands in guild ${guildId}.\n`,
+      stdout: `Registered 5 commands in guild ${guildId}.\n`,
       stderr: '',
     });
     const put = simulator.requests.find((request) => request.method === 'PUT');

@@ -1,13 +1,15 @@
 import { type REST, type RESTPutAPIApplicationCommandsResult, Routes } from 'discord.js';
+import { articles } from './articles.js';
 import { ask } from './ask.js';
 import type { Command } from './command.js';
+import { feedsCommand } from './feeds.js';
 import { help } from './help.js';
 import { sources } from './sources.js';
 
 export type { Command } from './command.js';
 
 /** Every slash command of the bot. */
-export const commands: readonly Command[] = [ask, sources, help];
+export const commands: readonly Command[] = [ask, sources, help, articles, feedsCommand];
 
 /** Commands by name, for dispatching interactions. */
 export const commandsByName: ReadonlyMap<string, Command> = new Map(

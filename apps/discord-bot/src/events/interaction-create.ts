@@ -27,6 +27,14 @@ export async function execute(context: BotContext, interaction: Interaction): Pr
     }
     return;
   }
+  if (interaction.isAutocomplete()) {
+    const command = commandsByName.get(interaction.commandName);
+    await command?.autocomplete?.(interaction, context).catch((error: unknown) => {
+      context.logger.warn({ err: error, command: interaction.commandName }, 'autocomplete failed');
+      return interaction.respond([]).catch(() => {});
+    });
+    return;
+  }
   if (!interaction.isChatInputCommand()) return;
   const logger = context.logger.child({
     requestId: interaction.id,

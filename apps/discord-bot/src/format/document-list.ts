@@ -13,12 +13,23 @@ export interface DocumentPage {
   pageCount: number;
 }
 
+/** Options of {@link documentListPage}. */
+export interface DocumentListOptions {
+  /** @defaultValue {@link DOCUMENTS_PER_PAGE} */
+  perPage?: number;
+  /** The command that shows another page, named in the footer. @defaultValue '/sources' */
+  command?: string;
+  /** Add each article's source and id, and its ingest date when it has no publication date (for admins). */
+  details?: boolean;
+}
+
 /** Renders page `page` (1-based) of the indexed articles, sorted by title. */
 export function documentListPage(
   documents: readonly DocumentInfo[],
   page: number,
-  perPage = DOCUMENTS_PER_PAGE,
+  options: DocumentListOptions = {},
 ): DocumentPage {
+  const { perPage = DOCUMENTS_PER_PAGE, command = '/sources', details = false } = options;
   if (documents.length === 0) {
     return {
       embed: { title: 'Indexed articles', description: 'No articles are indexed yet.', color: EMBED_COLOR },
@@ -31,8 +42,16 @@ export function documentListPage(
   const shown = Math.min(Math.max(1, Math.trunc(page)), pageCount);
   const first = (shown - 1) * perPage;
   const lines = sorted.slice(first, first + perPage).map((document, index) => {
-    const date = document.publishedAt ? ` · ${document.publishedAt.slice(0, 10)}` : '';
-    return `**${first + index + 1}.** ${titleLink(document.title, document.url, 150)}${date}`;
+    const published = document.publishedAt?.slice(0, 10);
+    const date = published
+      ? ` · ${published}`
+      : details
+        ? ` · added ${document.ingestedAt.slice(0, 10)}`
+        : '';
+    const entry = `**${first + index + 1}.** ${titleLink(document.title, document.url, 150)}${date}`;
+    if (!details) return entry;
+    // Sources are shown as code: a path or URL, not a link to follow; the id is what `remove` takes.
+    return `${entry}\n-# \`${document.source.slice(0, 150).replace(/`/g, "'")}\` · id \`${document.id.slice(0, 12)}\``;
   });
   return {
     embed: {
@@ -40,7 +59,7 @@ export function documentListPage(
       description: lines.join('\n'),
       color: EMBED_COLOR,
       footer: {
-        text: `Page ${shown} of ${pageCount} · ${sorted.length} articles${shown < pageCount ? ` · /sources page:${shown + 1} for more` : ''}`,
+        text: `Page ${shown} of ${pageCount} · ${sorted.length} articles${shown < pageCount ? ` · ${command} page:${shown + 1} for more` : ''}`,
       },
     },
     page: shown,

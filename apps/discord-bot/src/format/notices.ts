@@ -6,6 +6,8 @@ export interface HelpTextOptions {
   cooldownSeconds: number;
   maxQuestionLength: number;
   allowedChannels: ReadonlySet<string> | undefined;
+  /** Guilds where `/articles` and `/feeds` work (mentioned in the help when there are any). */
+  adminGuilds?: ReadonlySet<string> | undefined;
 }
 
 /** The help text of `/help` and of an empty mention. */
@@ -16,6 +18,11 @@ export function helpText(options: HelpTextOptions): string {
     `• Mention me with a question${options.threadMode ? ': I answer in a thread, and you can ask follow-ups there.' : '.'}`,
     '• `/sources` — list the indexed articles (`page:` for more).',
     '• `/help` — this message.',
+    ...(options.adminGuilds && options.adminGuilds.size > 0
+      ? [
+          '• `/articles`, `/feeds` — for members with Manage Server: add, list and remove articles, follow feeds.',
+        ]
+      : []),
     `Questions may be up to ${options.maxQuestionLength} characters.${options.cooldownSeconds > 0 ? ` One question per ${options.cooldownSeconds} s per person.` : ''}`,
   ];
   if (options.allowedChannels !== undefined)

@@ -1,0 +1,112 @@
+import { type AutocompleteInteraction, MessageFlags, PermissionFlagsBits } from 'discord.js';
+import { adminCommandBuilder, urlSubcommand } from '../admin/admin-command.js';
+import { adminRefusal } from '../admin/admin-gate.js';
+import { runAdminTask } from '../admin/admin-task.js';
+import { NO_MENTIONS } from '../bot-context.js';
+import { ingestReport, removeReport } from '../format/admin-replies.js';
+import { documentListPage } from '../format/document-list.js';
+import type { DocumentInfo } from '../qa-service.js';
+import type { Command } from './command.js';
+
+/**
+ * `/articles add|remove|list`, for members with Manage Server (`default_member_permissions`, checked
+ * again when run) in a guild the operator allows (ARTICLEQA_ADMIN_GUILDS).
+ */
+export const data = adminCommandBuilder('articles', 'Manage the articles the bot answers from')
+  .addSubcommand(
+    urlSubcommand(
+      'add',
+      'Add an article page, or every entry of a feed, by URL',
+      'https://… of the article or feed',
+    ),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName('remove')
+      .setDescription('Remove an article')
+      .addStringOption((option) =>
+        option
+          .setName('article')
+          .setDescription('Start typing its title')
+          .setRequired(true)
+          .setAutocomplete(true),
+      ),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName('list')
+      .setDescription('The articles, with dates, sources and ids')
+      .addIntegerOption((option) => option.setName('page').setDescription('Page number').setMinValue(1)),
+  );
+
+export const execute: Command['execute'] = async (interaction, context) => {
+  const subcommand = interaction.options.getSubcommand();
+  if (subcommand === 'add') {
+    const url = interaction.options.getString('url', true).trim();
+    await runAdminTask(
+      interaction,
+      context,
+      async ({ fetch, waitForLock }) =>
+        ingestReport(url, await context.qa.ingest([url], { fetch, waitForLock, prune: false })),
+      { url },
+    );
+  } else if (subcommand === 'remove') {
+    const reference = interaction.options.getString('article', true).trim();
+    await runAdminTask(interaction, context, async ({ waitForLock }) =>
+      removeReport(reference, await context.qa.remove([reference], { waitForLock })),
+    );
+  } else {
+    const refusal = adminRefusal(interaction, context.config);
+    const page = interaction.options.getInteger('page') ?? 1;
+    await interaction.reply({
+      ...(refusal
+        ? { content: refusal }
+        : {
+            embeds: [
+              documentListPage(await context.qa.listDocuments(), page, {
+                command: '/articles list',
+                details: true,
+              }).embed,
+            ],
+          }),
+      flags: MessageFlags.Ephemeral,
+      allowedMentions: NO_MENTIONS,
+    });
+  }
+};
+
+/** Choice names are at most 100 characters. */
+function choiceName(document: DocumentInfo): string {
+  const date = document.publishedAt?.slice(0, 10) ?? document.ingestedAt.slice(0, 10);
+  const title = document.title.replace(/\s+/g, ' ');
+  return `${title.length > 85 ? `${title.slice(0, 84)}…` : title} · ${date}`;
+}
+
+/**
+ * The articles whose title holds what is typed (the 25 Discord shows, best first: titles that start with
+ * it), each offered by title and date and chosen by id. Members who may not remove articles get none.
+ */
+export async function autocomplete(
+  interaction: AutocompleteInteraction,
+  context: Parameters<Command['execute']>[1],
+) {
+  const allowed =
+    interaction.inGuild() &&
+    context.config.adminGuilds?.has(interaction.guildId) === true &&
+    interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) === true;
+  if (!allowed) return void (await interaction.respond([]));
+  const typed = interaction.options.getFocused().trim().toLowerCase();
+  const matches = (await context.qa.listDocuments())
+    .map((document) => ({ document, at: document.title.toLowerCase().indexOf(typed) }))
+    .filter((match) => match.at >= 0)
+    .sort(
+      (a, b) => Number(a.at !== 0) - Number(b.at !== 0) || a.document.title.localeCompare(b.document.title),
+    )
+    .slice(0, 25);
+  await interaction.respond(
+    matches.map(({ document }) => ({ name: choiceName(document), value: document.id })),
+  );
+}
+
+/** The `/articles` command. */
+export const articles: Command = { data, execute, autocomplete };

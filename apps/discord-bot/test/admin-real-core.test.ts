@@ -1,0 +1,128 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DiscordSimulator, type OpenAISimulator, startOpenAISimulator } from '@articleqa/simulators';
+import { PermissionFlagsBits } from 'discord.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type BotProcess,
+  buildIndex,
+  coreEnv,
+  discordEnv,
+  startBuiltMain,
+  startGuildDiscord,
+  stopBuilt,
+} from './built-bot.js';
+import { channelId, guildId, until, user } from './harness.js';
+
+const apiKey = 'sk-test-articleqa-admin-0123';
+const page = (title: string, text: string) =>
+  `<!doctype html><html><head><title>${title}</title></head><body><article><h1>${title}</h1><p>${text}</p></article></body></html>`;
+
+let discord: DiscordSimulator;
+let openai: OpenAISimulator;
+let site: Server;
+let siteUrl: string;
+let workDir: string;
+let bot: BotProcess;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'articleqa-bot-admin-'));
+  discord = await startGuildDiscord();
+  openai = await startOpenAISimulator({ apiKey, chatHandler: () => ({ status: 500 }) });
+  // A small website on loopback: two article pages and an RSS feed linking to the second.
+  site = createServer((request, response) => {
+    const pages: Record<string, [string, string]> = {
+      '/cassini.html': [
+        'text/html',
+        page(
+          'Cassini reaches Saturn',
+          'The Cassini spacecraft entered orbit around Saturn on 1 July 2004 after a seven-year journey.',
+        ),
+      ],
+      '/voyager.html': [
+        'text/html',
+        page(
+          'Voyager leaves the heliosphere',
+          'Voyager 1 crossed the heliopause in August 2012, the first probe to reach interstellar space.',
+        ),
+      ],
+      '/feed.xml': [
+        'application/rss+xml',
+        `<?xml version="1.0"?><rss version="2.0"><channel><title>Space news</title><link>${siteUrl}/</link><description>News</description><item><title>Voyager leaves the heliosphere</title><link>${siteUrl}/voyager.html</link></item></channel></rss>`,
+      ],
+    };
+    const found = pages[request.url ?? ''];
+    response
+      .writeHead(found ? 200 : 404, { 'content-type': found?.[0] ?? 'text/plain' })
+      .end(found?.[1] ?? 'not found');
+  });
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  const env = coreEnv({ workDir, openaiBaseURL: openai.baseURL, apiKey });
+  await buildIndex(env);
+  bot = await startBuiltMain(workDir, {
+    ...env,
+    ...discordEnv(discord),
+    ARTICLEQA_ADMIN_GUILDS: guildId,
+    // The test's website is on loopback, which the bot otherwise refuses to fetch for Discord users.
+    ARTICLEQA_ALLOW_PRIVATE_URLS: 'on',
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await stopBuilt(bot);
+  await discord?.close();
+  await openai?.close();
+  await new Promise((resolve) => site?.close(resolve));
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+/** Runs an admin subcommand as a member with Manage Server; resolves with the bot's final (edited) reply. */
+async function admin(name: string, subcommand: string, options: Record<string, string>): Promise<string> {
+  const { token } = discord.sendInteraction({
+    name,
+    subcommand,
+    options,
+    user: user(1),
+    channelId,
+    memberPermissions: String(PermissionFlagsBits.ManageGuild),
+  });
+  await until(() => {
+    const interaction = discord.interaction(token);
+    return interaction?.callbackType === 4 || typeof interaction?.original?.edited_timestamp === 'string';
+  }, 30_000);
+  return String(discord.interaction(token)?.original?.content);
+}
+
+describe('the built bot managed from Discord, with the real core', () => {
+  it('adds a page, follows a feed and adds its entry, lists and removes articles', async () => {
+    const added = await admin('articles', 'add', { url: `${siteUrl}/cassini.html` });
+    expect(added).toContain('1 added');
+    expect(added).toContain('Cassini reaches Saturn');
+
+    const followed = await admin('feeds', 'add', { url: `${siteUrl}/feed.xml` });
+    expect(followed).toMatch(/^Following <http:\/\/127\.0\.0\.1:\d+\/feed\.xml> \(1 entries\)/);
+    expect(followed).toContain('Voyager leaves the heliosphere');
+    expect(await admin('feeds', 'list', {})).toContain(`${siteUrl}/feed.xml`);
+
+    const { token } = discord.sendInteraction({
+      name: 'articles',
+      subcommand: 'list',
+      user: user(1),
+      channelId,
+      memberPermissions: String(PermissionFlagsBits.ManageGuild),
+    });
+    await until(() => discord.interaction(token)?.callbackType === 4, 10_000);
+    const listed = JSON.stringify(discord.interaction(token)?.original?.embeds);
+    expect(listed).toContain('Cassini reaches Saturn');
+    expect(listed).toContain('Voyager leaves the heliosphere');
+
+    const removed = await admin('articles', 'remove', { article: `${siteUrl}/cassini.html` });
+    expect(removed).toMatch(/^Removed \*\*Cassini reaches Saturn\*\*/);
+    expect(await admin('feeds', 'remove', { url: `${siteUrl}/feed.xml` })).toMatch(/^Stopped following/);
+    expect(bot.output()).not.toContain(apiKey);
+  });
+});
