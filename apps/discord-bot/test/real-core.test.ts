@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DiscordSimulator, type OpenAISimulator, startOpenAISimulator } from '@articleqa/simulators';
@@ -14,6 +13,7 @@ import {
   startGuildDiscord,
 } from './built-bot.js';
 import { body, botUser, channelId, postedTo, token, until, user } from './harness.js';
+import { freePort } from './ports.js';
 
 const apiKey = 'sk-test-articleqa-0123456789';
 
@@ -194,12 +194,3 @@ describe('the built bot with the real core', () => {
     expect(await main.exited).toEqual({ code: 0, signal: null });
   });
 });
-
-/** A port free on 127.0.0.1 right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
