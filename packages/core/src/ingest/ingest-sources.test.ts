@@ -217,6 +217,69 @@ describe('ingestSources', () => {
     expect(sequential.map((summary) => summary.added).sort()).toEqual([0, 1]);
   });
 
+  it('loads and chunks the next batch while the embedder works on the one before', async () => {
+    for (let i = 0; i < 6; i++) {
+      await writeFile(join(corpus, `extra-${i}.md`), `# Extra ${i}\n\n${paragraph(`extra ${i}`, 12)}\n`);
+    }
+    let loads = 0;
+    const counting: SourceLoader = {
+      format: 'counted markdown',
+      extensions: ['.md', '.txt'],
+      mediaTypes: [],
+      async parse(input) {
+        loads += 1;
+        return { documents: [{ title: input.source, text: input.content, metadata: {} }] };
+      },
+    };
+    const seen: { before: number; after: number }[] = [];
+    const slow = new HashingEmbedder(32);
+    const original = slow.embedWithSpans.bind(slow);
+    slow.embedWithSpans = async (inputs, options) => {
+      const before = loads;
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      seen.push({ before, after: loads });
+      return original(inputs, options);
+    };
+    const summary = await ingestSources(
+      ['corpus'],
+      { store: index, embedder: slow, chunkOptions: { targetTokens: 60 } },
+      { cwd: root, batchChunks: 2, loaders: [counting] },
+    );
+    expect(summary).toMatchObject({ added: 8, failed: 0 });
+    // Sources were loaded during an embedding call: staging overlapped the model.
+    expect(seen.some(({ before, after }) => after > before)).toBe(true);
+    expect((await index.counts()).documents).toBe(8);
+  });
+
+  it('fails with the error of a batch that failed to embed, keeping the batches written before it', async () => {
+    for (let i = 0; i < 6; i++) {
+      await writeFile(join(corpus, `extra-${i}.md`), `# Extra ${i}\n\n${paragraph(`extra ${i}`, 12)}\n`);
+    }
+    const failing = new HashingEmbedder(32);
+    const original = failing.embedWithSpans.bind(failing);
+    let calls = 0;
+    failing.embedWithSpans = async (inputs, options) => {
+      calls += 1;
+      if (calls === 3) throw new Error('the model ran out of memory');
+      return original(inputs, options);
+    };
+    await expect(
+      ingestSources(
+        ['corpus'],
+        { store: index, embedder: failing, chunkOptions: { targetTokens: 60 } },
+        { cwd: root, batchChunks: 2 },
+      ),
+    ).rejects.toThrow('the model ran out of memory');
+    const stored = await index.listDocuments();
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.length).toBeLessThan(8);
+    // Whole documents only, and the lock is free for the next ingest, which completes the rest.
+    for (const document of stored) expect((await chunksOf(document.id)).length).toBe(document.chunks);
+    const rest = await ingest(['corpus']);
+    expect(rest.added + rest.unchanged).toBe(8);
+    expect((await index.counts()).documents).toBe(8);
+  });
+
   it('loads what a custom loader links to, once each, and bounds the expansion', async () => {
     // A reading list: one path per line, like the entries of a feed.
     const listLoader: SourceLoader = {

@@ -235,16 +235,37 @@ export async function ingestSources(
     return new Map(hashes.map((hash, position) => [hash, embedded[position]!]));
   };
 
+  /**
+   * The batch handed to the embedder: while the model embeds it (in its worker thread), the next batch
+   * is loaded, cleaned and chunked here. `done` settles once it is written.
+   */
+  let inFlight: { entries: Pending[]; hashes: Set<string>; done: Promise<void> } | undefined;
   if (lockScope === 'ingest') await lock();
   try {
     let pending: Pending[] = [];
     let newTexts = new Map<string, EmbedInput>();
 
+    /**
+     * Hands the staged batch to the embedder, to be written once embedded, and returns at once, so the
+     * next batch is staged while the model works. The batch before must be embedded and written first:
+     * one batch at the model at a time keeps writes in order and memory bounded.
+     */
     const commit = async () => {
       if (pending.length === 0) return;
-      const byHash = await embedMap(newTexts);
+      const [entries, texts] = [pending, newTexts];
+      pending = [];
+      newTexts = new Map();
+      await inFlight?.done;
+      const done = embedMap(texts).then((byHash) => writeBatch(entries, byHash));
+      // Awaited by the next commit or the flush; a failure must not surface as unhandled meanwhile.
+      done.catch(() => undefined);
+      inFlight = { entries, hashes: new Set(texts.keys()), done };
+    };
+
+    /** Stores an embedded batch and reports its items. */
+    const writeBatch = async (batch: Pending[], byHash: Map<string, EmbeddedText>) => {
       const written = await locked(async () => {
-        const entries = lockScope === 'write' ? await recheckUnderLock(pending, byHash) : pending;
+        const entries = lockScope === 'write' ? await recheckUnderLock(batch, byHash) : batch;
         if (entries.length > 0)
           await store.writeDocuments(
             entries.map((entry) => entry.write),
@@ -252,7 +273,7 @@ export async function ingestSources(
           );
         return new Set(entries);
       });
-      for (const entry of pending) {
+      for (const entry of batch) {
         const item: IngestItem = written.has(entry)
           ? entry.item
           : {
@@ -264,8 +285,12 @@ export async function ingestSources(
         items.push(item);
         report(item);
       }
-      pending = [];
-      newTexts = new Map();
+    };
+
+    /** Commits what is staged and waits until every batch is written. */
+    const flush = async () => {
+      await commit();
+      await inFlight?.done;
     };
 
     /**
@@ -289,9 +314,11 @@ export async function ingestSources(
     /** Chunks a loaded document and queues it for the next commit, unless it is unchanged. */
     const stage = async (source: string, document: SourceDocument) => {
       const previous = await store.contentHash(document.id);
+      // Staged and not yet written: the batch being embedded, then the one being staged.
+      const staging = [...(inFlight?.entries ?? []), ...pending];
       if (
         previous === document.contentHash ||
-        pending.some((entry) => entry.write.document.id === document.id)
+        staging.some((entry) => entry.write.document.id === document.id)
       ) {
         const item: IngestItem = {
           source,
@@ -307,7 +334,7 @@ export async function ingestSources(
         // A new source holding an article already stored (the page by URL and saved as a file, one
         // text under two paths) is reported, not stored twice.
         const url = typeof document.metadata.url === 'string' ? document.metadata.url : undefined;
-        const staged = pending.find(
+        const staged = staging.find(
           ({ write }) =>
             write.document.contentHash === document.contentHash ||
             (url !== undefined && write.document.metadata.url === url),
@@ -348,7 +375,9 @@ export async function ingestSources(
       for (const [position, chunk] of chunks.entries()) {
         const input = embedInput(drafts[position]!);
         inputs.set(chunk.vectorHash, input);
-        if (!known.has(chunk.vectorHash)) newTexts.set(chunk.vectorHash, input);
+        // A text the batch in flight embeds is stored before this batch is written.
+        if (!known.has(chunk.vectorHash) && !inFlight?.hashes.has(chunk.vectorHash))
+          newTexts.set(chunk.vectorHash, input);
       }
       pending.push({
         inputs,
@@ -428,7 +457,7 @@ export async function ingestSources(
       for (const document of loaded.documents)
         await stage(source, hint ? withEntryMetadata(document, hint) : document);
     }
-    await commit();
+    await flush();
 
     const removed =
       options.prune === false ? [] : await locked(() => pruneMissing(inputs, cwd, discovered.sources, store));
@@ -437,6 +466,9 @@ export async function ingestSources(
       report(item);
     }
   } finally {
+    // A batch still being embedded or written when the ingest fails or is cancelled ends before the
+    // lock is released (it is written whole, or not at all).
+    await inFlight?.done.catch(() => undefined);
     if (lockScope === 'ingest') await store.unlock();
   }
 
