@@ -1,6 +1,6 @@
 // `pnpm bench [--full] [--scale quick|full] [--dataset DIR] [--only LIST] [--out FILE]`: runs the
 // benchmark sections, prints each as it goes, and regenerates docs/benchmarks.md from the results.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type BenchOptions, parseOptions, type Section, USAGE } from './options.js';
 import { renderReport } from './report/markdown.js';
@@ -79,6 +79,7 @@ async function main(): Promise<number> {
   } finally {
     run.cleanup();
   }
+  mkdirSync(dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 1)}\n`);
   const chart = renderScaleChart(results);
   if (chart) writeFileSync(chartPath, chart);

@@ -106,6 +106,12 @@ export async function ingestSection(run: BenchRun, results: Results): Promise<vo
       `    int8 ${format.rate(v.texts / (v.int8Ms / 1000))} texts/s, fp32 ${format.rate(v.texts / (v.fp32Ms / 1000))} texts/s ` +
         `(int8/fp32 ${format.ratio(v.fp32Ms / v.int8Ms)}), cosine mean ${v.cosineMean.toFixed(4)} min ${v.cosineMin.toFixed(4)}`,
     );
+    for (const row of v.runtimes) {
+      log(
+        `    ${row.label}: ${format.rate(v.texts / (row.ms / 1000))} texts/s ` +
+          `(${format.ratio(v.runtimes[0]!.ms / row.ms)} the first), cosine to the first ${row.cosineMean.toFixed(4)} min ${row.cosineMin.toFixed(4)}`,
+      );
+    }
     for (const row of v.batching) {
       log(
         `    batch ${row.batchSize}: sorted ${format.rate(v.texts / (row.sortedMs / 1000))} texts/s, ` +

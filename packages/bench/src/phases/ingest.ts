@@ -1,4 +1,10 @@
-import { createLocalEmbedder, openArticleQA, type TransformersEmbedder } from '@articleqa/core';
+import { availableParallelism } from 'node:os';
+import {
+  createLocalEmbedder,
+  ensureMiniLMModelFolder,
+  openArticleQA,
+  type TransformersEmbedder,
+} from '@articleqa/core';
 import { corpusTexts, sourceBytes } from '../corpus-texts.js';
 import { cosine, cpuMsSince, shuffled } from '../statistics.js';
 import { TimedEmbedder } from '../timed-embedder.js';
@@ -144,6 +150,53 @@ export interface EmbedVariantsOutput {
   cosineMean: number;
   cosineMin: number;
   batching: BatchingRow[];
+  /** The same int8 model and texts through each runtime setting; the first row is the runtime before. */
+  runtimes: RuntimeRow[];
+}
+
+export interface RuntimeRow {
+  label: string;
+  ms: number;
+  /** Cosine of each text's vector to the first row's (the previous runtime's). */
+  cosineMean: number;
+  cosineMin: number;
+}
+
+/**
+ * The runtime articleqa used before: a transformers.js 2.17 feature-extraction pipeline (onnxruntime-node
+ * 1.14, which it runs with the binding's default of one thread; its session options cannot be set) on
+ * the same model folder, fed the same length-sorted batches.
+ */
+async function previousRuntime(cacheDir: string, batchSize: number) {
+  const folder = await ensureMiniLMModelFolder({ cacheDir });
+  const { env, pipeline } = await import('@xenova/transformers');
+  env.allowLocalModels = true;
+  env.allowRemoteModels = false;
+  env.localModelPath = folder.localModelPath;
+  const extractor = await pipeline('feature-extraction', folder.modelName, {
+    quantized: true,
+    local_files_only: true,
+  });
+  return {
+    async embed(texts: readonly string[], order: readonly number[]): Promise<Float32Array[]> {
+      const vectors = new Array<Float32Array>(texts.length);
+      for (let first = 0; first < order.length; first += batchSize) {
+        const batch = order.slice(first, first + batchSize);
+        const output = await extractor(
+          batch.map((index) => texts[index]!),
+          { pooling: 'mean', normalize: true },
+        );
+        const width = output.dims[1]!;
+        for (const [row, index] of batch.entries()) {
+          vectors[index] = Float32Array.from(
+            (output.data as Float32Array).subarray(row * width, (row + 1) * width),
+          );
+        }
+      }
+      return vectors;
+    },
+    close: () => extractor.dispose(),
+  };
 }
 
 const SAMPLE_SEED = 20240601;
@@ -162,8 +215,36 @@ export async function runEmbedVariants(input: EmbedVariantsInput): Promise<Embed
       createLocalEmbedder({ cacheDir: input.cacheDir, batchSize }),
     ]),
   );
+  const cores = availableParallelism();
+  const runtimeEmbedders = new Map([
+    [
+      'onnxruntime-node 1.14 direct, 1 thread, in process',
+      createLocalEmbedder({ cacheDir: input.cacheDir, threads: 1, worker: false }),
+    ],
+    [
+      `onnxruntime-node 1.14 direct, ${cores} threads, in process`,
+      createLocalEmbedder({ cacheDir: input.cacheDir, worker: false }),
+    ],
+    [`onnxruntime-node 1.14 direct, ${cores} threads, worker thread (the default)`, int8],
+  ]);
+  const previous = await previousRuntime(input.cacheDir, int8BatchSize);
+  const lengths = modelLengths(texts, int8);
+  const sortedOrder = texts.map((_, index) => index).sort((a, b) => lengths[a]! - lengths[b]!);
+  const previousLabel = 'transformers.js 2.17 pipeline (onnxruntime-node 1.14, 1 thread): before';
   // Warm every session so first-call costs land in no timing.
-  for (const embedder of [int8, fp32, ...byBatchSize.values()]) await embedder.embed(texts.slice(0, 2));
+  for (const embedder of [int8, fp32, ...byBatchSize.values(), ...runtimeEmbedders.values()]) {
+    await embedder.embed(texts.slice(0, 2));
+  }
+  await previous.embed(texts.slice(0, 2), [0, 1]);
+  const previousVectors = await previous.embed(texts, sortedOrder);
+  const runtimeCosines = new Map<string, number[]>([[previousLabel, previousVectors.map(() => 1)]]);
+  for (const [label, embedder] of runtimeEmbedders) {
+    const vectors = await embedder.embed(texts);
+    runtimeCosines.set(
+      label,
+      vectors.map((vector, index) => cosine(vector, previousVectors[index]!)),
+    );
+  }
 
   const int8Vectors = await int8.embed(texts);
   const fp32Vectors = await fp32.embed(texts);
@@ -174,7 +255,10 @@ export async function runEmbedVariants(input: EmbedVariantsInput): Promise<Embed
   const variants = new Map<string, () => Promise<unknown>>([
     ['int8', () => int8.embed(texts)],
     ['fp32', () => fp32.embed(texts)],
+    [previousLabel, () => previous.embed(texts, sortedOrder)],
   ]);
+  for (const [label, embedder] of runtimeEmbedders)
+    if (embedder !== int8) variants.set(label, () => embedder.embed(texts));
   for (const [batchSize, embedder] of byBatchSize) {
     if (batchSize !== int8BatchSize) variants.set(`sorted-${batchSize}`, () => embedder.embed(texts));
     // One call per batch: the embedder's sort then only reorders within a batch, which pads the same.
@@ -209,7 +293,16 @@ export async function runEmbedVariants(input: EmbedVariantsInput): Promise<Embed
       shuffledPaddedTokens: paddedTokenCount(texts, int8, batchSize, false),
     };
   });
-  for (const embedder of [int8, fp32, ...byBatchSize.values()]) await embedder.close();
+  const runtimes: RuntimeRow[] = [...runtimeCosines].map(([label, cosines]) => ({
+    label,
+    ms: runtimeEmbedders.get(label) === int8 ? int8Ms : fastest.get(label)!,
+    cosineMean: cosines.reduce((sum, value) => sum + value, 0) / Math.max(1, cosines.length),
+    cosineMin: Math.min(...cosines),
+  }));
+  for (const embedder of [int8, fp32, ...byBatchSize.values(), ...runtimeEmbedders.values()]) {
+    await embedder.close();
+  }
+  await previous.close();
   return {
     texts: texts.length,
     tokens,
@@ -220,6 +313,7 @@ export async function runEmbedVariants(input: EmbedVariantsInput): Promise<Embed
     cosineMean: cosines.reduce((sum, value) => sum + value, 0) / Math.max(1, cosines.length),
     cosineMin: Math.min(...cosines),
     batching,
+    runtimes,
   };
 }
 

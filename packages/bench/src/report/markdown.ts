@@ -1,5 +1,6 @@
 import type { EvalMetrics } from '@articleqa/core';
 import { format } from '../format.js';
+import type { EmbedVariantsOutput } from '../phases/ingest.js';
 import { defaultRow } from '../phases/scale.js';
 import type { IngestCorpusResult, Results, RunMeta } from '../results.js';
 import type { LatencySummary } from '../statistics.js';
@@ -325,6 +326,7 @@ function ingestSection(results: Results): string {
         ],
       ),
       '',
+      ...runtimeTable(v, perSecond),
       '### Batch size and length bucketing (int8, same texts)',
       '',
       `Every variant in this and the table above ran ${v.repetitions} times in alternating order in one process; the fastest run of each counts.`,
@@ -942,4 +944,29 @@ function postgresReport(results: Results): string {
     'not include; rows (one per document, chunk and distinct vector) scale linearly with the collection.',
     '',
   ].join('\n');
+}
+
+/** The same int8 model and texts through each embedding runtime, against the runtime before. */
+function runtimeTable(v: EmbedVariantsOutput, perSecond: (ms: number) => string): string[] {
+  const rows = v.runtimes ?? [];
+  const before = rows[0];
+  if (!before) return [];
+  return [
+    `### Embedding runtimes (int8 all-MiniLM-L6-v2, the same ${v.texts} texts, batch ${v.int8BatchSize}, sorted)`,
+    '',
+    'Each row ran in the alternating repetitions of the tables around it. The first row is the runtime',
+    'articleqa used before (transformers.js 2.17, whose onnxruntime session runs on one thread and cannot',
+    "be configured); cosine compares each vector with that runtime's.",
+    '',
+    table(
+      ['Runtime', 'texts/s', 'vs before', 'Cosine to before (mean / min)'],
+      rows.map((row) => [
+        row.label,
+        perSecond(row.ms),
+        `**${(before.ms / row.ms).toFixed(2)}x**`,
+        `${row.cosineMean.toFixed(4)} / ${row.cosineMin.toFixed(4)}`,
+      ]),
+    ),
+    '',
+  ];
 }
