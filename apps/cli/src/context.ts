@@ -4,6 +4,7 @@ import {
   type ArticleQA,
   type ArticleQAConfig,
   type ArticleStore,
+  ConfigError,
   createLocalStore,
   createModels,
   type IngestSummary,
@@ -58,7 +59,7 @@ export async function openIngestQueue(
   url: string,
   options: { onError?: (error: Error) => void } = {},
 ): Promise<IngestQueue> {
-  const { createIngestQueue } = await import('@articleqa/store-postgres');
+  const { createIngestQueue } = await postgresPackage();
   return createIngestQueue({ connectionString: url, ...options });
 }
 
@@ -68,14 +69,34 @@ export async function openIngestQueue(
  */
 export async function storeFor(store: StoreConfig, indexDir: string): Promise<ArticleStore> {
   if (store.kind === 'local') return createLocalStore({ dir: indexDir });
-  const { createPostgresStore } = await import('@articleqa/store-postgres');
+  const { createPostgresStore } = await postgresPackage();
   return createPostgresStore({ connectionString: store.url });
 }
 
 /** The followed feeds of a Postgres collection (its `feeds` table). Loaded only when asked for. */
 export async function openFeedList(url: string): Promise<PostgresFeedList> {
-  const { PostgresFeedList } = await import('@articleqa/store-postgres');
+  const { PostgresFeedList } = await postgresPackage();
   return new PostgresFeedList({ connectionString: url });
+}
+
+/**
+ * @articleqa/store-postgres, an optional peer dependency: a local user installs neither it nor pg.
+ * @throws ConfigError with the install command when it is missing.
+ */
+async function postgresPackage(): Promise<typeof import('@articleqa/store-postgres')> {
+  try {
+    return await import('@articleqa/store-postgres');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !String(error).includes('@articleqa/store-postgres')) throw error;
+    throw new ConfigError(
+      'A Postgres store needs the package @articleqa/store-postgres, which is not installed.',
+      {
+        cause: error,
+        hint: 'Install it where articleqa is installed (npm install -g @articleqa/store-postgres), or unset ARTICLEQA_STORE to use the local index.',
+      },
+    );
+  }
 }
 
 /** Milliseconds to wait for the write lock, from `--wait [seconds]` (no value: no limit). */

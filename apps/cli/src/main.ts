@@ -1,10 +1,17 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { buildProgram } from './program.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+const { version: cliVersion } = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+) as { version: string };
+// Read from the core's package.json rather than its `version` export, so --version loads no library.
+const { version: coreVersion } = createRequire(import.meta.url)('@articleqa/core/package.json') as {
   version: string;
 };
+// The two are released together; a mismatch means a mixed install, which --version should show.
+const version = cliVersion === coreVersion ? cliVersion : `${cliVersion} (@articleqa/core ${coreVersion})`;
 
 // `articleqa list | head` closes stdout early: that is not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {

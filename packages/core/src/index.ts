@@ -239,3 +239,4 @@ export { createMemoryStorage, type MemoryStorage, MemoryStore } from './store/me
 export { type SentenceSpan, splitSentences } from './text/sentences.js';
 export { contentTerms } from './text/terms.js';
 export { dot, dotQuantised } from './text/vector-math.js';
+export { version } from './version.js';
