@@ -8,6 +8,7 @@ import { renderScaleChart } from './report/svg-chart.js';
 import { loadResults, type Results } from './results.js';
 import { BenchRun } from './runner.js';
 import {
+  collectionSection,
   ingestSection,
   latencySection,
   peerSection,
@@ -19,7 +20,16 @@ import {
 import { cacheDirFrom } from './workspace.js';
 
 // Run order: quality before peer and latency, which reuse its evaluation and the indexes.
-const ORDER: Section[] = ['ingest', 'quality', 'reader', 'peer', 'latency', 'scale', 'postgres'];
+const ORDER: Section[] = [
+  'ingest',
+  'quality',
+  'reader',
+  'peer',
+  'latency',
+  'scale',
+  'postgres',
+  'collection',
+];
 const RUNNERS: Record<Section, (run: BenchRun, results: Results) => Promise<void>> = {
   ingest: ingestSection,
   quality: qualitySection,
@@ -28,6 +38,7 @@ const RUNNERS: Record<Section, (run: BenchRun, results: Results) => Promise<void
   latency: latencySection,
   scale: scaleSection,
   postgres: postgresSection,
+  collection: collectionSection,
 };
 
 async function main(): Promise<number> {

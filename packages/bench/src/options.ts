@@ -2,7 +2,16 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDatasetDir, repoRoot } from './workspace.js';
 
-export const SECTIONS = ['ingest', 'peer', 'latency', 'scale', 'quality', 'reader', 'postgres'] as const;
+export const SECTIONS = [
+  'ingest',
+  'peer',
+  'latency',
+  'scale',
+  'quality',
+  'reader',
+  'postgres',
+  'collection',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** How much work each section does. */
@@ -39,6 +48,8 @@ export interface Workload {
   postgresHnswVectors: number;
   /** Answerable questions evaluated on both stores (undefined: all). */
   postgresQuestions: number | undefined;
+  /** Documents in each generated-collection ingest (the collection section). */
+  collectionSizes: number[];
 }
 
 export interface BenchOptions {
@@ -107,6 +118,7 @@ export function parseOptions(argv: readonly string[], environment: NodeJS.Proces
     scaleQueries: 200,
     postgresHnswVectors: full ? 20_000 : 5_000,
     postgresQuestions: full ? undefined : 300,
+    collectionSizes: full ? [1_000, 10_000, 100_000] : [1_000],
   };
   return {
     workload,

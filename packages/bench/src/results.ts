@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type { BulkIngestOutput } from './phases/bulk.js';
 import type {
   EmbedVariantsOutput,
   IngestPipelineOutput,
@@ -116,6 +117,11 @@ export interface PostgresSection {
   peakRssBytes: number;
 }
 
+/** Ingests of generated collections, by document count; each keeps the run it came from. */
+export interface CollectionSection {
+  sizes: Record<string, { meta: RunMeta; output: Measured<BulkIngestOutput> }>;
+}
+
 /** Everything the report is rendered from; persisted beside it so partial runs keep other sections. */
 export interface Results {
   version: 1;
@@ -126,6 +132,7 @@ export interface Results {
   quality?: QualitySection;
   reader?: ReaderSection;
   postgres?: PostgresSection;
+  collection?: CollectionSection;
   /** Sections skipped in the latest run, and why. */
   skipped?: Record<string, string>;
 }

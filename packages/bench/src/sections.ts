@@ -10,6 +10,7 @@ import { OFF_TOPIC_QUESTIONS } from './phases/reader.js';
 import { defaultRow, type ScaleOutput } from './phases/scale.js';
 import { cpuRatio, interleavedRatio } from './report/analysis.js';
 import type {
+  CollectionSection,
   IngestCorpusResult,
   IngestSection,
   LatencySection,
@@ -475,4 +476,39 @@ export async function postgresSection(run: BenchRun, results: Results): Promise<
       `HNSW ${o.hnsw.vectors} vectors ${(o.hnsw.buildMs / 1000).toFixed(1)} s; ` +
       o.workers.map((w) => `${w.workers} worker(s) ${w.seconds.toFixed(1)} s`).join(', '),
   );
+}
+
+/** 8. Large collections: generated documents ingested with memory sampled, then ingested again. */
+export async function collectionSection(run: BenchRun, results: Results): Promise<void> {
+  const squad = run.squad;
+  if (!squad) {
+    results.skipped = { ...results.skipped, collection: 'the SQuAD half is needed to generate documents' };
+    log('  skipped: no dataset to generate documents from');
+    return;
+  }
+  const section: CollectionSection = results.collection ?? { sizes: {} };
+  for (const documents of run.options.workload.collectionSizes) {
+    log(`  ${format.count(documents)} documents generated from ${squad.label} ...`);
+    const measured = await runPhase(
+      'bulk-ingest',
+      {
+        files: squad.files ?? squad.inputs,
+        documents,
+        dir: join(run.tempDir, `collection-${documents}`),
+        cacheDir: run.cacheDir,
+      },
+      { timeoutMs: Math.max(20, documents / 50) * MINUTE },
+    );
+    section.sizes[String(documents)] = {
+      meta: run.meta,
+      output: { output: measured.result, peakRssBytes: measured.peakRssBytes },
+    };
+    const o = measured.result;
+    log(
+      `    ${format.count(o.documents)} documents, ${format.count(o.chunks)} chunks in ${format.seconds(o.ingestMs)} s ` +
+        `(${format.rate(o.chunksEmbedded / (o.ingestMs / 1000))} chunks/s), peak RSS ${format.mb(measured.peakRssBytes)} MB; ` +
+        `again: ${format.count(o.rerunUnchanged)} unchanged in ${format.seconds(o.rerunMs)} s`,
+    );
+    results.collection = section;
+  }
 }

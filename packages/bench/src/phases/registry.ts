@@ -1,3 +1,4 @@
+import type { BulkIngestInput, BulkIngestOutput } from './bulk.js';
 import type {
   EmbedVariantsInput,
   EmbedVariantsOutput,
@@ -27,6 +28,7 @@ interface PhaseTable {
   postgres: [PostgresInput, PostgresOutput];
   'scale-centres': [ScaleCentresInput, ScaleCentresOutput];
   scale: [ScaleInput, ScaleOutput];
+  'bulk-ingest': [BulkIngestInput, BulkIngestOutput];
 }
 
 export type PhaseName = keyof PhaseTable;
@@ -47,6 +49,7 @@ const loaders: { [Name in PhaseName]: () => Promise<Phase<Name>> } = {
   postgres: () => import('./postgres.js').then((module) => module.runPostgres),
   'scale-centres': () => import('./scale.js').then((module) => module.runScaleCentres),
   scale: () => import('./scale.js').then((module) => module.runScale),
+  'bulk-ingest': () => import('./bulk.js').then((module) => module.runBulkIngest),
 };
 
 export function isPhaseName(name: unknown): name is PhaseName {

@@ -1,5 +1,6 @@
 import type { EvalMetrics } from '@articleqa/core';
 import { format } from '../format.js';
+import type { BulkIngestOutput } from '../phases/bulk.js';
 import type { EmbedVariantsOutput } from '../phases/ingest.js';
 import { defaultRow } from '../phases/scale.js';
 import type { IngestCorpusResult, Results, RunMeta } from '../results.js';
@@ -31,6 +32,7 @@ export function renderReport(results: Results, options: { chartFile: string | un
     qualitySection(results),
     readerReport(results),
     postgresReport(results),
+    collectionReport(results),
     analysisSection(results),
     methodSection(),
   ];
@@ -637,7 +639,7 @@ function analysisSection(results: Results): string {
   const ingest = results.ingest;
   const squad = squadCorpus(results) ?? ingest?.corpora[0];
   const model = ingest?.model;
-  if (!ingest || !squad || !model) return '## 8. Analysis\n\n_Needs the ingest section._\n';
+  if (!ingest || !squad || !model) return '## 9. Analysis\n\n_Needs the ingest section._\n';
   const p = squad.pipeline.output;
   const r = squad.raw.output;
   const rates = ingestRates(squad);
@@ -654,7 +656,7 @@ function analysisSection(results: Results): string {
   const variants = ingest.variants?.output;
   const latency = results.latency?.warm;
   const lines = [
-    '## 8. Analysis',
+    '## 9. Analysis',
     '',
     '_Generated from the numbers above._',
     '',
@@ -969,4 +971,64 @@ function runtimeTable(v: EmbedVariantsOutput, perSecond: (ms: number) => string)
     ),
     '',
   ];
+}
+
+/** Generated collections: time, throughput, and resident memory as the ingest goes. */
+function collectionReport(results: Results): string {
+  const sizes = Object.entries(results.collection?.sizes ?? {}).sort(([a], [b]) => Number(a) - Number(b));
+  if (sizes.length === 0) return '## 8. Large collections\n\n_Not measured yet._\n';
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+  /** RSS when `share` of the documents were done (the first sample at or past it). */
+  const rssAt = (o: BulkIngestOutput, share: number) => {
+    const target = o.documents * share;
+    const sample = o.samples.find((s) => s.done >= target) ?? o.samples[o.samples.length - 1];
+    return sample ? mb(sample.rssBytes) : '–';
+  };
+  /** Chunks per second over the first and the last quarter of the run: a flat rate makes an honest ETA. */
+  const rateOver = (o: BulkIngestOutput, from: number, to: number) => {
+    const at = (share: number) =>
+      o.samples.find((s) => s.seconds >= (o.ingestMs / 1000) * share) ?? o.samples[o.samples.length - 1]!;
+    const [a, b] = [at(from), at(to)];
+    return b.seconds > a.seconds
+      ? ((b.chunksEmbedded - a.chunksEmbedded) / (b.seconds - a.seconds)).toFixed(0)
+      : '–';
+  };
+  return [
+    '## 8. Large collections',
+    '',
+    'Documents generated from the SQuAD half (each joins two of its paragraphs under a title of its own, so',
+    'no two chunk texts repeat), ingested into a new local index with `qa.ingest` in one process, its resident',
+    'memory sampled every second; then the same ingest again, which finds everything unchanged (what a',
+    'stopped ingest does when restarted: it skips what was committed). `pnpm bench --full --only collection`',
+    'runs 1k, 10k and 100k documents.',
+    '',
+    table(
+      [
+        'Documents',
+        'Chunks',
+        'Ingest s',
+        'chunks/s',
+        'chunks/s first / last quarter',
+        'RSS MB at 25% / 50% / 100%',
+        'Peak RSS MB',
+        'Again: unchanged, s',
+        'Measured',
+      ],
+      sizes.map(([, { meta, output }]) => {
+        const o = output.output;
+        return [
+          o.documents.toLocaleString('en-US'),
+          o.chunks.toLocaleString('en-US'),
+          (o.ingestMs / 1000).toFixed(0),
+          (o.chunksEmbedded / (o.ingestMs / 1000)).toFixed(1),
+          `${rateOver(o, 0, 0.25)} / ${rateOver(o, 0.75, 1)}`,
+          `${rssAt(o, 0.25)} / ${rssAt(o, 0.5)} / ${rssAt(o, 1)}`,
+          mb(output.peakRssBytes),
+          `${o.rerunUnchanged.toLocaleString('en-US')}, ${(o.rerunMs / 1000).toFixed(1)}`,
+          `${meta.date.slice(0, 10)} ${meta.mode}`,
+        ];
+      }),
+    ),
+    '',
+  ].join('\n');
 }
