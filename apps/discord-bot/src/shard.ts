@@ -59,6 +59,23 @@ async function runShards(): Promise<number> {
     fail(`DISCORD_SHARD_COUNT must be a positive whole number or auto (got "${shardCount}").`);
     return EXIT_CONFIG;
   }
+  // DISCORD_SHARD_IDS: this host's share of the shards when several hosts run them (the total is then
+  // DISCORD_SHARD_COUNT, which every host must agree on).
+  const shardIdsText = env.DISCORD_SHARD_IDS?.trim();
+  let shardList: number[] | undefined;
+  if (shardIdsText) {
+    shardList = shardIdsText
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
+    const count = Number(shardCount);
+    if (shardCount === 'auto' || shardList.some((id) => !Number.isInteger(id) || id < 0 || id >= count)) {
+      fail(
+        `DISCORD_SHARD_IDS must list shard ids from 0 to DISCORD_SHARD_COUNT - 1, and DISCORD_SHARD_COUNT must be set (got "${shardIdsText}" of ${shardCount}).`,
+      );
+      return EXIT_CONFIG;
+    }
+  }
   let totalShards: number;
   try {
     totalShards = shardCount === 'auto' ? await recommendedShardCount(config) : Number(shardCount);
@@ -78,6 +95,7 @@ async function runShards(): Promise<number> {
   const manager = new ShardingManager(fileURLToPath(new URL('./main.js', import.meta.url)), {
     token: config.discordToken,
     totalShards,
+    ...(shardList ? { shardList } : {}),
     respawn: false,
   });
   /** The live process of each shard, kept here because Shard#kill forgets it at once. */
@@ -144,13 +162,15 @@ async function runShards(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  say(`starting ${totalShards} shard${totalShards === 1 ? '' : 's'}`);
+  const here = shardList?.length ?? totalShards;
+  const which = shardList ? ` (ids ${shardList.join(', ')} of ${totalShards})` : '';
+  say(`starting ${here} shard${here === 1 ? '' : 's'}${which}`);
   // Shards are spawned one by one, respecting Discord's identify rate limit.
   manager.spawn({ timeout: READY_TIMEOUT_MS }).then(
     () => {
       if (stopping) return;
       manager.respawn = true;
-      say(`all ${totalShards} shard${totalShards === 1 ? '' : 's'} ready`);
+      say(`all ${here} shard${here === 1 ? '' : 's'} ready`);
     },
     (error: unknown) => {
       if (!stopping) fatal(`a shard did not start: ${(error as Error).message}`);

@@ -1,6 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createModels, openArticleQA, resolveConfig } from '@articleqa/core';
 import {
   type DiscordSimulator,
   type OpenAISimulator,
@@ -8,6 +11,9 @@ import {
   startDiscordSimulator,
   startOpenAISimulator,
 } from '@articleqa/simulators';
+import { createPostgresStore } from '@articleqa/store-postgres';
+import { startTestServer, TEST_PASSWORD } from '@articleqa/store-postgres/testing';
+import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BotProcess,
@@ -18,7 +24,8 @@ import {
   spawnBuilt,
   waitForExit,
 } from './built-bot.js';
-import { applicationId, body, botUser, channelId, guildId, postedTo, token, user } from './harness.js';
+import { applicationId, body, botUser, channelId, guildId, postedTo, token, until, user } from './harness.js';
+import { freePort } from './ports.js';
 
 // Discord puts a guild on shard (guild_id >> 22) % shard_count: with two shards `guildId` lives on shard 1
 // and this guild on shard 0, so each shard has one guild to answer in.
@@ -189,6 +196,87 @@ describe('node dist/shard.js (ShardingManager)', { timeout: 120_000 }, () => {
     // The shard notices its manager is gone (the IPC channel closes) and shuts down by itself.
     await waitForExit([pid as number], STOP_TIMEOUT_MS);
     expect(discord.gatewayConnections).toBe(0);
+  });
+
+  it('runs two shard processes on one Postgres (PGlite) collection: an article added through one shard answers in the other, and each serves its metrics', async () => {
+    const server = await startTestServer();
+    // A page on loopback for `/articles add`.
+    const site = createServer((_request, response) =>
+      response
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(
+          '<!doctype html><html><head><title>Cassini reaches Saturn</title></head><body><article><h1>Cassini reaches Saturn</h1><p>The Cassini spacecraft entered orbit around Saturn on 1 July 2004, after a journey of seven years.</p></article></body></html>',
+        ),
+    );
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const pageUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/cassini.html`;
+    try {
+      const storeEnv = { ...env, ARTICLEQA_STORE: server.connectionString };
+      // The collection exists, empty, before the shards start (a bot never creates one).
+      const setup = await openArticleQA({
+        store: createPostgresStore({ connectionString: server.connectionString }),
+        create: true,
+        ...createModels(resolveConfig(storeEnv)),
+      });
+      await setup.close();
+      const port = await freePort();
+      const { discord, manager } = await startManager({
+        recommendedShards: 2,
+        env: {
+          ARTICLEQA_STORE: server.connectionString,
+          ARTICLEQA_ADMIN_GUILDS: `${guildId},${shardZeroGuildId}`,
+          ARTICLEQA_ALLOW_PRIVATE_URLS: 'on',
+          ARTICLEQA_METRICS_PORT: String(port),
+        },
+      });
+      await shardsReady(manager, 2);
+
+      // Added through shard 0 (its guild)...
+      const added = discord.sendInteraction({
+        name: 'articles',
+        subcommand: 'add',
+        options: { url: pageUrl },
+        user: user(1),
+        channelId: shardZeroChannelId,
+        memberPermissions: String(PermissionFlagsBits.ManageGuild),
+      });
+      await until(
+        () => typeof discord.interaction(added.token)?.original?.edited_timestamp === 'string',
+        30_000,
+      );
+      expect(discord.interaction(added.token)?.original?.content).toContain('1 added');
+      // ...answered by shard 1 (the other guild), from the shared collection.
+      const reply = await askIn(discord, channelId);
+      expect(body(reply).embeds?.[0]?.description).toContain('Cassini reaches Saturn');
+
+      // Shard N serves /metrics on port + N.
+      for (const offset of [0, 1]) {
+        const health = await fetch(`http://127.0.0.1:${port + offset}/healthz`);
+        expect(await health.json()).toMatchObject({ status: 'ok', guilds: 1 });
+      }
+      manager.child.kill('SIGTERM');
+      expect(await withDeadline(manager.exited, STOP_TIMEOUT_MS)).toEqual({ code: 0, signal: null });
+      expect(manager.output()).not.toContain(TEST_PASSWORD);
+    } finally {
+      await new Promise((resolve) => site.close(resolve));
+      await server.stop();
+    }
+  });
+
+  it("runs only this host's shards with DISCORD_SHARD_IDS", async () => {
+    const { discord, manager } = await startManager({
+      recommendedShards: 2,
+      shardCount: '2',
+      env: { DISCORD_SHARD_IDS: '1' },
+    });
+    await shardsReady(manager, 1);
+    expect(manager.output()).toContain('starting 1 shard (ids 1 of 2)');
+    expect(discord.identifies.map((identify) => identify.shard)).toEqual([[1, 2]]);
+    // Shard 1 has `guildId`; the other guild is another host's.
+    const reply = await askIn(discord, channelId);
+    expect(body(reply).content).toContain(llmAnswer);
+    manager.child.kill('SIGTERM');
+    expect(await withDeadline(manager.exited, STOP_TIMEOUT_MS)).toEqual({ code: 0, signal: null });
   });
 
   it('exits 1 without respawning when a shard cannot start', async () => {
