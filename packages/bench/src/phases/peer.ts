@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { type EvalQuestion, ensureMiniLMModelFolder } from '@articleqa/core';
 import { HuggingFaceTransformersEmbeddings } from '@langchain/community/embeddings/huggingface_transformers';
 import { HNSWLib } from '@langchain/community/vectorstores/hnswlib';
@@ -38,8 +40,25 @@ class LocalMiniLMTransformersEmbeddings extends HuggingFaceTransformersEmbedding
   }
 }
 
+/**
+ * transformers.js 2 creates its onnxruntime session with no options, so the binding's default of one
+ * thread applies, while articleqa runs the same runtime on every core. LangChain on its own would use
+ * @huggingface/transformers 3, whose newer onnxruntime defaults to one thread per core: this gives the
+ * peer that, by adding `intraOpNumThreads` to the one session-creating call, so the comparison is of
+ * the pipelines, not of thread settings.
+ */
+function useEveryCore(): void {
+  const runtime = createRequire(import.meta.resolve('@xenova/transformers'))('onnxruntime-node') as {
+    InferenceSession: { create: (...args: unknown[]) => Promise<unknown> };
+  };
+  const create = runtime.InferenceSession.create.bind(runtime.InferenceSession);
+  runtime.InferenceSession.create = (model: unknown, options?: unknown) =>
+    create(model, { ...(options as object), intraOpNumThreads: availableParallelism() });
+}
+
 async function loadXenovaPipeline(cacheDir: string): Promise<unknown> {
   const folder = await ensureMiniLMModelFolder({ cacheDir });
+  useEveryCore();
   const { env, pipeline } = await import('@xenova/transformers');
   env.allowLocalModels = true;
   env.allowRemoteModels = false;
