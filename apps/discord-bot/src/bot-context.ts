@@ -1,5 +1,6 @@
 import type { MessageMentionOptions } from 'discord.js';
 import type { Logger } from 'pino';
+import type { Collections } from './collections/guild-collections.js';
 import type { BotConfig } from './config.js';
 import type { DeliveryRetryOptions } from './delivery/deliver.js';
 import type { AnswerStore } from './feedback/answer-store.js';
@@ -11,7 +12,10 @@ import type { AskResult, FeedService, QAService } from './qa-service.js';
 
 /** What every command and event handler is given: built once in `createBot`, shared by all handlers. */
 export interface BotContext {
+  /** The collection of the guild whose event is handled (see {@link forGuild}). */
   qa: QAService;
+  /** Every guild's collection. */
+  collections: Collections;
   config: BotConfig;
   /** A child logger carrying the request id of the event being handled. */
   logger: Logger;
@@ -24,8 +28,13 @@ export interface BotContext {
   /** Delivered answers, for their buttons. */
   answers: AnswerStore;
   feedback: FeedbackLog;
-  /** The followed feeds, for `/feeds`. */
+  /** The followed feeds of the guild's collection, for `/feeds`. */
   feeds: FeedService;
+}
+
+/** The context for an event of `guildId`: its collection and its feeds (the shared ones when shared). */
+export function forGuild(context: BotContext, guildId: string | null): BotContext {
+  return { ...context, qa: context.collections.qa(guildId), feeds: context.collections.feeds(guildId) };
 }
 
 /** Sent with every message: parse nothing, so text quoted from articles or questions pings no one. */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Client, type ClientOptions, Events, GatewayIntentBits, Options, Partials, Status } from 'discord.js';
 import type { Logger } from 'pino';
 import { type BotContext, NO_MENTIONS } from './bot-context.js';
+import type { Collections } from './collections/guild-collections.js';
 import { registerCommands } from './commands/index.js';
 import type { BotConfig } from './config.js';
 import { DefaultDeliveryRetryOptions, type DeliveryRetryOptions } from './delivery/deliver.js';
@@ -14,7 +15,6 @@ import { type DrainSummary, QuestionGate } from './limits/question-gate.js';
 import { BotMetrics } from './operations/metrics.js';
 import type { HealthReport } from './operations/operations-server.js';
 import { PermissionReminders } from './permissions/channel-permissions.js';
-import type { FeedService, QAService } from './qa-service.js';
 
 /** The gateway refused the bot before it was ready; `code` follows discord.js's error codes. */
 export class GatewayRefusedError extends Error {
@@ -34,9 +34,8 @@ export class GatewayRefusedError extends Error {
 
 /** Options of {@link createBot}. */
 export interface CreateBotOptions {
-  qa: QAService;
-  /** The followed feeds, for `/feeds`. */
-  feeds: FeedService;
+  /** The collection each guild asks and manages. */
+  collections: Collections;
   config: BotConfig;
   logger: Logger;
   /**
@@ -70,11 +69,11 @@ export interface Bot {
 }
 
 /**
- * Builds the bot: one discord.js client, one admission gate and the event handlers around a shared
- * {@link QAService}. Nothing connects until `start()`.
+ * Builds the bot: one discord.js client, one admission gate and the event handlers around the guilds'
+ * collections. Nothing connects until `start()`.
  *
  * @example
- * const bot = createBot({ qa, config, logger });
+ * const bot = createBot({ collections, config, logger });
  * await bot.start();
  * process.once('SIGTERM', () => bot.stop({ timeoutMs: 10_000 }));
  */
@@ -109,7 +108,9 @@ export function createBot(options: CreateBotOptions): Bot {
   const metrics = options.metrics ?? new BotMetrics();
   metrics.observe({ answering: () => gate.answering, waiting: () => gate.waiting });
   const context: BotContext = {
-    qa: options.qa,
+    // Replaced by the guild's own for each event (forGuild); outside a guild, the shared one, if any.
+    qa: options.collections.qa(null),
+    collections: options.collections,
     config,
     logger,
     gate,
@@ -118,7 +119,7 @@ export function createBot(options: CreateBotOptions): Bot {
     permissionReminders: new PermissionReminders(options.now ? { now: options.now } : {}),
     answers: new AnswerStore(config.dataDir),
     feedback: new FeedbackLog(join(config.dataDir, 'feedback.jsonl')),
-    feeds: options.feeds,
+    feeds: options.collections.feeds(null),
   };
 
   client.once(ready.name, (readyClient) => ready.execute(context, readyClient));

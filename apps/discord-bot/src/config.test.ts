@@ -28,6 +28,8 @@ describe('parseConfig', () => {
       ARTICLEQA_INDEX: '/data/index',
       ARTICLEQA_METRICS_PORT: '9464',
       ARTICLEQA_METRICS_HOST: '0.0.0.0',
+      ARTICLEQA_COLLECTIONS: 'per-guild',
+      ARTICLEQA_ADMIN_GUILDS: '523456789012345678',
       LOG_LEVEL: 'DEBUG',
     });
     if (!result.ok) throw new Error(result.problems.join('\n'));
@@ -41,6 +43,7 @@ describe('parseConfig', () => {
       indexDir: '/data/index',
       metricsPort: 9464,
       metricsHost: '0.0.0.0',
+      collections: 'per-guild',
       logLevel: 'debug',
     });
     expect([...(result.config.allowedChannels ?? [])]).toEqual(['323456789012345678', '423456789012345678']);
@@ -55,10 +58,11 @@ describe('parseConfig', () => {
       ARTICLEQA_THREAD_MODE: 'maybe',
       ARTICLEQA_ALLOWED_CHANNELS: '1,x',
       ARTICLEQA_METRICS_PORT: 'prometheus',
+      ARTICLEQA_COLLECTIONS: 'each',
     });
     expect(result.ok).toBe(false);
     const problems = result.ok ? [] : result.problems;
-    expect(problems).toHaveLength(6);
+    expect(problems).toHaveLength(7);
     for (const problem of problems) {
       expect(problem).not.toContain('secret');
       expect(problem).not.toContain('\n');

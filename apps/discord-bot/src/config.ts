@@ -42,6 +42,11 @@ export interface BotConfig {
   /** ARTICLEQA_METRICS_HOST: the address the metrics server binds. */
   metricsHost: string;
   /**
+   * ARTICLEQA_COLLECTIONS: `shared` (every guild asks the one collection) or `per-guild` (each guild its
+   * own, which its admins manage).
+   */
+  collections: 'shared' | 'per-guild';
+  /**
    * ARTICLEQA_ADMIN_GUILDS: guilds whose members with Manage Server may change the collection with
    * `/articles` and `/feeds`; undefined: nobody (every server shares the one collection).
    */
@@ -72,6 +77,7 @@ export const DefaultBotConfig = {
   shutdownTimeoutSeconds: 10,
   metricsHost: '127.0.0.1',
   allowPrivateUrls: false,
+  collections: 'shared',
   dataDir: '.articleqa-bot',
   answerRetentionDays: 30,
   logLevel: 'info',
@@ -216,6 +222,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     3650,
   );
 
+  const collections = read('ARTICLEQA_COLLECTIONS')?.toLowerCase() ?? DefaultBotConfig.collections;
+  if (collections !== 'shared' && collections !== 'per-guild')
+    problems.push(`ARTICLEQA_COLLECTIONS must be shared or per-guild (got "${collections}").`);
+
   const logLevel = read('LOG_LEVEL')?.toLowerCase() ?? DefaultBotConfig.logLevel;
   if (!LOG_LEVELS.has(logLevel))
     problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')} (got "${logLevel}").`);
@@ -244,6 +254,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       shutdownTimeoutSeconds,
       metricsPort,
       metricsHost,
+      collections: collections as BotConfig['collections'],
       adminGuilds,
       allowPrivateUrls,
       dataDir: read('ARTICLEQA_BOT_DATA_DIR') ?? DefaultBotConfig.dataDir,

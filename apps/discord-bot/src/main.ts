@@ -93,14 +93,15 @@ async function main(): Promise<number | undefined> {
 
   // Loaded only now: the core brings the model runtime with it (about a second), which a process that
   // exits on a configuration error or a rejected token should not pay for.
-  const { isCoreConfigError, openQAService } = await import('./open-qa.js');
+  const { isCoreConfigError, openCollections } = await import('./open-qa.js');
   const metrics = new BotMetrics({ processMetrics: true });
   const llmMonitor = new LLMMonitor({ logger, metrics });
-  let qa: Awaited<ReturnType<typeof openQAService>>;
+  let qa: Awaited<ReturnType<typeof openCollections>>;
   try {
-    qa = await openQAService({
+    qa = await openCollections({
       env,
       indexDir: config.indexDir,
+      mode: config.collections,
       chatBounds: {
         maxConcurrent: config.maxLLMCalls,
         deadlineMs: config.answerDeadlineSeconds * 1000,
@@ -118,8 +119,7 @@ async function main(): Promise<number | undefined> {
 
   metrics.observe({ llmCallsInFlight: () => qa.llmCallsInFlight() });
   const bot = createBot({
-    qa,
-    feeds: qa.feeds,
+    collections: qa.collections,
     config,
     logger,
     metrics,

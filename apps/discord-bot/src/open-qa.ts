@@ -9,22 +9,46 @@ import {
   resolveConfig,
 } from '@articleqa/core';
 import { boundedChatModel, type ChatBounds } from './bounded-chat-model.js';
-import type { ClosableQAService, FeedList, FeedService } from './qa-service.js';
+import {
+  type Collections,
+  GuildCollections,
+  type OpenedCollection,
+  sharedCollection,
+} from './collections/guild-collections.js';
+import type { FeedList, FeedService } from './qa-service.js';
+
+/** Which collection a guild asks: the one shared by all, or its own. */
+export type CollectionMode = 'shared' | 'per-guild';
+
+/** The collections the bot answers from, with the models they share. */
+export interface OpenedCollections {
+  collections: Collections;
+  /** LLM calls in flight now, across all collections. */
+  llmCallsInFlight(): number;
+  /** Closes every collection, then the models. */
+  close(): Promise<void>;
+}
+
+/** Guild collections kept open at once in per-guild mode (each holds its index or a Postgres pool). */
+const MAX_OPEN_GUILD_COLLECTIONS = 64;
 
 /**
- * Opens the real question-answering service once, for all handlers: the embedder and, when
- * `OPENAI_*` / `ARTICLEQA_CHAT_MODEL` configure one, the chat model, read by the core from `env` exactly
- * as the CLI does; then the collection (the Postgres store of ARTICLEQA_STORE, else the index in
- * `indexDir`), which must exist (`create: false`: a bot never builds an empty one; `articleqa ingest` does).
+ * Opens what the bot answers from, once, for all handlers: the embedder and, when `OPENAI_*` /
+ * `ARTICLEQA_CHAT_MODEL` configure one, the chat model, read by the core from `env` exactly as the CLI
+ * does; then the collections. `shared`: the one collection (the Postgres store of ARTICLEQA_STORE, else
+ * the index in `indexDir`), which must exist (`create: false`: a bot never builds an empty one;
+ * `articleqa ingest` does). `per-guild`: each guild's own, opened on first use and created empty for a
+ * new guild: `<indexDir>/guilds/<guild id>`, or the Postgres schema `articleqa_guild_<guild id>`.
  *
  * @throws the core's `ArticleQAError`s (`E_CONFIG`, `E_INDEX_NOT_FOUND`, `E_MODEL_LOAD`...); main words them.
  */
-export async function openQAService(options: {
+export async function openCollections(options: {
   env: EnvironmentRecord;
   indexDir: string;
+  mode: CollectionMode;
   /** Process-wide bounds on LLM calls: how many at once, how long each may take, who hears of each end. */
   chatBounds?: ChatBounds;
-}): Promise<ClosableQAService & { llmCallsInFlight(): number; feeds: FeedService }> {
+}): Promise<OpenedCollections> {
   const config = resolveConfig(options.env);
   const created = createModels(config);
   const bounded =
@@ -32,22 +56,80 @@ export async function openQAService(options: {
       ? boundedChatModel(created.chatModel, options.chatBounds)
       : undefined;
   const models = bounded ? { ...created, chatModel: bounded } : created;
-  // ARTICLEQA_STORE=postgres://...: every shard, on any host, reads the one collection in Postgres.
-  const store =
-    config.store.kind === 'postgres'
-      ? (await import('@articleqa/store-postgres')).createPostgresStore({
-          connectionString: config.store.url,
-        })
-      : undefined;
-  // The followed feeds, where the CLI keeps them: beside the local index (`articleqa watch` polls them),
-  // or in the Postgres collection (`articleqa worker` polls them).
-  const feedList: FeedList & { close?(): Promise<void> } =
-    config.store.kind === 'postgres'
-      ? new (await import('@articleqa/store-postgres')).PostgresFeedList({
-          connectionString: config.store.url,
-        })
-      : createFeedFile(join(options.indexDir, 'feeds.json'));
-  const feeds: FeedService = {
+  const closeModels = async () => {
+    await models.reader?.close?.();
+    await models.embedder.close?.();
+  };
+  const postgres = config.store.kind === 'postgres' ? config.store.url : undefined;
+
+  /** One collection: in `schema` of the Postgres database, or in the index folder `dir`. */
+  const open = async (where: { dir: string; schema: string }, create: boolean): Promise<OpenedCollection> => {
+    const storeModule = postgres ? await import('@articleqa/store-postgres') : undefined;
+    const qa = await openArticleQA({
+      ...(storeModule && postgres
+        ? { store: storeModule.createPostgresStore({ connectionString: postgres, schema: where.schema }) }
+        : { dir: where.dir }),
+      create,
+      ...models,
+    });
+    // The followed feeds, where the CLI keeps them: beside the local index (`articleqa watch` polls
+    // them), or in the Postgres collection (`articleqa worker` polls them).
+    const feedList: FeedList & { close?(): Promise<void> } =
+      storeModule && postgres
+        ? new storeModule.PostgresFeedList({ connectionString: postgres, schema: where.schema })
+        : createFeedFile(join(where.dir, 'feeds.json'));
+    return {
+      qa: {
+        ask: (question, askOptions) => qa.ask(question, askOptions),
+        listDocuments: () => qa.listDocuments(),
+        ingest: (inputs, ingestOptions) => qa.ingest(inputs, ingestOptions),
+        remove: (references, removeOptions) => qa.remove(references, removeOptions),
+        close: () => qa.close(),
+      },
+      feeds: { ...feedService(feedList), close: async () => feedList.close?.() },
+    };
+  };
+
+  let collections: Collections;
+  let closeCollections: () => Promise<void>;
+  try {
+    if (options.mode === 'shared') {
+      const opened = await open({ dir: options.indexDir, schema: 'articleqa' }, false);
+      collections = sharedCollection(opened);
+      closeCollections = async () => {
+        await opened.qa.close();
+        await opened.feeds.close?.();
+      };
+    } else {
+      const guilds = new GuildCollections({
+        maxOpen: MAX_OPEN_GUILD_COLLECTIONS,
+        open: (guildId) =>
+          open(
+            { dir: join(options.indexDir, 'guilds', guildId), schema: `articleqa_guild_${guildId}` },
+            true,
+          ),
+      });
+      collections = guilds;
+      closeCollections = () => guilds.close();
+    }
+  } catch (error) {
+    await closeModels();
+    throw error;
+  }
+  return {
+    collections,
+    llmCallsInFlight: () => bounded?.inFlight ?? 0,
+    // The collections own the models built here: closing releases them after the indexes.
+    close: async () => {
+      await closeCollections();
+      await closeModels();
+    },
+  };
+}
+
+/** The feed list of a collection, and a look at a URL before it is followed. */
+function feedService(feedList: FeedList): FeedService {
+  return {
     list: () => feedList.list(),
     add: (url, now) => feedList.add(url, now),
     remove: (url) => feedList.remove(url),
@@ -58,26 +140,6 @@ export async function openQAService(options: {
         entries: loaded.links.length,
         isArticle: loaded.documents.length > 0 && loaded.links.length === 0,
       };
-    },
-  };
-  const qa = await openArticleQA({
-    ...(store ? { store } : { dir: options.indexDir }),
-    create: false,
-    ...models,
-  });
-  return {
-    ask: (question, askOptions) => qa.ask(question, askOptions),
-    listDocuments: () => qa.listDocuments(),
-    ingest: (inputs, ingestOptions) => qa.ingest(inputs, ingestOptions),
-    remove: (references, removeOptions) => qa.remove(references, removeOptions),
-    feeds,
-    llmCallsInFlight: () => bounded?.inFlight ?? 0,
-    // The service owns the models it built: closing it releases them with the index.
-    close: async () => {
-      await qa.close();
-      await feedList.close?.();
-      await models.reader?.close?.();
-      await models.embedder.close?.();
     },
   };
 }

@@ -1,9 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DiscordSimulator, type OpenAISimulator, startOpenAISimulator } from '@articleqa/simulators';
+import {
+  type DiscordSimulator,
+  type OpenAISimulator,
+  startDiscordSimulator,
+  startOpenAISimulator,
+} from '@articleqa/simulators';
+import { startTestServer } from '@articleqa/store-postgres/testing';
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,7 +21,7 @@ import {
   startGuildDiscord,
   stopBuilt,
 } from './built-bot.js';
-import { channelId, guildId, until, user } from './harness.js';
+import { applicationId, botUser, channelId, guildId, token, until, user } from './harness.js';
 
 const apiKey = 'sk-test-articleqa-admin-0123';
 const page = (title: string, text: string) =>
@@ -125,4 +131,83 @@ describe('the built bot managed from Discord, with the real core', () => {
     expect(await admin('feeds', 'remove', { url: `${siteUrl}/feed.xml` })).toMatch(/^Stopped following/);
     expect(bot.output()).not.toContain(apiKey);
   });
+});
+
+describe('per-guild collections (ARTICLEQA_COLLECTIONS=per-guild), with the real core', () => {
+  const otherGuild = { id: '1270000000000000001', channels: [{ id: '1270000000000000002' }] };
+
+  for (const store of ['local', 'postgres'] as const) {
+    it(`keeps each server's articles to itself, managed by its own admins (${store} store)`, async () => {
+      const server = store === 'postgres' ? await startTestServer() : undefined;
+      const simulator = await startDiscordSimulator({
+        token,
+        applicationId,
+        botUser,
+        guilds: [{ id: guildId, channels: [{ id: channelId }] }, otherGuild],
+      });
+      const dir = await mkdtemp(join(tmpdir(), 'articleqa-bot-guilds-'));
+      const guildBot = await startBuiltMain(dir, {
+        ...coreEnv({ workDir: dir, openaiBaseURL: openai.baseURL, apiKey }),
+        DISCORD_TOKEN: token,
+        DISCORD_APPLICATION_ID: applicationId,
+        DISCORD_API_URL: simulator.apiUrl,
+        ARTICLEQA_COLLECTIONS: 'per-guild',
+        ARTICLEQA_ALLOW_PRIVATE_URLS: 'on',
+        ...(server ? { ARTICLEQA_STORE: server.connectionString } : {}),
+      });
+      try {
+        const manager = String(PermissionFlagsBits.ManageGuild);
+        // No ARTICLEQA_ADMIN_GUILDS: with its own collection, a server's admins manage it.
+        const added = simulator.sendInteraction({
+          name: 'articles',
+          subcommand: 'add',
+          options: { url: `${siteUrl}/cassini.html` },
+          user: user(1),
+          channelId,
+          memberPermissions: manager,
+        });
+        await until(
+          () => typeof simulator.interaction(added.token)?.original?.edited_timestamp === 'string',
+          30_000,
+        );
+        expect(simulator.interaction(added.token)?.original?.content).toContain('1 added');
+
+        const ask = async (channel: string, asker: number) => {
+          const { token: asked } = simulator.sendInteraction({
+            name: 'ask',
+            options: { question: 'When did Cassini enter orbit around Saturn?' },
+            user: user(asker),
+            channelId: channel,
+          });
+          await until(
+            () => typeof simulator.interaction(asked)?.original?.edited_timestamp === 'string',
+            30_000,
+          );
+          return simulator.interaction(asked)?.original;
+        };
+        expect(JSON.stringify((await ask(channelId, 2))?.embeds)).toContain('Cassini reaches Saturn');
+        // The other server asks its own, empty collection: no answer from the first server's article.
+        const elsewhere = await ask(otherGuild.channels[0]!.id, 3);
+        expect(JSON.stringify(elsewhere)).not.toContain('Cassini');
+        const listed = simulator.sendInteraction({
+          name: 'sources',
+          user: user(3),
+          channelId: otherGuild.channels[0]!.id,
+        });
+        await until(() => simulator.interaction(listed.token)?.callbackType === 4, 10_000);
+        expect(JSON.stringify(simulator.interaction(listed.token)?.original?.embeds)).toContain(
+          'No articles are indexed yet',
+        );
+        if (!server) {
+          const guildsDir = await readdir(join(dir, 'index', 'guilds'));
+          expect(guildsDir.sort()).toEqual([guildId, otherGuild.id].sort());
+        }
+      } finally {
+        await stopBuilt(guildBot);
+        await simulator.close();
+        await server?.stop();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

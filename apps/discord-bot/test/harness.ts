@@ -9,6 +9,7 @@ import {
 } from '@articleqa/simulators';
 import { afterEach } from 'vitest';
 import { type Bot, createBot } from '../src/bot.js';
+import type { Collections } from '../src/collections/guild-collections.js';
 import { type BotConfig, DefaultBotConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import type {
@@ -243,7 +244,7 @@ export function testConfig(overrides: Partial<BotConfig> = {}): BotConfig {
 
 /** Starts the simulator and the real bot (discord.js Client) against it; resolves once the bot is ready. */
 export async function startHarness(
-  options: { config?: Partial<BotConfig>; qa?: FakeQA } = {},
+  options: { config?: Partial<BotConfig>; qa?: FakeQA; collections?: Collections } = {},
 ): Promise<Harness> {
   const simulator = await startDiscordSimulator({
     token,
@@ -271,8 +272,7 @@ export async function startHarness(
   });
   const feeds = new FakeFeeds();
   const bot = createBot({
-    qa,
-    feeds,
+    collections: options.collections ?? { qa: () => qa, feeds: () => feeds },
     config,
     logger,
     clientOptions: { rest: { api: simulator.apiUrl }, waitGuildTimeout: 0 },

@@ -1,4 +1,8 @@
-import { type ChatInputCommandInteraction, PermissionFlagsBits } from 'discord.js';
+import {
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  PermissionFlagsBits,
+} from 'discord.js';
 import type { BotConfig } from '../config.js';
 
 /** Said to someone without Manage Server (a server whose admins gave the command to more people). */
@@ -7,19 +11,21 @@ export const NEEDS_MANAGE_SERVER =
 
 /** Said in a server the operator has not allowed to change the collection. */
 export const ADMIN_OFF =
-  "Changing the articles from Discord is not turned on for this server: every server shares one collection, so the bot's operator allows it server by server (ARTICLEQA_ADMIN_GUILDS).";
+  "Changing the articles from Discord is not turned on for this server: every server shares one collection, so the bot's operator allows it server by server (ARTICLEQA_ADMIN_GUILDS), or gives each server its own (ARTICLEQA_COLLECTIONS=per-guild).";
 
 /**
  * Why `interaction` may not change the collection, or undefined when it may. Discord hides the command
  * from members without Manage Server (`default_member_permissions`), but a server can grant it to
- * anyone in its integration settings, so the permission is checked again here; and the operator must
- * have listed the guild in ARTICLEQA_ADMIN_GUILDS.
+ * anyone in its integration settings, so the permission is checked again here; and, when every guild
+ * shares one collection, the operator must have listed the guild in ARTICLEQA_ADMIN_GUILDS.
  */
 export function adminRefusal(
-  interaction: ChatInputCommandInteraction,
-  config: Pick<BotConfig, 'adminGuilds'>,
+  interaction: ChatInputCommandInteraction | AutocompleteInteraction,
+  config: Pick<BotConfig, 'adminGuilds' | 'collections'>,
 ): string | undefined {
-  if (!interaction.inGuild() || !config.adminGuilds?.has(interaction.guildId)) return ADMIN_OFF;
+  if (!interaction.inGuild()) return ADMIN_OFF;
+  // With a collection per guild, a server's admins change only their own: no operator list needed.
+  if (config.collections === 'shared' && !config.adminGuilds?.has(interaction.guildId)) return ADMIN_OFF;
   if (!interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) return NEEDS_MANAGE_SERVER;
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { type AutocompleteInteraction, MessageFlags, PermissionFlagsBits } from 'discord.js';
+import { type AutocompleteInteraction, MessageFlags } from 'discord.js';
 import { adminCommandBuilder, urlSubcommand } from '../admin/admin-command.js';
 import { adminRefusal } from '../admin/admin-gate.js';
 import { runAdminTask } from '../admin/admin-task.js';
@@ -90,11 +90,7 @@ export async function autocomplete(
   interaction: AutocompleteInteraction,
   context: Parameters<Command['execute']>[1],
 ) {
-  const allowed =
-    interaction.inGuild() &&
-    context.config.adminGuilds?.has(interaction.guildId) === true &&
-    interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) === true;
-  if (!allowed) return void (await interaction.respond([]));
+  if (adminRefusal(interaction, context.config)) return void (await interaction.respond([]));
   const typed = interaction.options.getFocused().trim().toLowerCase();
   const matches = (await context.qa.listDocuments())
     .map((document) => ({ document, at: document.title.toLowerCase().indexOf(typed) }))

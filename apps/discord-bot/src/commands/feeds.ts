@@ -1,4 +1,4 @@
-import { type AutocompleteInteraction, MessageFlags, PermissionFlagsBits } from 'discord.js';
+import { type AutocompleteInteraction, MessageFlags } from 'discord.js';
 import { adminCommandBuilder, urlSubcommand } from '../admin/admin-command.js';
 import { adminRefusal } from '../admin/admin-gate.js';
 import { runAdminTask } from '../admin/admin-task.js';
@@ -71,8 +71,7 @@ export async function autocomplete(
   interaction: AutocompleteInteraction,
   context: Parameters<Command['execute']>[1],
 ) {
-  if (!interaction.inGuild() || !interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild))
-    return void (await interaction.respond([]));
+  if (adminRefusal(interaction, context.config)) return void (await interaction.respond([]));
   const typed = interaction.options.getFocused().trim().toLowerCase();
   const matches = (await context.feeds.list())
     .filter((feed) => feed.url.toLowerCase().includes(typed))

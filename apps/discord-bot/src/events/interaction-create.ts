@@ -1,5 +1,5 @@
 import { type ChatInputCommandInteraction, Events, type Interaction, MessageFlags } from 'discord.js';
-import { type BotContext, NO_MENTIONS } from '../bot-context.js';
+import { type BotContext, forGuild, NO_MENTIONS } from '../bot-context.js';
 import { commandsByName } from '../commands/index.js';
 import * as answerButtons from '../components/answer-buttons.js';
 import { APOLOGY, CANCELLED_BY_SHUTDOWN, UNKNOWN_COMMAND } from '../format/notices.js';
@@ -16,7 +16,7 @@ export async function execute(context: BotContext, interaction: Interaction): Pr
   if (interaction.isButton() && answerButtons.isAnswerButton(interaction)) {
     const logger = context.logger.child({ requestId: interaction.id, button: interaction.customId });
     try {
-      await answerButtons.execute(interaction, { ...context, logger });
+      await answerButtons.execute(interaction, { ...forGuild(context, interaction.guildId), logger });
     } catch (error) {
       logger.error({ err: error }, 'button failed');
       await interaction
@@ -29,10 +29,12 @@ export async function execute(context: BotContext, interaction: Interaction): Pr
   }
   if (interaction.isAutocomplete()) {
     const command = commandsByName.get(interaction.commandName);
-    await command?.autocomplete?.(interaction, context).catch((error: unknown) => {
-      context.logger.warn({ err: error, command: interaction.commandName }, 'autocomplete failed');
-      return interaction.respond([]).catch(() => {});
-    });
+    await command
+      ?.autocomplete?.(interaction, forGuild(context, interaction.guildId))
+      .catch((error: unknown) => {
+        context.logger.warn({ err: error, command: interaction.commandName }, 'autocomplete failed');
+        return interaction.respond([]).catch(() => {});
+      });
     return;
   }
   if (!interaction.isChatInputCommand()) return;
@@ -53,7 +55,7 @@ export async function execute(context: BotContext, interaction: Interaction): Pr
     return;
   }
   try {
-    await command.execute(interaction, { ...context, logger });
+    await command.execute(interaction, { ...forGuild(context, interaction.guildId), logger });
   } catch (error) {
     const cancelled = error instanceof ShutdownError;
     context.metrics.failures.inc();

@@ -2,6 +2,7 @@ import { Events, type Message, type SendableChannels, ThreadAutoArchiveDuration 
 import type { Logger } from 'pino';
 import {
   type BotContext,
+  forGuild,
   isAllowedChannel,
   NO_MENTIONS,
   recordAnswer,
@@ -84,7 +85,14 @@ export async function execute(context: BotContext, message: Message): Promise<vo
       context.metrics.refusals.inc({ reason: admission.reason });
       return void (await reply(rejectionNotice(admission)));
     }
-    await answer({ context, logger, message, question, admission, followUp });
+    await answer({
+      context: forGuild(context, message.guildId),
+      logger,
+      message,
+      question,
+      admission,
+      followUp,
+    });
     recordDelivered(context, source, message.createdTimestamp);
   } catch (error) {
     const cancelled = error instanceof ShutdownError;

@@ -8,6 +8,8 @@ export interface HelpTextOptions {
   allowedChannels: ReadonlySet<string> | undefined;
   /** Guilds where `/articles` and `/feeds` work (mentioned in the help when there are any). */
   adminGuilds?: ReadonlySet<string> | undefined;
+  /** With `per-guild`, `/articles` and `/feeds` work in every server (on its own collection). */
+  collections?: 'shared' | 'per-guild';
 }
 
 /** The help text of `/help` and of an empty mention. */
@@ -18,7 +20,7 @@ export function helpText(options: HelpTextOptions): string {
     `• Mention me with a question${options.threadMode ? ': I answer in a thread, and you can ask follow-ups there.' : '.'}`,
     '• `/sources` — list the indexed articles (`page:` for more).',
     '• `/help` — this message.',
-    ...(options.adminGuilds && options.adminGuilds.size > 0
+    ...(options.collections === 'per-guild' || (options.adminGuilds && options.adminGuilds.size > 0)
       ? [
           '• `/articles`, `/feeds` — for members with Manage Server: add, list and remove articles, follow feeds.',
         ]
