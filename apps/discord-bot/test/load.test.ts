@@ -70,8 +70,8 @@ describe('the built bot under two bursts of /ask from many servers', { timeout: 
       // Every asker is someone else, in a server of their own: only the process-wide bounds apply.
       ARTICLEQA_GLOBAL_QUEUE_SIZE: String(Math.round(GUILDS * 0.75)),
     });
-    // One question first: the core's first one loads its models (about a second of blocked event loop,
-    // measured and documented in the README), which on a busy CI machine could land on an acknowledgement.
+    // One question first: the core's first one starts its models (the longest event-loop stall of a
+    // cold bot, in the README), which on a busy CI machine could land on an acknowledgement.
     const warm = discord.sendInteraction({
       name: 'ask',
       options: { question: 'Who will set up network security offices?' },
