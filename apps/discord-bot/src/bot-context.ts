@@ -1,5 +1,6 @@
 import type { MessageMentionOptions } from 'discord.js';
 import type { Logger } from 'pino';
+import type { AdminTasks } from './admin/admin-tasks.js';
 import type { Collections } from './collections/guild-collections.js';
 import type { BotConfig } from './config.js';
 import type { DeliveryRetryOptions } from './delivery/deliver.js';
@@ -30,6 +31,8 @@ export interface BotContext {
   feedback: FeedbackLog;
   /** The followed feeds of the guild's collection, for `/feeds`. */
   feeds: FeedService;
+  /** Admin commands' work in flight, waited for at shutdown. */
+  adminTasks: AdminTasks;
 }
 
 /** The context for an event of `guildId`: its collection and its feeds (the shared ones when shared). */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Client, type ClientOptions, Events, GatewayIntentBits, Options, Partials, Status } from 'discord.js';
 import type { Logger } from 'pino';
+import { AdminTasks } from './admin/admin-tasks.js';
 import { type BotContext, NO_MENTIONS } from './bot-context.js';
 import type { Collections } from './collections/guild-collections.js';
 import { registerCommands } from './commands/index.js';
@@ -120,6 +121,7 @@ export function createBot(options: CreateBotOptions): Bot {
     answers: new AnswerStore(config.dataDir),
     feedback: new FeedbackLog(join(config.dataDir, 'feedback.jsonl')),
     feeds: options.collections.feeds(null),
+    adminTasks: new AdminTasks(),
   };
 
   client.once(ready.name, (readyClient) => ready.execute(context, readyClient));
@@ -195,7 +197,11 @@ export function createBot(options: CreateBotOptions): Bot {
     },
     async stop({ timeoutMs = config.shutdownTimeoutSeconds * 1000 } = {}) {
       stopping = true;
-      const summary = await gate.close({ timeoutMs });
+      // Answers and admin tasks (ingests) in flight get the same time to finish before they are cancelled.
+      const [summary] = await Promise.all([
+        gate.close({ timeoutMs }),
+        context.adminTasks.close({ timeoutMs }),
+      ]);
       await client.destroy();
       return summary;
     },

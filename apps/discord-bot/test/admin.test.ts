@@ -59,6 +59,32 @@ async function complete(h: Harness, name: string, subcommand: string, option: st
   return h.simulator.interaction(interactionToken)?.choices;
 }
 
+/** Holds every ingest until the returned function is called. */
+function holdIngests(h: Harness): () => void {
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const ingest = h.qa.ingestResult;
+  h.qa.ingestResult = async (inputs) => {
+    await done;
+    return ingest(inputs);
+  };
+  return finish;
+}
+
+/** A manager runs `/articles add url:https://example.com/cassini`. */
+function addCassini(h: Harness) {
+  return h.simulator.sendInteraction({
+    name: 'articles',
+    subcommand: 'add',
+    options: { url: 'https://example.com/cassini' },
+    user: user(1),
+    channelId,
+    memberPermissions: manager,
+  });
+}
+
 describe('admin commands', () => {
   it('registers /articles and /feeds for Manage Server only, in servers only', async () => {
     const h = await start();
@@ -97,23 +123,8 @@ describe('admin commands', () => {
 
   it('acknowledges /articles add at once, reports when the ingest is done, and refuses what is not a public http(s) URL', async () => {
     const h = await start();
-    let finish: () => void = () => {};
-    const ingestDone = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    const ingest = h.qa.ingestResult;
-    h.qa.ingestResult = async (inputs) => {
-      await ingestDone;
-      return ingest(inputs);
-    };
-    const { id, token: interactionToken } = h.simulator.sendInteraction({
-      name: 'articles',
-      subcommand: 'add',
-      options: { url: 'https://example.com/cassini' },
-      user: user(1),
-      channelId,
-      memberPermissions: manager,
-    });
+    const finish = holdIngests(h);
+    const { id, token: interactionToken } = addCassini(h);
     await h.simulator.waitForRequest((request) => request.path.startsWith(`/interactions/${id}/`));
     // Acknowledged (ephemeral "thinking…") while the ingest still runs.
     expect(h.simulator.interaction(interactionToken)).toMatchObject({ callbackType: 5, ephemeral: true });
@@ -132,6 +143,20 @@ describe('admin commands', () => {
       '169.254.169.254 is a private or local address, which the bot does not fetch for Discord users.',
     );
     expect(strict.qa.ingested).toEqual([]);
+  });
+
+  it('lets an ingest in flight finish at shutdown and refuses admin commands meanwhile', async () => {
+    const h = await start();
+    const finish = holdIngests(h);
+    const adding = addCassini(h);
+    await until(() => h.simulator.interaction(adding.token)?.callbackType === 5);
+    const stopped = h.bot.stop({ timeoutMs: 10_000 });
+    const refused = await run(h, 'articles', 'remove', { article: 'doc-1' });
+    expect(refused?.original?.content).toMatch(/restarting/);
+    finish();
+    await stopped;
+    // The report was delivered before the bot disconnected.
+    expect(h.simulator.interaction(adding.token)?.original?.content).toContain('1 added');
   });
 
   it('lists articles with dates, sources and ids, completes titles, and removes the one chosen', async () => {

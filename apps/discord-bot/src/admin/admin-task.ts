@@ -1,5 +1,6 @@
 import { type ChatInputCommandInteraction, MessageFlags } from 'discord.js';
 import { type BotContext, NO_MENTIONS } from '../bot-context.js';
+import { rejectionNotice } from '../format/notices.js';
 import { adminRefusal } from './admin-gate.js';
 import { assertPublicUrl, BlockedUrlError, publicOnlyFetch } from './url-guard.js';
 
@@ -20,6 +21,8 @@ const LOCK_WAIT_MS = 120_000;
 export interface AdminTaskTools {
   fetch: typeof fetch;
   waitForLock: number;
+  /** Aborted when shutdown's deadline passes with the task still running. */
+  signal: AbortSignal;
 }
 
 /**
@@ -35,7 +38,9 @@ export async function runAdminTask(
   options: { url?: string } = {},
 ): Promise<void> {
   const ephemeral = { flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS } as const;
-  const refusal = adminRefusal(interaction, context.config);
+  const refusal = context.gate.accepting
+    ? adminRefusal(interaction, context.config)
+    : rejectionNotice({ ok: false, reason: 'closing' });
   if (refusal) return void (await interaction.reply({ content: refusal, ...ephemeral }));
   if (options.url !== undefined && !isHttpUrl(options.url)) {
     return void (await interaction.reply({
@@ -48,7 +53,9 @@ export async function runAdminTask(
   let report: string;
   try {
     if (options.url !== undefined && !context.config.allowPrivateUrls) await assertPublicUrl(options.url);
-    report = await task({ fetch: fetchImpl, waitForLock: LOCK_WAIT_MS });
+    report = await context.adminTasks.run((signal) =>
+      task({ fetch: fetchImpl, waitForLock: LOCK_WAIT_MS, signal }),
+    );
     context.logger.info({ url: options.url }, 'admin command done');
   } catch (error) {
     report = failureReport(error);

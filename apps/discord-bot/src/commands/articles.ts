@@ -46,14 +46,14 @@ export const execute: Command['execute'] = async (interaction, context) => {
     await runAdminTask(
       interaction,
       context,
-      async ({ fetch, waitForLock }) =>
-        ingestReport(url, await context.qa.ingest([url], { fetch, waitForLock, prune: false })),
+      async ({ fetch, waitForLock, signal }) =>
+        ingestReport(url, await context.qa.ingest([url], { fetch, waitForLock, signal, prune: false })),
       { url },
     );
   } else if (subcommand === 'remove') {
     const reference = interaction.options.getString('article', true).trim();
-    await runAdminTask(interaction, context, async ({ waitForLock }) =>
-      removeReport(reference, await context.qa.remove([reference], { waitForLock })),
+    await runAdminTask(interaction, context, async ({ waitForLock, signal }) =>
+      removeReport(reference, await context.qa.remove([reference], { waitForLock, signal })),
     );
   } else {
     const refusal = adminRefusal(interaction, context.config);

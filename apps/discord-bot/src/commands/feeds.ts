@@ -33,12 +33,12 @@ export const execute: Command['execute'] = async (interaction, context) => {
     await runAdminTask(
       interaction,
       context,
-      async ({ fetch, waitForLock }) => {
+      async ({ fetch, waitForLock, signal }) => {
         const probed = await feeds.probe(url, { fetch });
         if (probed.isArticle)
           return `<${url}> is an article, not a feed: add it with \`/articles add url:${url}\`.`;
         const { subscription, added } = await feeds.add(probed.source);
-        const summary = await qa.ingest([subscription.url], { fetch, waitForLock, prune: false });
+        const summary = await qa.ingest([subscription.url], { fetch, waitForLock, signal, prune: false });
         const following = added
           ? `Following <${subscription.url}>`
           : `Already following <${subscription.url}>`;
