@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Client, type ClientOptions, Events, GatewayIntentBits, Options, Partials, Status } from 'discord.js';
 import type { Logger } from 'pino';
 import { AdminTasks } from './admin/admin-tasks.js';
+import { startFeedPoller } from './admin/feed-poller.js';
 import { type BotContext, NO_MENTIONS } from './bot-context.js';
 import type { Collections } from './collections/guild-collections.js';
 import { registerCommands } from './commands/index.js';
@@ -137,6 +138,7 @@ export function createBot(options: CreateBotOptions): Bot {
       'waiting for a Discord rate-limit bucket',
     ),
   );
+  // discord.js hands this listener a shallow copy of undici's response (its default strategy): cheap.
   client.rest.on('response', (request, response) => {
     if (response.status !== 429) return;
     const global = response.headers.get('x-ratelimit-global') === 'true';
@@ -155,6 +157,7 @@ export function createBot(options: CreateBotOptions): Bot {
 
   let started = false;
   let stopping = false;
+  let stopPolling: () => void = () => {};
   return {
     client,
     gate,
@@ -180,6 +183,7 @@ export function createBot(options: CreateBotOptions): Bot {
         ready.dispose();
       }
       started = true;
+      stopPolling = startFeedPoller(context);
       client.on(Events.ShardDisconnect, (event, shardId) =>
         logger.error(
           { shardId, closeCode: event.code },
@@ -197,6 +201,7 @@ export function createBot(options: CreateBotOptions): Bot {
     },
     async stop({ timeoutMs = config.shutdownTimeoutSeconds * 1000 } = {}) {
       stopping = true;
+      stopPolling();
       // Answers and admin tasks (ingests) in flight get the same time to finish before they are cancelled.
       const [summary] = await Promise.all([
         gate.close({ timeoutMs }),

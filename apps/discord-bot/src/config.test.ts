@@ -29,6 +29,7 @@ describe('parseConfig', () => {
       ARTICLEQA_METRICS_PORT: '9464',
       ARTICLEQA_METRICS_HOST: '0.0.0.0',
       ARTICLEQA_COLLECTIONS: 'per-guild',
+      ARTICLEQA_FEED_POLL_SECONDS: '300',
       ARTICLEQA_ADMIN_GUILDS: '523456789012345678',
       LOG_LEVEL: 'DEBUG',
     });
@@ -44,6 +45,7 @@ describe('parseConfig', () => {
       metricsPort: 9464,
       metricsHost: '0.0.0.0',
       collections: 'per-guild',
+      feedPollSeconds: 300,
       logLevel: 'debug',
     });
     expect([...(result.config.allowedChannels ?? [])]).toEqual(['323456789012345678', '423456789012345678']);

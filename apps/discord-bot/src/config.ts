@@ -53,6 +53,11 @@ export interface BotConfig {
   adminGuilds: ReadonlySet<string> | undefined;
   /** ARTICLEQA_ALLOW_PRIVATE_URLS: let `/articles add` and `/feeds add` fetch loopback and private addresses. */
   allowPrivateUrls: boolean;
+  /**
+   * ARTICLEQA_FEED_POLL_SECONDS: with per-guild collections, how often the bot looks for followed feeds
+   * that are due (each feed is polled on its own schedule); 0: never.
+   */
+  feedPollSeconds: number;
   /** ARTICLEQA_BOT_DATA_DIR: where the bot keeps answers (for their buttons) and `feedback.jsonl`. */
   dataDir: string;
   /** ARTICLEQA_ANSWER_RETENTION_DAYS: answers older than this lose their buttons' data (0: kept forever). */
@@ -78,6 +83,7 @@ export const DefaultBotConfig = {
   metricsHost: '127.0.0.1',
   allowPrivateUrls: false,
   collections: 'shared',
+  feedPollSeconds: 60,
   dataDir: '.articleqa-bot',
   answerRetentionDays: 30,
   logLevel: 'info',
@@ -222,6 +228,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     3650,
   );
 
+  const feedPollSeconds = integer('ARTICLEQA_FEED_POLL_SECONDS', DefaultBotConfig.feedPollSeconds, 0, 86_400);
   const collections = read('ARTICLEQA_COLLECTIONS')?.toLowerCase() ?? DefaultBotConfig.collections;
   if (collections !== 'shared' && collections !== 'per-guild')
     problems.push(`ARTICLEQA_COLLECTIONS must be shared or per-guild (got "${collections}").`);
@@ -255,6 +262,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       metricsPort,
       metricsHost,
       collections: collections as BotConfig['collections'],
+      feedPollSeconds,
       adminGuilds,
       allowPrivateUrls,
       dataDir: read('ARTICLEQA_BOT_DATA_DIR') ?? DefaultBotConfig.dataDir,

@@ -6,6 +6,7 @@ import {
   isArticleQAError,
   loadSource,
   openArticleQA,
+  pollDueFeeds,
   resolveConfig,
 } from '@articleqa/core';
 import { boundedChatModel, type ChatBounds } from './bounded-chat-model.js';
@@ -87,6 +88,15 @@ export async function openCollections(options: {
         close: () => qa.close(),
       },
       feeds: { ...feedService(feedList), close: async () => feedList.close?.() },
+      async pollFeeds({ fetch, waitForLock, signal }) {
+        const polls = await pollDueFeeds(qa, feedList, { signal, ingest: { fetch, waitForLock } });
+        return polls.map((poll) => ({
+          url: poll.url,
+          stored: poll.changes.filter((item) => item.status === 'added' || item.status === 'updated').length,
+          failed: poll.changes.filter((item) => item.status === 'failed').length,
+          ...(poll.error ? { error: poll.error } : {}),
+        }));
+      },
     };
   };
 

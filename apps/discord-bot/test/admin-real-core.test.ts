@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createFeedFile } from '@articleqa/core';
 import {
   type DiscordSimulator,
   type OpenAISimulator,
@@ -136,27 +137,51 @@ describe('the built bot managed from Discord, with the real core', () => {
 describe('per-guild collections (ARTICLEQA_COLLECTIONS=per-guild), with the real core', () => {
   const otherGuild = { id: '1270000000000000001', channels: [{ id: '1270000000000000002' }] };
 
+  /** A per-guild bot with two servers; `ask` asks in a channel and resolves with the finished reply. */
+  async function startGuildBot(extraEnv: Record<string, string> = {}) {
+    const simulator = await startDiscordSimulator({
+      token,
+      applicationId,
+      botUser,
+      guilds: [{ id: guildId, channels: [{ id: channelId }] }, otherGuild],
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'articleqa-bot-guilds-'));
+    const guildBot = await startBuiltMain(dir, {
+      ...coreEnv({ workDir: dir, openaiBaseURL: openai.baseURL, apiKey }),
+      DISCORD_TOKEN: token,
+      DISCORD_APPLICATION_ID: applicationId,
+      DISCORD_API_URL: simulator.apiUrl,
+      ARTICLEQA_COLLECTIONS: 'per-guild',
+      ARTICLEQA_ALLOW_PRIVATE_URLS: 'on',
+      ...extraEnv,
+    });
+    let asker = 100;
+    const ask = async (channel: string, question: string) => {
+      asker += 1;
+      const { token: asked } = simulator.sendInteraction({
+        name: 'ask',
+        options: { question },
+        user: user(asker),
+        channelId: channel,
+      });
+      await until(() => typeof simulator.interaction(asked)?.original?.edited_timestamp === 'string', 30_000);
+      return simulator.interaction(asked)?.original;
+    };
+    const close = async () => {
+      await stopBuilt(guildBot);
+      await simulator.close();
+      await rm(dir, { recursive: true, force: true });
+    };
+    return { simulator, dir, bot: guildBot, ask, close };
+  }
+
   for (const store of ['local', 'postgres'] as const) {
     it(`keeps each server's articles to itself, managed by its own admins (${store} store)`, async () => {
       const server = store === 'postgres' ? await startTestServer() : undefined;
-      const simulator = await startDiscordSimulator({
-        token,
-        applicationId,
-        botUser,
-        guilds: [{ id: guildId, channels: [{ id: channelId }] }, otherGuild],
-      });
-      const dir = await mkdtemp(join(tmpdir(), 'articleqa-bot-guilds-'));
-      const guildBot = await startBuiltMain(dir, {
-        ...coreEnv({ workDir: dir, openaiBaseURL: openai.baseURL, apiKey }),
-        DISCORD_TOKEN: token,
-        DISCORD_APPLICATION_ID: applicationId,
-        DISCORD_API_URL: simulator.apiUrl,
-        ARTICLEQA_COLLECTIONS: 'per-guild',
-        ARTICLEQA_ALLOW_PRIVATE_URLS: 'on',
-        ...(server ? { ARTICLEQA_STORE: server.connectionString } : {}),
-      });
+      const { simulator, dir, ask, close } = await startGuildBot(
+        server ? { ARTICLEQA_STORE: server.connectionString } : {},
+      );
       try {
-        const manager = String(PermissionFlagsBits.ManageGuild);
         // No ARTICLEQA_ADMIN_GUILDS: with its own collection, a server's admins manage it.
         const added = simulator.sendInteraction({
           name: 'articles',
@@ -164,7 +189,7 @@ describe('per-guild collections (ARTICLEQA_COLLECTIONS=per-guild), with the real
           options: { url: `${siteUrl}/cassini.html` },
           user: user(1),
           channelId,
-          memberPermissions: manager,
+          memberPermissions: String(PermissionFlagsBits.ManageGuild),
         });
         await until(
           () => typeof simulator.interaction(added.token)?.original?.edited_timestamp === 'string',
@@ -172,23 +197,10 @@ describe('per-guild collections (ARTICLEQA_COLLECTIONS=per-guild), with the real
         );
         expect(simulator.interaction(added.token)?.original?.content).toContain('1 added');
 
-        const ask = async (channel: string, asker: number) => {
-          const { token: asked } = simulator.sendInteraction({
-            name: 'ask',
-            options: { question: 'When did Cassini enter orbit around Saturn?' },
-            user: user(asker),
-            channelId: channel,
-          });
-          await until(
-            () => typeof simulator.interaction(asked)?.original?.edited_timestamp === 'string',
-            30_000,
-          );
-          return simulator.interaction(asked)?.original;
-        };
-        expect(JSON.stringify((await ask(channelId, 2))?.embeds)).toContain('Cassini reaches Saturn');
+        const question = 'When did Cassini enter orbit around Saturn?';
+        expect(JSON.stringify((await ask(channelId, question))?.embeds)).toContain('Cassini reaches Saturn');
         // The other server asks its own, empty collection: no answer from the first server's article.
-        const elsewhere = await ask(otherGuild.channels[0]!.id, 3);
-        expect(JSON.stringify(elsewhere)).not.toContain('Cassini');
+        expect(JSON.stringify(await ask(otherGuild.channels[0]!.id, question))).not.toContain('Cassini');
         const listed = simulator.sendInteraction({
           name: 'sources',
           user: user(3),
@@ -203,11 +215,26 @@ describe('per-guild collections (ARTICLEQA_COLLECTIONS=per-guild), with the real
           expect(guildsDir.sort()).toEqual([guildId, otherGuild.id].sort());
         }
       } finally {
-        await stopBuilt(guildBot);
-        await simulator.close();
+        await close();
         await server?.stop();
-        await rm(dir, { recursive: true, force: true });
       }
     });
   }
+
+  it("polls the feeds a server's collection follows and adds their entries", async () => {
+    const { dir, bot: guildBot, ask, close } = await startGuildBot({ ARTICLEQA_FEED_POLL_SECONDS: '1' });
+    try {
+      const question = 'When did Voyager 1 cross the heliopause?';
+      // The first question opens (and creates) the server's collection: nothing in it yet.
+      expect(JSON.stringify(await ask(channelId, question))).not.toContain('Voyager leaves');
+      // Followed from outside, as `articleqa feeds add` with ARTICLEQA_INDEX=<index>/guilds/<id> does.
+      await createFeedFile(join(dir, 'index', 'guilds', guildId, 'feeds.json')).add(`${siteUrl}/feed.xml`);
+      await guildBot.waitForOutput('"msg":"followed feed polled"', { timeoutMs: 20_000 });
+      expect(JSON.stringify((await ask(channelId, question))?.embeds)).toContain(
+        'Voyager leaves the heliosphere',
+      );
+    } finally {
+      await close();
+    }
+  });
 });

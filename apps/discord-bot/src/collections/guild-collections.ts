@@ -1,9 +1,28 @@
 import type { ClosableQAService, FeedService, QAService } from '../qa-service.js';
 
+/** What polling a collection's followed feeds did, feed by feed. */
+export interface FeedPollReport {
+  url: string;
+  /** Entries added or updated. */
+  stored: number;
+  failed: number;
+  /** Set when the feed itself could not be read. */
+  error?: string;
+}
+
+/** How a poll fetches and waits. */
+export interface FeedPollOptions {
+  fetch: typeof fetch;
+  waitForLock: number;
+  signal: AbortSignal;
+}
+
 /** One collection, opened: answering and its followed feeds. */
 export interface OpenedCollection {
   qa: ClosableQAService;
   feeds: FeedService & { close?(): Promise<void> };
+  /** Polls the followed feeds that are due, ingesting new and changed entries. */
+  pollFeeds?(options: FeedPollOptions): Promise<FeedPollReport[]>;
 }
 
 /** The collection each guild asks, as the handlers see it. */
@@ -12,6 +31,11 @@ export interface Collections {
   qa(guildId: string | null): QAService;
   /** The feeds followed for that collection. */
   feeds(guildId: string | null): FeedService;
+  /**
+   * When the bot itself polls followed feeds (a collection per guild, which the CLI's `watch` and
+   * workers do not poll): polls those of every open collection, by guild.
+   */
+  pollFeeds?(options: FeedPollOptions): Promise<Array<{ guildId: string; polls: FeedPollReport[] }>>;
 }
 
 /** Options of {@link GuildCollections}. */
@@ -74,6 +98,17 @@ export class GuildCollections implements Collections {
       remove: (url) => use(({ feeds }) => feeds.remove(url)),
       probe: (url, options) => use(({ feeds }) => feeds.probe(url, options)),
     };
+  }
+
+  /** Polls the due feeds of each collection open now (one at a time; a closed one waits for its next use). */
+  async pollFeeds(options: FeedPollOptions): Promise<Array<{ guildId: string; polls: FeedPollReport[] }>> {
+    const results: Array<{ guildId: string; polls: FeedPollReport[] }> = [];
+    for (const guildId of [...this.#entries.keys()]) {
+      if (options.signal.aborted || this.#closed) break;
+      const polls = await this.#use(guildId, async (opened) => (await opened.pollFeeds?.(options)) ?? []);
+      if (polls.length > 0) results.push({ guildId, polls });
+    }
+    return results;
   }
 
   /** Closes every collection (waiting for none: call once the handlers are done). */

@@ -42,7 +42,11 @@ export const execute: Command['execute'] = async (interaction, context) => {
         const following = added
           ? `Following <${subscription.url}>`
           : `Already following <${subscription.url}>`;
-        return `${following} (${probed.entries} entries). New entries are added by \`articleqa watch\` (or the workers, on Postgres) running beside the bot.\n${ingestReport(subscription.url, summary)}`.slice(
+        const later =
+          context.config.collections === 'per-guild'
+            ? 'New entries are added as the feed publishes them.'
+            : 'New entries are added by `articleqa watch` (or the workers, on Postgres) running beside the bot.';
+        return `${following} (${probed.entries} entries). ${later}\n${ingestReport(subscription.url, summary)}`.slice(
           0,
           2000,
         );
