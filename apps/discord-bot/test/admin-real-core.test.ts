@@ -208,7 +208,7 @@ describe('per-guild collections (ARTICLEQA_COLLECTIONS=per-guild), with the real
         });
         await until(() => simulator.interaction(listed.token)?.callbackType === 4, 10_000);
         expect(JSON.stringify(simulator.interaction(listed.token)?.original?.embeds)).toContain(
-          'No articles are indexed yet',
+          'No articles are indexed yet. Members with Manage Server add them with `/articles add url:`',
         );
         if (!server) {
           const guildsDir = await readdir(join(dir, 'index', 'guilds'));

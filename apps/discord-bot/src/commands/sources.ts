@@ -17,7 +17,12 @@ export const data = new SlashCommandBuilder()
 /** Replies (ephemerally: the list is for whoever asked) with one page of the indexed articles. */
 export const execute: Command['execute'] = async (interaction, context) => {
   const page = interaction.options.getInteger('page') ?? 1;
-  const { embed } = documentListPage(await context.qa.listDocuments(), page);
+  // With a collection per server, its admins fill it: say how.
+  const emptyHint =
+    context.config.collections === 'per-guild'
+      ? 'Members with Manage Server add them with `/articles add url:` or follow a feed with `/feeds add url:`.'
+      : undefined;
+  const { embed } = documentListPage(await context.qa.listDocuments(), page, emptyHint ? { emptyHint } : {});
   await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
 };
 

@@ -21,6 +21,8 @@ export interface DocumentListOptions {
   command?: string;
   /** Add each article's source and id, and its ingest date when it has no publication date (for admins). */
   details?: boolean;
+  /** Said after "No articles are indexed yet." when the list is empty (how to add some). */
+  emptyHint?: string;
 }
 
 /** Renders page `page` (1-based) of the indexed articles, sorted by title. */
@@ -29,10 +31,11 @@ export function documentListPage(
   page: number,
   options: DocumentListOptions = {},
 ): DocumentPage {
-  const { perPage = DOCUMENTS_PER_PAGE, command = '/sources', details = false } = options;
+  const { perPage = DOCUMENTS_PER_PAGE, command = '/sources', details = false, emptyHint } = options;
   if (documents.length === 0) {
+    const description = `No articles are indexed yet.${emptyHint ? ` ${emptyHint}` : ''}`;
     return {
-      embed: { title: 'Indexed articles', description: 'No articles are indexed yet.', color: EMBED_COLOR },
+      embed: { title: 'Indexed articles', description, color: EMBED_COLOR },
       page: 1,
       pageCount: 1,
     };

@@ -358,6 +358,11 @@ describe('Discord simulator with a real discord.js Client', () => {
     const error = await channel.send('x'.repeat(2001)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DiscordAPIError);
     expect(error).toMatchObject({ code: 50035, status: 400 });
+    const button = { type: 2, style: 2, label: 'Sources', custom_id: 'x'.repeat(101) };
+    const badButton = await channel
+      .send({ content: 'with a long custom id', components: [{ type: 1, components: [button] }] })
+      .catch((caught: unknown) => caught);
+    expect(badButton).toMatchObject({ code: 50035, status: 400 });
   });
 
   it('rejects login with a wrong token', async () => {
