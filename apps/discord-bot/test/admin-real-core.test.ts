@@ -104,7 +104,8 @@ async function admin(name: string, subcommand: string, options: Record<string, s
   return String(discord.interaction(token)?.original?.content);
 }
 
-describe('the built bot managed from Discord, with the real core', () => {
+// Longer than any wait inside, so a failing wait reports and the bot is still stopped in `finally`.
+describe('the built bot managed from Discord, with the real core', { timeout: 90_000 }, () => {
   it('adds a page, follows a feed and adds its entry, lists and removes articles', async () => {
     const added = await admin('articles', 'add', { url: `${siteUrl}/cassini.html` });
     expect(added).toContain('1 added');
@@ -134,7 +135,9 @@ describe('the built bot managed from Discord, with the real core', () => {
   });
 });
 
-describe('per-guild collections (ARTICLEQA_COLLECTIONS=per-guild), with the real core', () => {
+describe('per-guild collections (ARTICLEQA_COLLECTIONS=per-guild), with the real core', {
+  timeout: 90_000,
+}, () => {
   const otherGuild = { id: '1270000000000000001', channels: [{ id: '1270000000000000002' }] };
 
   /** A per-guild bot with two servers; `ask` asks in a channel and resolves with the finished reply. */
