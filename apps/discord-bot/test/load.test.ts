@@ -10,7 +10,7 @@ import {
 } from '@articleqa/simulators';
 import { afterAll, describe, expect, it } from 'vitest';
 import { APOLOGY, rejectionNotice } from '../src/format/notices.js';
-import { buildIndex, coreEnv, startBuiltMain } from './built-bot.js';
+import { type BotProcess, buildIndex, coreEnv, startBuiltMain, stopBuilt } from './built-bot.js';
 import { applicationId, botUser, token, until, user } from './harness.js';
 import { freePort } from './ports.js';
 
@@ -26,7 +26,10 @@ const BUSY = rejectionNotice({ ok: false, reason: 'busy' });
 let discord: DiscordSimulator | undefined;
 let openai: OpenAISimulator | undefined;
 let workDir: string | undefined;
+let bot: BotProcess | undefined;
 afterAll(async () => {
+  // A failed check must not leave the bot running.
+  await stopBuilt(bot);
   await discord?.close();
   await openai?.close();
   if (workDir) await rm(workDir, { recursive: true, force: true });
@@ -61,7 +64,7 @@ describe('the built bot under two bursts of /ask from many servers', { timeout: 
     const env = coreEnv({ workDir, openaiBaseURL: openai.baseURL, apiKey });
     await buildIndex(env);
     const port = await freePort();
-    const bot = await startBuiltMain(workDir, {
+    bot = await startBuiltMain(workDir, {
       ...env,
       DISCORD_TOKEN: token,
       DISCORD_APPLICATION_ID: applicationId,
