@@ -97,7 +97,13 @@ describe('the packed packages, installed with npm outside the workspace', () => 
   it(
     'puts articleqa on PATH with npm install -g, and it answers from any folder',
     async () => {
-      await npm(['install', '--global', '--prefix', globalPrefix, ...tarballs], work);
+      // npm reads its global config from <prefix>/etc/npmrc: keep the machine's (registry, CA) with the
+    // temporary prefix, as a user's own global install would have it.
+    const { stdout: globalConfig } = await run('npm', ['config', 'get', 'globalconfig'], { env: userEnv() });
+    await npm(
+      ['install', '--global', '--prefix', globalPrefix, '--globalconfig', globalConfig.trim(), ...tarballs],
+      work,
+    );
       const folder = join(work, 'elsewhere');
       await mkdir(join(folder, 'corpus'), { recursive: true });
       await copyFile(seedArticle, join(folder, 'corpus', 'article.md'));
