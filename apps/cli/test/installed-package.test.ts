@@ -98,12 +98,14 @@ describe('the packed packages, installed with npm outside the workspace', () => 
     'puts articleqa on PATH with npm install -g, and it answers from any folder',
     async () => {
       // npm reads its global config from <prefix>/etc/npmrc: keep the machine's (registry, CA) with the
-    // temporary prefix, as a user's own global install would have it.
-    const { stdout: globalConfig } = await run('npm', ['config', 'get', 'globalconfig'], { env: userEnv() });
-    await npm(
-      ['install', '--global', '--prefix', globalPrefix, '--globalconfig', globalConfig.trim(), ...tarballs],
-      work,
-    );
+      // temporary prefix, as a user's own global install would have it.
+      const { stdout: globalConfig } = await run('npm', ['config', 'get', 'globalconfig'], {
+        env: userEnv(),
+      });
+      await npm(
+        ['install', '--global', '--prefix', globalPrefix, '--globalconfig', globalConfig.trim(), ...tarballs],
+        work,
+      );
       const folder = join(work, 'elsewhere');
       await mkdir(join(folder, 'corpus'), { recursive: true });
       await copyFile(seedArticle, join(folder, 'corpus', 'article.md'));
