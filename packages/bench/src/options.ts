@@ -66,6 +66,7 @@ export const USAGE = `Usage: node packages/bench/dist/main.js [options]   (or: p
   --scale quick|full     full adds the 1M-vector index (long: tens of minutes)
   --dataset <dir>        the SQuAD half (default: ../shared/datasets/squad-v1.1-dev-half, or $ARTICLEQA_DATASET)
   --only <list>          comma-separated sections: ${SECTIONS.join(',')}
+  --documents <list>     the collection section's sizes (default 1000; 1000,10000,100000 with --full)
   --render-only          measure nothing: rewrite the report from the saved JSON
   --out <file>           report path (default: docs/benchmarks.md); the chart and raw JSON go beside it
   -h, --help             this text`;
@@ -78,6 +79,7 @@ export function parseOptions(argv: readonly string[], environment: NodeJS.Proces
       scale: { type: 'string', default: 'quick' },
       dataset: { type: 'string' },
       only: { type: 'string' },
+      documents: { type: 'string' },
       out: { type: 'string' },
       'render-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -98,6 +100,10 @@ export function parseOptions(argv: readonly string[], environment: NodeJS.Proces
     }
   }
   const full = values.full;
+  const documents = values.documents?.split(',').map((size) => Number(size.trim()));
+  if (documents?.some((size) => !Number.isInteger(size) || size < 1)) {
+    throw new Error(`--documents takes positive whole numbers, not ${values.documents}.`);
+  }
   const scaleSizes = full || values.scale === 'full' ? [10_000, 100_000] : [10_000];
   if (values.scale === 'full') scaleSizes.push(1_000_000);
   const workload: Workload = {
@@ -118,7 +124,7 @@ export function parseOptions(argv: readonly string[], environment: NodeJS.Proces
     scaleQueries: 200,
     postgresHnswVectors: full ? 20_000 : 5_000,
     postgresQuestions: full ? undefined : 300,
-    collectionSizes: full ? [1_000, 10_000, 100_000] : [1_000],
+    collectionSizes: documents ?? (full ? [1_000, 10_000, 100_000] : [1_000]),
   };
   return {
     workload,
