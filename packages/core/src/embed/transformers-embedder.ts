@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type BertTokenizer, loadBertTokenizer } from '../providers/bert-tokenizer.js';
 import { ensureMiniLMModelFolder } from '../providers/minilm-model-folder.js';
 import type { OnnxModelOptions } from '../providers/onnx-model.js';
-import { type EncodedBatch, loadOnnxModel, type OnnxModel } from '../providers/onnx-model.js';
+import { type EncodedBatch, loadOnnxModel, type OnnxModel, padBatch } from '../providers/onnx-model.js';
 import { downloadHubModel } from '../providers/transformers-env.js';
 import { ConfigError, ModelError, throwIfAborted } from '../shared/errors.js';
 import { withoutUndefined } from '../shared/options.js';
@@ -368,25 +368,7 @@ async function ensureHubModel(
 /** `[CLS] tokens [SEP]` per text, cut to `maxTokens` (keeping [SEP]) and padded to the longest. */
 function encodeBatch(texts: number[][], tokenizer: BertTokenizer, maxTokens: number): EncodedBatch {
   const room = maxTokens - SPECIAL_TOKENS;
-  const width = Math.min(maxTokens, Math.max(...texts.map((ids) => ids.length)) + SPECIAL_TOKENS);
-  const inputIds = new BigInt64Array(texts.length * width);
-  const attentionMask = new BigInt64Array(texts.length * width);
-  for (const [row, ids] of texts.entries()) {
-    const kept = Math.min(ids.length, room);
-    const base = row * width;
-    inputIds[base] = BigInt(tokenizer.clsId);
-    for (let position = 0; position < kept; position++)
-      inputIds[base + 1 + position] = BigInt(ids[position]!);
-    inputIds[base + 1 + kept] = BigInt(tokenizer.sepId);
-    attentionMask.fill(1n, base, base + kept + SPECIAL_TOKENS);
-  }
-  return {
-    rows: texts.length,
-    width,
-    inputIds,
-    attentionMask,
-    tokenTypeIds: new BigInt64Array(texts.length * width),
-  };
+  return padBatch(texts.map((ids) => ({ ids: [tokenizer.clsId, ...ids.slice(0, room), tokenizer.sepId] })));
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../shared/errors.js';
 import { ensureMiniLMModelFolder } from './minilm-model-folder.js';
-import { type EncodedBatch, loadOnnxModel } from './onnx-model.js';
+import { type EncodedBatch, loadOnnxModel, padBatch } from './onnx-model.js';
 
 let cacheDir: string;
 let modelPath: string;
@@ -29,6 +29,16 @@ function batch(rows: number, width: number): EncodedBatch {
   }
   return { rows, width, inputIds, attentionMask, tokenTypeIds: new BigInt64Array(rows * width) };
 }
+
+describe('padBatch', () => {
+  it('pads rows to the longest, masks only their own tokens, and keeps given token types', () => {
+    const batch = padBatch([{ ids: [101, 7, 102] }, { ids: [101, 8, 9, 102, 5], types: [0, 0, 0, 0, 1] }]);
+    expect(batch).toMatchObject({ rows: 2, width: 5 });
+    expect([...batch.inputIds]).toEqual([101n, 7n, 102n, 0n, 0n, 101n, 8n, 9n, 102n, 5n]);
+    expect([...batch.attentionMask]).toEqual([1n, 1n, 1n, 0n, 0n, 1n, 1n, 1n, 1n, 1n]);
+    expect([...batch.tokenTypeIds]).toEqual([0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 1n]);
+  });
+});
 
 describe('loadOnnxModel', () => {
   it('gives the same hidden states in a worker thread as in process', async () => {

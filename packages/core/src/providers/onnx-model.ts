@@ -13,6 +13,28 @@ export interface EncodedBatch {
   readonly tokenTypeIds: BigInt64Array;
 }
 
+/**
+ * Pads token rows into one batch: ids and token types row by row, zeros after each row, the attention
+ * mask 1 over each row's own tokens. A row without `types` is all type 0 (a single text).
+ */
+export function padBatch(
+  rows: readonly { ids: readonly number[]; types?: readonly number[] }[],
+): EncodedBatch {
+  const width = Math.max(...rows.map((row) => row.ids.length));
+  const inputIds = new BigInt64Array(rows.length * width);
+  const tokenTypeIds = new BigInt64Array(rows.length * width);
+  const attentionMask = new BigInt64Array(rows.length * width);
+  for (const [row, { ids, types }] of rows.entries()) {
+    const base = row * width;
+    for (const [position, id] of ids.entries()) {
+      inputIds[base + position] = BigInt(id);
+      if (types) tokenTypeIds[base + position] = BigInt(types[position]!);
+    }
+    attentionMask.fill(1n, base, base + ids.length);
+  }
+  return { rows: rows.length, width, inputIds, attentionMask, tokenTypeIds };
+}
+
 /** The model's first output, `[rows, width, hidden]` for a BERT encoder. */
 export interface HiddenStates {
   readonly dims: readonly number[];

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { loadBertTokenizer } from '../providers/bert-tokenizer.js';
 import { ensureMiniLMModelFolder, type ModelVariant } from '../providers/minilm-model-folder.js';
-import { type HiddenStates, loadOnnxModel, type OnnxModel } from '../providers/onnx-model.js';
+import { type HiddenStates, loadOnnxModel, type OnnxModel, padBatch } from '../providers/onnx-model.js';
 import { readSafetensors } from '../providers/safetensors.js';
 import { ModelError, throwIfAborted } from '../shared/errors.js';
 import { withoutUndefined } from '../shared/options.js';
@@ -182,26 +182,11 @@ export class TransformersReader implements Reader {
   }
 
   async #run(loaded: LoadedReader, batch: Window[]): Promise<PassageReading[]> {
-    const width = Math.max(...batch.map((window) => window.ids.length));
-    const ids = new BigInt64Array(batch.length * width);
-    const types = new BigInt64Array(batch.length * width);
-    const mask = new BigInt64Array(batch.length * width);
-    for (const [row, window] of batch.entries()) {
-      for (const [position, id] of window.ids.entries()) {
-        ids[row * width + position] = BigInt(id);
-        types[row * width + position] = BigInt(window.types[position]!);
-        mask[row * width + position] = 1n;
-      }
-    }
+    const encoded = padBatch(batch);
+    const { width } = encoded;
     let output: HiddenStates;
     try {
-      output = await loaded.model.run({
-        rows: batch.length,
-        width,
-        inputIds: ids,
-        attentionMask: mask,
-        tokenTypeIds: types,
-      });
+      output = await loaded.model.run(encoded);
     } catch (error) {
       throw new ModelError('E_MODEL_LOAD', `The reader ${this.id} failed on ${batch.length} passages.`, {
         cause: error,
