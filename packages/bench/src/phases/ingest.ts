@@ -1,13 +1,9 @@
 import { availableParallelism } from 'node:os';
-import {
-  createLocalEmbedder,
-  ensureMiniLMModelFolder,
-  openArticleQA,
-  type TransformersEmbedder,
-} from '@articleqa/core';
+import { createLocalEmbedder, openArticleQA, type TransformersEmbedder } from '@articleqa/core';
 import { corpusTexts, sourceBytes } from '../corpus-texts.js';
 import { cosine, cpuMsSince, shuffled } from '../statistics.js';
 import { TimedEmbedder } from '../timed-embedder.js';
+import { loadXenovaPipeline } from '../xenova-pipeline.js';
 
 /** Builds an index from a corpus with `qa.ingest`, timing the whole pipeline. */
 export interface IngestPipelineInput {
@@ -168,15 +164,7 @@ export interface RuntimeRow {
  * the same model folder, fed the same length-sorted batches.
  */
 async function previousRuntime(cacheDir: string, batchSize: number) {
-  const folder = await ensureMiniLMModelFolder({ cacheDir });
-  const { env, pipeline } = await import('@xenova/transformers');
-  env.allowLocalModels = true;
-  env.allowRemoteModels = false;
-  env.localModelPath = folder.localModelPath;
-  const extractor = await pipeline('feature-extraction', folder.modelName, {
-    quantized: true,
-    local_files_only: true,
-  });
+  const extractor = await loadXenovaPipeline(cacheDir, { everyCore: false });
   return {
     async embed(texts: readonly string[], order: readonly number[]): Promise<Float32Array[]> {
       const vectors = new Array<Float32Array>(texts.length);

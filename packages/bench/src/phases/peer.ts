@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import { type EvalQuestion, ensureMiniLMModelFolder } from '@articleqa/core';
+import type { EvalQuestion } from '@articleqa/core';
 import { HuggingFaceTransformersEmbeddings } from '@langchain/community/embeddings/huggingface_transformers';
 import { HNSWLib } from '@langchain/community/vectorstores/hnswlib';
 import { Document } from '@langchain/core/documents';
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import { answerRecall, type RecallSummary } from '../dataset.js';
 import { cpuMsSince, type LatencySummary, summarize } from '../statistics.js';
+import { loadXenovaPipeline } from '../xenova-pipeline.js';
 
 /**
  * LangChain.js's HuggingFaceTransformersEmbeddings with only its model loading replaced.
@@ -26,7 +25,7 @@ class LocalMiniLMTransformersEmbeddings extends HuggingFaceTransformersEmbedding
     super({ model: 'all-MiniLM-L6-v2' });
     // `pipelinePromise` is private in LangChain's typings but a plain field at run time: the one seam
     // through which the model can be swapped without copying the class's embedding code.
-    this.loaded = loadXenovaPipeline(cacheDir);
+    this.loaded = loadXenovaPipeline(cacheDir, { everyCore: true });
     (this as unknown as { pipelinePromise: Promise<unknown> }).pipelinePromise = this.loaded;
   }
 
@@ -38,32 +37,6 @@ class LocalMiniLMTransformersEmbeddings extends HuggingFaceTransformersEmbedding
       this.embedMs += performance.now() - started;
     }
   }
-}
-
-/**
- * transformers.js 2 creates its onnxruntime session with no options, so the binding's default of one
- * thread applies, while articleqa runs the same runtime on every core. LangChain on its own would use
- * @huggingface/transformers 3, whose newer onnxruntime defaults to one thread per core: this gives the
- * peer that, by adding `intraOpNumThreads` to the one session-creating call, so the comparison is of
- * the pipelines, not of thread settings.
- */
-function useEveryCore(): void {
-  const runtime = createRequire(import.meta.resolve('@xenova/transformers'))('onnxruntime-node') as {
-    InferenceSession: { create: (...args: unknown[]) => Promise<unknown> };
-  };
-  const create = runtime.InferenceSession.create.bind(runtime.InferenceSession);
-  runtime.InferenceSession.create = (model: unknown, options?: unknown) =>
-    create(model, { ...(options as object), intraOpNumThreads: availableParallelism() });
-}
-
-async function loadXenovaPipeline(cacheDir: string): Promise<unknown> {
-  const folder = await ensureMiniLMModelFolder({ cacheDir });
-  useEveryCore();
-  const { env, pipeline } = await import('@xenova/transformers');
-  env.allowLocalModels = true;
-  env.allowRemoteModels = false;
-  env.localModelPath = folder.localModelPath;
-  return pipeline('feature-extraction', folder.modelName, { quantized: true, local_files_only: true });
 }
 
 export interface PeerInput {
