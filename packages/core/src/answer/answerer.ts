@@ -40,6 +40,18 @@ export interface AnswerSignals {
   unmatchedName?: number;
   /** The sentence answerer's score of the sentence answered from, in [0, 1]. */
   sentenceScore?: number;
+  /**
+   * The IDF-weighted share of the question's terms found in the answer's sentence and its neighbours:
+   * a question that changes one word of the passage (another year, an antonym, a swapped name) finds
+   * the topic but not the fact.
+   */
+  windowCoverage?: number;
+  /** 1 when a number in the question (a year, a count) is missing from the answer's source chunk. */
+  unmatchedNumber?: number;
+  /** 1 when a name in the question is missing from the answer's source chunk (found elsewhere or not). */
+  sourceUnmatchedName?: number;
+  /** 1 when the question is negated ("not", "never", "n't") and the answer's sentences are not. */
+  negation?: number;
 }
 
 /** What an answerer is given. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { balanceQuotes } from './reader-answerer.js';
+import { balanceQuotes, score, unmatchedNumber } from './reader-answerer.js';
 
 describe('balanceQuotes', () => {
   it('closes a quote the span opens, and leaves balanced spans alone', () => {
@@ -9,5 +9,27 @@ describe('balanceQuotes', () => {
     expect(balanceQuotes(text, text.indexOf('China'), text.indexOf(')'))).toBe('(China)'.slice(1, -1));
     expect(balanceQuotes(text, text.indexOf('Tencent'), text.indexOf(' said'))).toBe('Tencent (China)');
     expect(balanceQuotes(text, text.indexOf('China'), text.indexOf(')') + 1)).toBe('(China)');
+  });
+});
+
+describe('unmatchedNumber', () => {
+  it('is true only when a number of the question is missing from the text', () => {
+    const text = 'The Ministry said in 2015 that 50 offices would open, costing 1,200 yuan each.';
+    expect(unmatchedNumber('What happened in 2015?', text)).toBe(false);
+    expect(unmatchedNumber('What happened in 2016?', text)).toBe(true);
+    expect(unmatchedNumber('Did 50 offices cost 1,200 yuan?', text)).toBe(false);
+    expect(unmatchedNumber('Did 50 offices cost 1,300 yuan?', text)).toBe(true);
+    expect(unmatchedNumber('Who spoke for the Ministry?', text)).toBe(false);
+  });
+});
+
+describe('score', () => {
+  const base = { bias: 0, margin: 0, dense: 0, coverage: 0, unmatchedName: 0, sentence: 0, threshold: 0.5 };
+  it('weighs the later signals when the calibration has them, and ignores them when it does not', () => {
+    const signals = { readerMargin: 0, windowCoverage: 1, negation: 1, unmatchedNumber: 1 };
+    expect(score(signals, base)).toBeCloseTo(0.5);
+    const fitted = { ...base, windowCoverage: 2, negation: -1, unmatchedNumber: -1 };
+    expect(score(signals, fitted)).toBeCloseTo(0.5);
+    expect(score({ ...signals, negation: 0 }, fitted)).toBeCloseTo(1 / (1 + Math.exp(-1)));
   });
 });

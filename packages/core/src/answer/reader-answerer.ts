@@ -19,8 +19,9 @@ import { type MetadataField, metadataField, metadataValue } from './metadata-que
 
 /**
  * How the answer's confidence is computed: `sigmoid(bias + margin·readerMargin + dense·topDense +
- * coverage·coverage + unmatchedName·unmatchedName + sentence·sentenceScore)`, abstaining below
- * `threshold`.
+ * coverage·coverage + unmatchedName·unmatchedName + sentence·sentenceScore + …)`, one weight per
+ * {@link AnswerSignals} field, abstaining below `threshold`. Weights of the later signals are optional
+ * (absent counts 0), so a calibration fitted before they existed keeps its meaning.
  */
 export interface Abstention {
   bias: number;
@@ -29,6 +30,10 @@ export interface Abstention {
   coverage: number;
   unmatchedName: number;
   sentence: number;
+  windowCoverage?: number;
+  unmatchedNumber?: number;
+  sourceUnmatchedName?: number;
+  negation?: number;
   /**
    * Weights over the reader's [CLS] state of the best passage (a linear no-answer probe), fitted with
    * the rest; absent, the probe adds nothing.
@@ -123,12 +128,17 @@ export class ReaderAnswerer implements Answerer {
       this.#choose(question, sources, readings, input.sentences) ??
       fromReading(sources, best, input.sentences);
     const source = choice.source;
+    const window = windowText(source, choice, input.sentences?.get(source.chunkId));
     const signals: AnswerSignals = {
       readerMargin: best.margin,
       topDense: Math.max(0, ...sources.map((chunk) => chunk.scores.dense ?? 0)),
-      coverage: coverage(question, source, sources),
+      coverage: coverage(question, stemmedTerms(source.text), sources),
       unmatchedName: unmatchedName(question, input.sources) ? 1 : 0,
       sentenceScore: choice.sentenceScore,
+      windowCoverage: coverage(question, stemmedTerms(window), sources),
+      unmatchedNumber: unmatchedNumber(question, source.text) ? 1 : 0,
+      sourceUnmatchedName: unmatchedName(question, [source]) ? 1 : 0,
+      negation: NEGATION.test(question) && !NEGATION.test(window) ? 1 : 0,
     };
     const confidence = score(signals, this.#abstention, best.cls);
     if (confidence < this.#abstention.threshold) return abstain(confidence, signals);
@@ -267,7 +277,11 @@ export function score(signals: AnswerSignals, abstention: Abstention, cls?: Arra
     abstention.dense * (signals.topDense ?? 0) +
     abstention.coverage * (signals.coverage ?? 0) +
     abstention.unmatchedName * (signals.unmatchedName ?? 0) +
-    abstention.sentence * (signals.sentenceScore ?? 0);
+    abstention.sentence * (signals.sentenceScore ?? 0) +
+    (abstention.windowCoverage ?? 0) * (signals.windowCoverage ?? 0) +
+    (abstention.unmatchedNumber ?? 0) * (signals.unmatchedNumber ?? 0) +
+    (abstention.sourceUnmatchedName ?? 0) * (signals.sourceUnmatchedName ?? 0) +
+    (abstention.negation ?? 0) * (signals.negation ?? 0);
   return 1 / (1 + Math.exp(-z));
 }
 
@@ -282,6 +296,36 @@ export function unmatchedName(question: string, sources: readonly RetrievedChunk
     sources.flatMap((source) => source.text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []),
   );
   return names.some((name) => !words.has(name));
+}
+
+/** True when a number in the question (digits: a year, a count, a date) is not in `text`. */
+export function unmatchedNumber(question: string, text: string): boolean {
+  const numbers = question.match(/\p{N}+(?:[.,]\p{N}+)*/gu) ?? [];
+  if (numbers.length === 0) return false;
+  const present = new Set(text.match(/\p{N}+(?:[.,]\p{N}+)*/gu) ?? []);
+  return numbers.some((number) => !present.has(number));
+}
+
+const NEGATION = /\b(?:not|never|no|none|neither|nor|without)\b|n't\b/iu;
+
+/** The chosen sentence with the sentences either side of it in its chunk. */
+function windowText(
+  source: RetrievedChunk,
+  choice: { start: number; end: number },
+  stored: ReadonlyArray<{ start: number; end: number }> | undefined,
+): string {
+  const sentences =
+    stored ??
+    splitSentences(source.text).map((span) => ({
+      start: source.start + span.start,
+      end: source.start + span.end,
+    }));
+  const first = sentences.findIndex((span) => span.end > choice.start);
+  const last = sentences.findLastIndex((span) => span.start < choice.end);
+  if (first < 0 || last < 0) return source.text.slice(choice.start - source.start, choice.end - source.start);
+  const from = sentences[Math.max(0, first - 1)]!.start;
+  const to = sentences[Math.min(sentences.length - 1, last + 1)]!.end;
+  return source.text.slice(Math.max(0, from - source.start), Math.max(0, to - source.start));
 }
 
 /** The sentence (or sentences, when the answer straddles them) of `source` that holds the reading. */
@@ -306,12 +350,12 @@ function evidenceSpan(
   };
 }
 
-/** The IDF-weighted share of the question's terms in `source`, IDF taken over the sources. */
-function coverage(question: string, source: RetrievedChunk, sources: readonly RetrievedChunk[]): number {
-  const terms = sources.map((chunk) => stemmedTerms(chunk.text));
-  const query = weighQuery(question, sources.length, (term) => terms.filter((set) => set.has(term)).length);
+/** The IDF-weighted share of the question's terms in `terms`, IDF taken over the sources. */
+function coverage(question: string, terms: ReadonlySet<string>, sources: readonly RetrievedChunk[]): number {
+  const units = sources.map((chunk) => stemmedTerms(chunk.text));
+  const query = weighQuery(question, sources.length, (term) => units.filter((set) => set.has(term)).length);
   if (query.terms.length === 0) return 0;
-  return weightedCoverage(query, terms[sources.indexOf(source)]!);
+  return weightedCoverage(query, terms);
 }
 
 const QUOTE_PAIRS: Record<string, string> = { '‘': '’', '“': '”', '"': '"', "'": "'", '(': ')', '[': ']' };

@@ -111,6 +111,17 @@ describe('the shipped reader on the seed article', () => {
     expect(reranked.citations[0]!.quote).toContain(reranked.shortAnswer);
   });
 
+  it('reports what the answer passage lacks of the question among its signals', async () => {
+    const fits = await qa.ask("Who is Human Rights Watch's China director?");
+    expect(fits.signals).toMatchObject({ unmatchedNumber: 0, sourceUnmatchedName: 0, negation: 0 });
+    expect(fits.signals!.windowCoverage).toBeGreaterThan(0.5);
+    // The article gives no year 2019 and never says who did not comment.
+    const year = await qa.ask('What did the Ministry of Public Security announce in 2019?');
+    expect(year.signals!.unmatchedNumber).toBe(1);
+    const negated = await qa.ask('Which company did not comment on the police offices?');
+    expect(negated.signals!.negation).toBe(1);
+  });
+
   it('records the short answer in every eval record', async () => {
     const { records, metrics } = await evaluate(qa, [
       {
