@@ -12,5 +12,10 @@ export {
   describeRerankerContract,
   type RerankerContractHarness,
 } from './rerank-contract.js';
-export { describeStoreContract, fixtureWrite, type StoreContractHarness } from './store-contract.js';
+export {
+  describeStoreContract,
+  fixtureWrite,
+  type StoreContractHarness,
+  storeContractOpenOptions,
+} from './store-contract.js';
 export { textVector, unitVector } from './vectors.js';

@@ -19,11 +19,13 @@ export interface StoreContractHarness {
 }
 
 const DIMENSIONS = 16;
-const OPEN: OpenStoreOptions = {
+/** What the contract opens every store with: a store it is given alongside must match it. */
+export const storeContractOpenOptions: Readonly<OpenStoreOptions> = {
   embedderId: 'contract:hashing',
   dimensions: DIMENSIONS,
   chunker: { targetTokens: 40 },
 };
+const OPEN = storeContractOpenOptions;
 
 interface Fixture {
   id: string;
