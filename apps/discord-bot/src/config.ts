@@ -42,10 +42,15 @@ export interface BotConfig {
   /** ARTICLEQA_METRICS_HOST: the address the metrics server binds. */
   metricsHost: string;
   /**
-   * ARTICLEQA_COLLECTIONS: `shared` (every guild asks the one collection) or `per-guild` (each guild its
-   * own, which its admins manage).
+   * ARTICLEQA_COLLECTIONS: `per-guild` (each guild its own, which its admins manage, read beside the
+   * operator's shared collection) or `shared` (every guild asks the operator's collection alone).
    */
   collections: 'shared' | 'per-guild';
+  /**
+   * ARTICLEQA_SHARED_COLLECTION (`on`/`off`): with per-guild collections, also read the operator's
+   * collection (ARTICLEQA_INDEX, or ARTICLEQA_STORE's Postgres) in every guild, when it exists.
+   */
+  readShared: boolean;
   /**
    * ARTICLEQA_ADMIN_GUILDS: guilds whose members with Manage Server may change the collection with
    * `/articles` and `/feeds`; undefined: nobody (every server shares the one collection).
@@ -82,7 +87,8 @@ export const DefaultBotConfig = {
   shutdownTimeoutSeconds: 10,
   metricsHost: '127.0.0.1',
   allowPrivateUrls: false,
-  collections: 'shared',
+  collections: 'per-guild',
+  readShared: true,
   feedPollSeconds: 60,
   dataDir: '.articleqa-bot',
   answerRetentionDays: 30,
@@ -231,7 +237,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const feedPollSeconds = integer('ARTICLEQA_FEED_POLL_SECONDS', DefaultBotConfig.feedPollSeconds, 0, 86_400);
   const collections = read('ARTICLEQA_COLLECTIONS')?.toLowerCase() ?? DefaultBotConfig.collections;
   if (collections !== 'shared' && collections !== 'per-guild')
-    problems.push(`ARTICLEQA_COLLECTIONS must be shared or per-guild (got "${collections}").`);
+    problems.push(`ARTICLEQA_COLLECTIONS must be per-guild or shared (got "${collections}").`);
+  const readShared = flag('ARTICLEQA_SHARED_COLLECTION', DefaultBotConfig.readShared);
 
   const logLevel = read('LOG_LEVEL')?.toLowerCase() ?? DefaultBotConfig.logLevel;
   if (!LOG_LEVELS.has(logLevel))
@@ -262,6 +269,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       metricsPort,
       metricsHost,
       collections: collections as BotConfig['collections'],
+      readShared,
       feedPollSeconds,
       adminGuilds,
       allowPrivateUrls,

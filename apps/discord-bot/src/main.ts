@@ -102,6 +102,7 @@ async function main(): Promise<number | undefined> {
       env,
       indexDir: config.indexDir,
       mode: config.collections,
+      readShared: config.readShared,
       chatBounds: {
         maxConcurrent: config.maxLLMCalls,
         deadlineMs: config.answerDeadlineSeconds * 1000,
@@ -117,6 +118,16 @@ async function main(): Promise<number | undefined> {
     return EXIT_FAILURE;
   }
 
+  if (config.collections === 'per-guild') {
+    logger.info(
+      qa.shared
+        ? { shared: qa.shared.location, documents: qa.shared.documents }
+        : { shared: null, hint: 'build one with `articleqa ingest` to give every server the same articles' },
+      qa.shared
+        ? "each server asks its own articles and the operator's shared collection"
+        : 'each server asks its own articles (no shared collection found)',
+    );
+  }
   metrics.observe({ llmCallsInFlight: () => qa.llmCallsInFlight() });
   const bot = createBot({
     collections: qa.collections,

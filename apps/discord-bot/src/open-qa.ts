@@ -1,7 +1,11 @@
 import { join } from 'node:path';
 import {
+  type ArticleQA,
+  type ArticleStore,
   createFeedFile,
+  createLocalStore,
   createModels,
+  createUnionStore,
   type EnvironmentRecord,
   isArticleQAError,
   loadSource,
@@ -24,6 +28,11 @@ export type CollectionMode = 'shared' | 'per-guild';
 /** The collections the bot answers from, with the models they share. */
 export interface OpenedCollections {
   collections: Collections;
+  /**
+   * Per guild: the operator's collection every guild reads beside its own, when there is one (where,
+   * and how many articles it held at start).
+   */
+  shared?: { location: string; documents: number };
   /** LLM calls in flight now, across all collections. */
   llmCallsInFlight(): number;
   /** Closes every collection, then the models. */
@@ -39,7 +48,9 @@ const MAX_OPEN_GUILD_COLLECTIONS = 64;
  * does; then the collections. `shared`: the one collection (the Postgres store of ARTICLEQA_STORE, else
  * the index in `indexDir`), which must exist (`create: false`: a bot never builds an empty one;
  * `articleqa ingest` does). `per-guild`: each guild's own, opened on first use and created empty for a
- * new guild: `<indexDir>/guilds/<guild id>`, or the Postgres schema `articleqa_guild_<guild id>`.
+ * new guild: `<indexDir>/guilds/<guild id>`, or the Postgres schema `articleqa_guild_<guild id>`; with
+ * `readShared`, the operator's collection (the one `shared` answers from), when it exists, is read
+ * beside every guild's own and changed by none of them.
  *
  * @throws the core's `ArticleQAError`s (`E_CONFIG`, `E_INDEX_NOT_FOUND`, `E_MODEL_LOAD`...); main words them.
  */
@@ -47,6 +58,8 @@ export async function openCollections(options: {
   env: EnvironmentRecord;
   indexDir: string;
   mode: CollectionMode;
+  /** Per guild: read the operator's collection beside each guild's own, when it exists. @defaultValue true */
+  readShared?: boolean;
   /** Process-wide bounds on LLM calls: how many at once, how long each may take, who hears of each end. */
   chatBounds?: ChatBounds;
 }): Promise<OpenedCollections> {
@@ -63,13 +76,22 @@ export async function openCollections(options: {
   };
   const postgres = config.store.kind === 'postgres' ? config.store.url : undefined;
 
-  /** One collection: in `schema` of the Postgres database, or in the index folder `dir`. */
-  const open = async (where: { dir: string; schema: string }, create: boolean): Promise<OpenedCollection> => {
-    const storeModule = postgres ? await import('@articleqa/store-postgres') : undefined;
+  const storeModule = postgres ? await import('@articleqa/store-postgres') : undefined;
+  /** The store of a collection: `schema` of the Postgres database, or the index folder `dir`. */
+  const storeAt = (where: { dir: string; schema: string }): ArticleStore =>
+    storeModule && postgres
+      ? storeModule.createPostgresStore({ connectionString: postgres, schema: where.schema })
+      : createLocalStore({ dir: where.dir });
+
+  /** One collection; with `shared`, read together with that (open) store. */
+  const open = async (
+    where: { dir: string; schema: string },
+    create: boolean,
+    shared?: ArticleStore,
+  ): Promise<OpenedCollection> => {
+    const own = storeAt(where);
     const qa = await openArticleQA({
-      ...(storeModule && postgres
-        ? { store: storeModule.createPostgresStore({ connectionString: postgres, schema: where.schema }) }
-        : { dir: where.dir }),
+      store: shared ? createUnionStore({ primary: own, shared: [shared] }) : own,
       create,
       ...models,
     });
@@ -83,6 +105,16 @@ export async function openCollections(options: {
       qa: {
         ask: (question, askOptions) => qa.ask(question, askOptions),
         listDocuments: () => qa.listDocuments(),
+        ...(shared
+          ? {
+              // Listed through the union, stored in the shared store only: the guild cannot remove them.
+              async sharedDocumentIds() {
+                const [all, mine] = await Promise.all([qa.listDocuments(), own.listDocuments()]);
+                const owned = new Set(mine.map((document) => document.id));
+                return new Set(all.map((document) => document.id).filter((id) => !owned.has(id)));
+              },
+            }
+          : {}),
         ingest: (inputs, ingestOptions) => qa.ingest(inputs, ingestOptions),
         remove: (references, removeOptions) => qa.remove(references, removeOptions),
         close: () => qa.close(),
@@ -102,6 +134,8 @@ export async function openCollections(options: {
 
   let collections: Collections;
   let closeCollections: () => Promise<void>;
+  let sharedQa: ArticleQA | undefined;
+  let sharedStore: ArticleStore | undefined;
   try {
     if (options.mode === 'shared') {
       const opened = await open({ dir: options.indexDir, schema: 'articleqa' }, false);
@@ -111,23 +145,43 @@ export async function openCollections(options: {
         await opened.feeds.close?.();
       };
     } else {
+      if (options.readShared ?? true) {
+        // Opened once, read by every guild's collection; absent, each guild has its own articles only.
+        const store = storeAt({ dir: options.indexDir, schema: 'articleqa' });
+        try {
+          sharedQa = await openArticleQA({ store, create: false, ...models });
+          sharedStore = store;
+        } catch (error) {
+          if (!isArticleQAError(error, 'E_INDEX_NOT_FOUND')) throw error;
+        }
+      }
       const guilds = new GuildCollections({
         maxOpen: MAX_OPEN_GUILD_COLLECTIONS,
         open: (guildId) =>
           open(
             { dir: join(options.indexDir, 'guilds', guildId), schema: `articleqa_guild_${guildId}` },
             true,
+            sharedStore,
           ),
       });
       collections = guilds;
-      closeCollections = () => guilds.close();
+      closeCollections = async () => {
+        await guilds.close();
+        await sharedQa?.close();
+      };
     }
   } catch (error) {
+    await sharedQa?.close().catch(() => undefined);
     await closeModels();
     throw error;
   }
+  const sharedInfo =
+    sharedQa && sharedStore
+      ? { location: sharedStore.location, documents: (await sharedQa.stats()).documents }
+      : undefined;
   return {
     collections,
+    ...(sharedInfo ? { shared: sharedInfo } : {}),
     llmCallsInFlight: () => bounded?.inFlight ?? 0,
     // The collections own the models built here: closing releases them after the indexes.
     close: async () => {

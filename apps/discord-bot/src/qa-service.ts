@@ -22,7 +22,13 @@ export type {
  * What the handlers need from the core, loaded once and shared by all of them: answering, listing, and
  * for the admin commands adding and removing articles.
  */
-export type QAService = Pick<ArticleQA, 'ask' | 'listDocuments' | 'ingest' | 'remove'>;
+export type QAService = Pick<ArticleQA, 'ask' | 'listDocuments' | 'ingest' | 'remove'> & {
+  /**
+   * Ids of the listed documents that come from the operator's shared collection, which this one reads
+   * but cannot change; absent when it reads none.
+   */
+  sharedDocumentIds?(): Promise<ReadonlySet<string>>;
+};
 
 /** A QAService that owns resources (the loaded model and index), closed at shutdown. */
 export type ClosableQAService = QAService & Pick<ArticleQA, 'close'>;

@@ -14,6 +14,8 @@ import { startTestServer } from '@articleqa/store-postgres/testing';
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  articlePath,
+  articleTitle,
   type BotProcess,
   buildIndex,
   coreEnv,
@@ -73,6 +75,8 @@ beforeAll(async () => {
   bot = await startBuiltMain(workDir, {
     ...env,
     ...discordEnv(discord),
+    // One collection for every server, changed from the servers the operator lists.
+    ARTICLEQA_COLLECTIONS: 'shared',
     ARTICLEQA_ADMIN_GUILDS: guildId,
     // The test's website is on loopback, which the bot otherwise refuses to fetch for Discord users.
     ARTICLEQA_ALLOW_PRIVATE_URLS: 'on',
@@ -135,13 +139,16 @@ describe('the built bot managed from Discord, with the real core', { timeout: 90
   });
 });
 
-describe('per-guild collections (ARTICLEQA_COLLECTIONS=per-guild), with the real core', {
+describe('per-guild collections (the default), with the real core', {
   timeout: 90_000,
 }, () => {
   const otherGuild = { id: '1270000000000000001', channels: [{ id: '1270000000000000002' }] };
 
   /** A per-guild bot with two servers; `ask` asks in a channel and resolves with the finished reply. */
-  async function startGuildBot(extraEnv: Record<string, string> = {}) {
+  async function startGuildBot(
+    extraEnv: Record<string, string> = {},
+    options: { sharedIndex?: boolean } = {},
+  ) {
     const simulator = await startDiscordSimulator({
       token,
       applicationId,
@@ -149,12 +156,14 @@ describe('per-guild collections (ARTICLEQA_COLLECTIONS=per-guild), with the real
       guilds: [{ id: guildId, channels: [{ id: channelId }] }, otherGuild],
     });
     const dir = await mkdtemp(join(tmpdir(), 'articleqa-bot-guilds-'));
+    const env = coreEnv({ workDir: dir, openaiBaseURL: openai.baseURL, apiKey });
+    // The operator's collection (the seed article), built as `articleqa ingest` does.
+    if (options.sharedIndex) await buildIndex(env);
     const guildBot = await startBuiltMain(dir, {
-      ...coreEnv({ workDir: dir, openaiBaseURL: openai.baseURL, apiKey }),
+      ...env,
       DISCORD_TOKEN: token,
       DISCORD_APPLICATION_ID: applicationId,
       DISCORD_API_URL: simulator.apiUrl,
-      ARTICLEQA_COLLECTIONS: 'per-guild',
       ARTICLEQA_ALLOW_PRIVATE_URLS: 'on',
       ...extraEnv,
     });
@@ -175,8 +184,57 @@ describe('per-guild collections (ARTICLEQA_COLLECTIONS=per-guild), with the real
       await simulator.close();
       await rm(dir, { recursive: true, force: true });
     };
-    return { simulator, dir, bot: guildBot, ask, close };
+    /** Runs an admin subcommand in `channel` as a member with Manage Server; resolves with the finished reply. */
+    const manage = async (channel: string, subcommand: string, options: Record<string, string>) => {
+      const { token: sent } = simulator.sendInteraction({
+        name: 'articles',
+        subcommand,
+        options,
+        user: user(1),
+        channelId: channel,
+        memberPermissions: String(PermissionFlagsBits.ManageGuild),
+      });
+      await until(() => {
+        const interaction = simulator.interaction(sent);
+        return interaction?.callbackType === 4 || typeof interaction?.original?.edited_timestamp === 'string';
+      }, 30_000);
+      return simulator.interaction(sent)?.original;
+    };
+    return { simulator, dir, bot: guildBot, ask, manage, close };
   }
+
+  it("reads the operator's collection in every server beside the server's own, and lets no server change it", async () => {
+    const { bot: guildBot, ask, manage, close } = await startGuildBot({}, { sharedIndex: true });
+    const otherChannel = otherGuild.channels[0]!.id;
+    try {
+      await guildBot.waitForOutput("each server asks its own articles and the operator's shared collection");
+      // Both servers answer from the shared seed article.
+      const shared = 'Who will set up network security offices in internet companies?';
+      for (const channel of [channelId, otherChannel])
+        expect(JSON.stringify((await ask(channel, shared))?.embeds)).toContain(articleTitle);
+
+      expect((await manage(channelId, 'add', { url: `${siteUrl}/cassini.html` }))?.content).toContain(
+        '1 added',
+      );
+      const own = 'When did Cassini enter orbit around Saturn?';
+      expect(JSON.stringify((await ask(channelId, own))?.embeds)).toContain('Cassini reaches Saturn');
+      expect(JSON.stringify(await ask(otherChannel, own))).not.toContain('Cassini');
+
+      const embeds = (await manage(channelId, 'list', {}))?.embeds as Array<{ description: string }>;
+      const lines = String(embeds[0]?.description).split('\n');
+      expect(lines.find((line) => line.includes('Cassini reaches Saturn'))).not.toContain('· shared');
+      expect(lines.find((line) => line.includes(articleTitle))).toContain('· shared');
+
+      const refused = await manage(channelId, 'remove', { article: articlePath });
+      expect(refused?.content).toMatch(/is one of the articles every server shares/);
+      expect(JSON.stringify((await ask(otherChannel, shared))?.embeds)).toContain(articleTitle);
+      expect((await manage(channelId, 'remove', { article: `${siteUrl}/cassini.html` }))?.content).toMatch(
+        /^Removed \*\*Cassini reaches Saturn\*\*/,
+      );
+    } finally {
+      await close();
+    }
+  });
 
   for (const store of ['local', 'postgres'] as const) {
     it(`keeps each server's articles to itself, managed by its own admins (${store} store)`, async () => {

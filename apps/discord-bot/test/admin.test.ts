@@ -116,7 +116,7 @@ describe('admin commands', () => {
     expect(list?.original?.content).toBe(NEEDS_MANAGE_SERVER);
     expect(h.qa.ingested).toEqual([]);
 
-    const other = await start({ config: { adminGuilds: undefined } });
+    const other = await start({ config: { collections: 'shared', adminGuilds: undefined } });
     const off = await run(other, 'feeds', 'list');
     expect(off?.original?.content).toBe(ADMIN_OFF);
   });

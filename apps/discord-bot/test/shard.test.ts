@@ -224,6 +224,8 @@ describe('node dist/shard.js (ShardingManager)', { timeout: 120_000 }, () => {
         recommendedShards: 2,
         env: {
           ARTICLEQA_STORE: server.connectionString,
+          // One collection every server asks, whichever shard serves it.
+          ARTICLEQA_COLLECTIONS: 'shared',
           ARTICLEQA_ADMIN_GUILDS: `${guildId},${shardZeroGuildId}`,
           ARTICLEQA_ALLOW_PRIVATE_URLS: 'on',
           ARTICLEQA_METRICS_PORT: String(port),
@@ -283,7 +285,8 @@ describe('node dist/shard.js (ShardingManager)', { timeout: 120_000 }, () => {
     const { manager } = await startManager({
       recommendedShards: 1,
       shardCount: '1',
-      env: { ARTICLEQA_INDEX: join(workDir, 'no-such-index') },
+      // The one shared collection is missing (per-guild collections would start without it).
+      env: { ARTICLEQA_COLLECTIONS: 'shared', ARTICLEQA_INDEX: join(workDir, 'no-such-index') },
     });
     const result = await withDeadline(manager.exited, START_TIMEOUT_MS);
     expect(result).toEqual({ code: 1, signal: null });

@@ -11,7 +11,7 @@ export const NEEDS_MANAGE_SERVER =
 
 /** Said in a server the operator has not allowed to change the collection. */
 export const ADMIN_OFF =
-  "Changing the articles from Discord is not turned on for this server: every server shares one collection, so the bot's operator allows it server by server (ARTICLEQA_ADMIN_GUILDS), or gives each server its own (ARTICLEQA_COLLECTIONS=per-guild).";
+  "Changing the articles from Discord is not turned on for this server: the bot's operator has every server share one collection (ARTICLEQA_COLLECTIONS=shared), and allows changing it server by server (ARTICLEQA_ADMIN_GUILDS).";
 
 /**
  * Why `interaction` may not change the collection, or undefined when it may. Discord hides the command

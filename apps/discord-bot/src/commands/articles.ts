@@ -5,7 +5,7 @@ import { runAdminTask } from '../admin/admin-task.js';
 import { NO_MENTIONS } from '../bot-context.js';
 import { ingestReport, removeReport } from '../format/admin-replies.js';
 import { documentListPage } from '../format/document-list.js';
-import type { DocumentInfo } from '../qa-service.js';
+import type { DocumentInfo, QAService } from '../qa-service.js';
 import type { Command } from './command.js';
 
 /**
@@ -52,9 +52,11 @@ export const execute: Command['execute'] = async (interaction, context) => {
     );
   } else if (subcommand === 'remove') {
     const reference = interaction.options.getString('article', true).trim();
-    await runAdminTask(interaction, context, async ({ waitForLock, signal }) =>
-      removeReport(reference, await context.qa.remove([reference], { waitForLock, signal })),
-    );
+    await runAdminTask(interaction, context, async ({ waitForLock, signal }) => {
+      const summary = await context.qa.remove([reference], { waitForLock, signal });
+      const shared = summary.notFound.length > 0 ? await sharedMatch(context.qa, reference) : undefined;
+      return removeReport(reference, summary, shared);
+    });
   } else {
     const refusal = adminRefusal(interaction, context.config);
     const page = interaction.options.getInteger('page') ?? 1;
@@ -66,6 +68,7 @@ export const execute: Command['execute'] = async (interaction, context) => {
               documentListPage(await context.qa.listDocuments(), page, {
                 command: '/articles list',
                 details: true,
+                shared: await context.qa.sharedDocumentIds?.(),
               }).embed,
             ],
           }),
@@ -92,7 +95,10 @@ export async function autocomplete(
 ) {
   if (adminRefusal(interaction, context.config)) return void (await interaction.respond([]));
   const typed = interaction.options.getFocused().trim().toLowerCase();
+  // Only what this server can remove: not the articles every server shares.
+  const shared = (await context.qa.sharedDocumentIds?.()) ?? new Set<string>();
   const matches = (await context.qa.listDocuments())
+    .filter((document) => !shared.has(document.id))
     .map((document) => ({ document, at: document.title.toLowerCase().indexOf(typed) }))
     .filter((match) => match.at >= 0)
     .sort(
@@ -101,6 +107,17 @@ export async function autocomplete(
     .slice(0, 25);
   await interaction.respond(
     matches.map(({ document }) => ({ name: choiceName(document), value: document.id })),
+  );
+}
+
+/** The shared article `reference` names (its id, an id prefix, or its source), if it names one. */
+async function sharedMatch(qa: QAService, reference: string): Promise<DocumentInfo | undefined> {
+  const shared = await qa.sharedDocumentIds?.();
+  if (!shared?.size) return undefined;
+  return (await qa.listDocuments()).find(
+    (document) =>
+      shared.has(document.id) &&
+      (document.id.startsWith(reference) || document.source === reference || document.url === reference),
   );
 }
 

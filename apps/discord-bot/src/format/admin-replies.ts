@@ -44,14 +44,19 @@ export function ingestReport(url: string, summary: IngestSummary): string {
   return fitMessage(lines);
 }
 
-/** What `/articles remove` did. */
-export function removeReport(reference: string, summary: RemoveSummary): string {
+/**
+ * What `/articles remove` did. `shared`: the article the reference named, when it is one of the
+ * operator's, which every server reads and none can remove.
+ */
+export function removeReport(reference: string, summary: RemoveSummary, shared?: { title: string }): string {
   const [removed] = summary.removed;
   if (removed)
     return `Removed **${plain(removed.title)}** (<${removed.source}>). It is no longer used in answers.`;
   const [ambiguous] = summary.ambiguous;
   if (ambiguous)
     return `\`${plain(reference)}\` names ${ambiguous.matches.length} articles: pick one from the list as you type, or use its id from \`/articles list\`.`;
+  if (shared)
+    return `**${plain(shared.title)}** is one of the articles every server shares: the bot's operator manages those, so it cannot be removed here.`;
   return `No article matches \`${plain(reference)}\`: pick one from the list as you type, or see \`/articles list\`.`;
 }
 

@@ -23,6 +23,8 @@ export interface DocumentListOptions {
   details?: boolean;
   /** Said after "No articles are indexed yet." when the list is empty (how to add some). */
   emptyHint?: string;
+  /** Ids of the articles every server shares (the operator's), marked as such in the list. */
+  shared?: ReadonlySet<string> | undefined;
 }
 
 /** Renders page `page` (1-based) of the indexed articles, sorted by title. */
@@ -31,7 +33,7 @@ export function documentListPage(
   page: number,
   options: DocumentListOptions = {},
 ): DocumentPage {
-  const { perPage = DOCUMENTS_PER_PAGE, command = '/sources', details = false, emptyHint } = options;
+  const { perPage = DOCUMENTS_PER_PAGE, command = '/sources', details = false, emptyHint, shared } = options;
   if (documents.length === 0) {
     const description = `No articles are indexed yet.${emptyHint ? ` ${emptyHint}` : ''}`;
     return {
@@ -51,7 +53,8 @@ export function documentListPage(
       : details
         ? ` · added ${document.ingestedAt.slice(0, 10)}`
         : '';
-    const entry = `**${first + index + 1}.** ${titleLink(document.title, document.url, 150)}${date}`;
+    const mark = shared?.has(document.id) ? ' · shared' : '';
+    const entry = `**${first + index + 1}.** ${titleLink(document.title, document.url, 150)}${date}${mark}`;
     if (!details) return entry;
     // Sources are shown as code: a path or URL, not a link to follow; the id is what `remove` takes.
     return `${entry}\n-# \`${document.source.slice(0, 150).replace(/`/g, "'")}\` · id \`${document.id.slice(0, 12)}\``;
