@@ -49,14 +49,35 @@ export async function assertPublicUrl(url: string): Promise<void> {
   if (addresses.some(isPrivateAddress)) throw new BlockedUrlError(host);
 }
 
+/** Redirects followed before giving up, as browsers and undici do. */
+const MAX_REDIRECTS = 20;
+
 /**
- * `fetch` that checks every URL with {@link assertPublicUrl} first: the pages a feed links to, not only
- * the URL typed. (Redirects are followed by `fetch` itself and not checked again.)
+ * `fetch` that checks every URL with {@link assertPublicUrl} before requesting it: the pages a feed
+ * links to, not only the URL typed, and every redirect (followed here, one hop at a time, since a public
+ * page may redirect to a private address).
  */
 export function publicOnlyFetch(fetchImpl: typeof fetch = globalThis.fetch): typeof fetch {
   return async (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    await assertPublicUrl(url);
-    return fetchImpl(input, init);
+    let url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    let request: RequestInit = { ...init, redirect: 'manual' };
+    for (let hop = 0; ; hop++) {
+      await assertPublicUrl(url);
+      const response = await fetchImpl(url, request);
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status > 399 || location === null || init?.redirect === 'manual')
+        return response;
+      if (hop === MAX_REDIRECTS) throw new TypeError(`Too many redirects fetching ${url}.`);
+      await response.body?.cancel();
+      url = new URL(location, url).href;
+      // As fetch does: a 303, or a 301/302 after a POST, becomes a GET without a body.
+      if (
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) && request.method === 'POST')
+      ) {
+        const { body: _body, ...rest } = request;
+        request = { ...rest, method: 'GET' };
+      }
+    }
   };
 }
