@@ -75,6 +75,15 @@ export async function openCollections(options: {
     await models.embedder.close?.();
   };
   const postgres = config.store.kind === 'postgres' ? config.store.url : undefined;
+  // Loaded now, before the bot takes questions: the first question would otherwise pay for it (the
+  // reader's model is built on a first run), with the gateway waiting behind it.
+  try {
+    await models.embedder.ready?.();
+    await models.reader?.ready?.();
+  } catch (error) {
+    await closeModels();
+    throw error;
+  }
 
   const storeModule = postgres ? await import('@articleqa/store-postgres') : undefined;
   /** The store of a collection: `schema` of the Postgres database, or the index folder `dir`. */
