@@ -1,9 +1,16 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBertTokenizer } from '../providers/bert-tokenizer.js';
 import { ensureMiniLMModelFolder } from '../providers/minilm-model-folder.js';
 import { AbortError, ConfigError } from '../shared/errors.js';
-import { createLocalEmbedder, spanTokenRanges, type TransformersEmbedder } from './transformers-embedder.js';
+import { splitSentences } from '../text/sentences.js';
+import {
+  createLocalEmbedder,
+  joinPieces,
+  spanTokenRanges,
+  type TransformersEmbedder,
+} from './transformers-embedder.js';
 
 /**
  * Shared by the embedder tests so the bundled model (about 1.5 s to build) is built once per machine,
@@ -205,6 +212,44 @@ describe('spanTokenRanges', () => {
     ];
     expect(spanTokenRanges({ text: 'one two three', spans }, words)).toBeUndefined();
     expect(spanTokenRanges({ text: 'one', spans: [{ start: 0, end: 9 }] }, words)).toBeUndefined();
+  });
+});
+
+describe('joinPieces', () => {
+  const words = (text: string) =>
+    text
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((word) => word.length);
+
+  it("gives the pieces' tokens in order, and each span's positions after [CLS]", () => {
+    const joined = joinPieces(
+      {
+        text: 'Title\n\na bb. ccc d e.  f',
+        spans: [
+          { start: 7, end: 12 },
+          { start: 13, end: 21 },
+        ],
+      },
+      words,
+    );
+    expect(joined).toEqual({
+      ids: [5, 1, 3, 3, 1, 2, 1],
+      ranges: [
+        [2, 4],
+        [4, 7],
+      ],
+    });
+    expect(joinPieces({ text: 'one two', spans: [{ start: 4, end: 2 }] }, words)).toBeUndefined();
+  });
+
+  it("equals the bundled tokenizer's tokens of the whole text when cut into sentences", async () => {
+    const { modelDir } = await ensureMiniLMModelFolder({ cacheDir });
+    const tokenizer = await loadBertTokenizer(modelDir);
+    expect(tokenizer.additiveAtWhitespace).toBe(true);
+    const text = `China’s police\n\n${sentences.join(' ')} “Quoted,” he said (in 2015).Next: U.S. e-mail—dashes…`;
+    const joined = joinPieces({ text, spans: splitSentences(text) }, (piece) => tokenizer.encode(piece));
+    expect(joined!.ids).toEqual(tokenizer.encode(text));
   });
 });
 

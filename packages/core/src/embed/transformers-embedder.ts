@@ -85,6 +85,8 @@ export const DefaultLocalEmbedderOptions = {
 
 // [CLS] and [SEP] around every text for the BERT-style models this embedder runs.
 const SPECIAL_TOKENS = 2;
+/** Texts whose token ids `countTokens` remembers (sentences of the chunks about to be embedded). */
+const REMEMBERED_PIECES = 50_000;
 
 /** One text's rows of a batch output: `length` real tokens, pooled over any `[from, to)` of them. */
 interface TokenStates {
@@ -124,6 +126,7 @@ export class TransformersEmbedder implements Embedder {
   private readonly options: Required<Omit<LocalEmbedderOptions, 'threads'>> & { threads?: number };
   private loading: Promise<LoadedModel> | undefined;
   private loaded: LoadedModel | undefined;
+  private readonly pieces = new Map<string, number[]>();
 
   /** Stores the options; loads nothing. @throws ConfigError on an invalid option. */
   constructor(options: LocalEmbedderOptions) {
@@ -176,7 +179,22 @@ export class TransformersEmbedder implements Embedder {
    * Synchronous (about 20 µs for a sentence) after {@link TransformersEmbedder.ready}.
    */
   countTokens(text: string): number {
-    return this.requireLoaded('countTokens').tokenizer.encode(text).length;
+    return this.encodePiece(this.requireLoaded('countTokens').tokenizer, text).length;
+  }
+
+  /**
+   * Token ids of `text`, remembered for the texts most recently counted: the chunker counts each
+   * sentence, and `embedWithSpans` then builds a chunk's tokens from its sentences' instead of
+   * tokenizing the chunk again (tokenizing runs on the main thread, beside the model's threads).
+   */
+  private encodePiece(tokenizer: BertTokenizer, text: string): number[] {
+    let ids = this.pieces.get(text);
+    if (!ids) {
+      ids = tokenizer.encode(text);
+      if (this.pieces.size >= REMEMBERED_PIECES) this.pieces.clear();
+      this.pieces.set(text, ids);
+    }
+    return ids;
   }
 
   /**
@@ -189,7 +207,7 @@ export class TransformersEmbedder implements Embedder {
    */
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
     const vectors = new Array<Float32Array>(texts.length);
-    await this.runBatches(texts, options.signal, (states, textIndex) => {
+    await this.runBatches(texts, undefined, options.signal, (states, textIndex) => {
       vectors[textIndex] = states.pool(0, states.length);
     });
     return vectors;
@@ -197,16 +215,29 @@ export class TransformersEmbedder implements Embedder {
 
   /**
    * Like {@link embed}, plus a vector for each span, pooled from the same token states over the span's
-   * tokens. Spans are located by tokenizing the text piece by piece, which is exact for WordPiece when
-   * pieces meet at whitespace (sentences); when the pieces' token counts do not add up to the whole
+   * tokens. With a WordPiece tokenizer (the bundled model's), a text's tokens are its pieces' (spans and
+   * the text between them, cut at whitespace) in order, so spans are located exactly and the pieces'
+   * tokens, often just counted by the chunker, are reused. With another tokenizer the text is tokenized
+   * whole and spans are located by counting the pieces; where the counts do not add up to the whole
    * text's, that input's span vectors are `undefined`.
    */
   async embedWithSpans(inputs: readonly SpanInput[], options: EmbedOptions = {}): Promise<SpanEmbedding[]> {
+    throwIfAborted(options.signal);
+    if (inputs.length === 0) return [];
+    await this.ready();
+    const { tokenizer } = this.requireLoaded('embedWithSpans');
+    const joined = inputs.map((input) =>
+      tokenizer.additiveAtWhitespace
+        ? joinPieces(input, (text) => this.encodePiece(tokenizer, text))
+        : undefined,
+    );
     const results = new Array<SpanEmbedding>(inputs.length);
     const texts = inputs.map((input) => input.text);
-    await this.runBatches(texts, options.signal, (states, textIndex) => {
+    const ids = inputs.map((input, index) => joined[index]?.ids ?? tokenizer.encode(input.text));
+    await this.runBatches(texts, ids, options.signal, (states, textIndex) => {
       const input = inputs[textIndex]!;
-      const ranges = spanTokenRanges(input, (text) => this.countTokens(text), states.tokens);
+      const ranges =
+        joined[textIndex]?.ranges ?? spanTokenRanges(input, (text) => this.countTokens(text), states.tokens);
       results[textIndex] = {
         vector: states.pool(0, states.length),
         spans: input.spans.map((_, position) => {
@@ -229,6 +260,7 @@ export class TransformersEmbedder implements Embedder {
    */
   private async runBatches(
     texts: readonly string[],
+    tokenized: readonly number[][] | undefined,
     signal: AbortSignal | undefined,
     collect: (states: TokenStates, textIndex: number) => void,
   ): Promise<void> {
@@ -237,7 +269,7 @@ export class TransformersEmbedder implements Embedder {
     await this.ready();
     const { tokenizer, model, dimensions, maxTokens } = this.requireLoaded('embed');
 
-    const ids = texts.map((text) => tokenizer.encode(text));
+    const ids = tokenized ?? texts.map((text) => tokenizer.encode(text));
     const lengths = ids.map((tokens) => tokens.length);
     const order = texts.map((_, index) => index).sort((a, b) => lengths[a]! - lengths[b]!);
     const batches: number[][] = [];
@@ -410,6 +442,36 @@ export function spanTokenRanges(
   }
   position += count(text.slice(cursor));
   return position === totalTokens + 1 ? ranges : undefined;
+}
+
+/**
+ * A text's token ids as the concatenation of its pieces' (the text before, between and after the spans;
+ * whitespace-only pieces give none), with each span's token positions `[from, to)` in the model input
+ * ([CLS] at 0; undefined for a span with no tokens). Exact for tokenizers additive at whitespace
+ * (`BertTokenizer.additiveAtWhitespace`) when spans start and end at whitespace or punctuation, as
+ * sentences do. `undefined` when the spans are out of order or outside the text.
+ */
+export function joinPieces(
+  input: SpanInput,
+  encode: (text: string) => readonly number[],
+): { ids: number[]; ranges: ([number, number] | undefined)[] } | undefined {
+  const { text, spans } = input;
+  const ids: number[] = [];
+  const add = (piece: string) => {
+    if (/\S/.test(piece)) for (const id of encode(piece)) ids.push(id);
+  };
+  const ranges: ([number, number] | undefined)[] = [];
+  let cursor = 0;
+  for (const span of spans) {
+    if (span.start < cursor || span.end < span.start || span.end > text.length) return undefined;
+    add(text.slice(cursor, span.start));
+    const from = ids.length + 1;
+    add(text.slice(span.start, span.end));
+    ranges.push(ids.length + 1 > from ? [from, ids.length + 1] : undefined);
+    cursor = span.end;
+  }
+  add(text.slice(cursor));
+  return { ids, ranges };
 }
 
 /** L2-normalised mean of rows `[from, to)` of a `[tokens, dimensions]` block starting at `offset`. */

@@ -11,6 +11,12 @@ export interface BertTokenizer {
   readonly sepId: number;
   /** `model_max_length` from `tokenizer_config.json`, when it states one. */
   readonly modelMaxLength: number | undefined;
+  /**
+   * True when pieces of a text cut at whitespace tokenize to the whole text's tokens, in order (WordPiece
+   * after BERT's pre-tokenizer, which splits at whitespace and punctuation first): the tokens of a text
+   * are then those of its sentences, which lets a caller tokenize each sentence once.
+   */
+  readonly additiveAtWhitespace: boolean;
 }
 
 /**
@@ -21,13 +27,15 @@ export interface BertTokenizer {
 export async function loadBertTokenizer(modelDir: string): Promise<BertTokenizer> {
   let tokenizer: Tokenizer;
   let config: Record<string, unknown>;
+  let spec: { model?: { type?: string }; pre_tokenizer?: { type?: string } | null };
   try {
     const [json, configJson] = await Promise.all([
       readFile(join(modelDir, 'tokenizer.json'), 'utf8'),
       readFile(join(modelDir, 'tokenizer_config.json'), 'utf8').catch(() => '{}'),
     ]);
     config = JSON.parse(configJson) as Record<string, unknown>;
-    tokenizer = new Tokenizer(JSON.parse(json) as object, config);
+    spec = JSON.parse(json) as typeof spec;
+    tokenizer = new Tokenizer(spec, config);
   } catch (error) {
     throw new ModelError('E_MODEL_LOAD', `Could not read the tokenizer of ${modelDir}.`, {
       cause: error,
@@ -44,6 +52,7 @@ export async function loadBertTokenizer(modelDir: string): Promise<BertTokenizer
   };
   const maxLength = config.model_max_length;
   return {
+    additiveAtWhitespace: spec.model?.type === 'WordPiece' && spec.pre_tokenizer?.type === 'BertPreTokenizer',
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
     clsId: special('cls_token', '[CLS]'),
     sepId: special('sep_token', '[SEP]'),
