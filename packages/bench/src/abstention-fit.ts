@@ -12,22 +12,48 @@ export interface SignalRow {
   coverage: number;
   unmatchedName: number;
   sentence: number;
+  windowCoverage: number;
+  unmatchedNumber: number;
+  sourceUnmatchedName: number;
+  negation: number;
   /** The reader's [CLS] state for the best passage; empty when not recorded. */
   cls: ArrayLike<number>;
 }
 
-const NAMES = ['margin', 'dense', 'coverage', 'unmatchedName', 'sentence'] as const;
+const NAMES = [
+  'margin',
+  'dense',
+  'coverage',
+  'unmatchedName',
+  'sentence',
+  'windowCoverage',
+  'unmatchedNumber',
+  'sourceUnmatchedName',
+  'negation',
+] as const;
 type Weights = Omit<Abstention, 'threshold'>;
 
-function features(row: SignalRow, withCls = true): number[] {
+/**
+ * Which signals a fit may use: the five the first calibration had, all of them, or all with the
+ * [CLS] probe. `fitCalibrated` picks among them by out-of-fold AUC.
+ */
+export type FeatureSet = 'first' | 'all' | 'cls';
+const FIRST = 5;
+
+function features(row: SignalRow, set: FeatureSet = 'cls'): number[] {
   const scalars = [
     Math.max(-20, Math.min(20, row.margin)),
     row.dense,
     row.coverage,
     row.unmatchedName,
     row.sentence,
+    row.windowCoverage,
+    row.unmatchedNumber,
+    row.sourceUnmatchedName,
+    row.negation,
   ];
-  return withCls ? [...scalars, ...Array.from(row.cls)] : scalars;
+  if (set === 'first') return scalars.slice(0, FIRST);
+  return set === 'cls' ? [...scalars, ...Array.from(row.cls)] : scalars;
 }
 
 /**
@@ -36,12 +62,12 @@ function features(row: SignalRow, withCls = true): number[] {
  */
 export function fitLogistic(
   rows: readonly SignalRow[],
-  withCls = true,
+  set: FeatureSet = 'cls',
   iterations = 400,
   rate = 0.5,
   l2 = 0.1,
 ): Weights {
-  const x = rows.map((row) => features(row, withCls));
+  const x = rows.map((row) => features(row, set));
   const width = x[0]?.length ?? NAMES.length;
   const mean = new Array<number>(width).fill(0);
   const std = new Array<number>(width).fill(0);
@@ -74,17 +100,21 @@ export function fitLogistic(
   }
   const raw = w.map((value, k) => value / std[k]!);
   const rawBias = bias - raw.reduce((sum, value, k) => sum + value * mean[k]!, 0);
+  const named = set === 'first' ? FIRST : NAMES.length;
   return {
     bias: rawBias,
-    ...(Object.fromEntries(NAMES.map((name, k) => [name, raw[k]!])) as Omit<Weights, 'bias' | 'cls'>),
-    ...(width > NAMES.length ? { cls: raw.slice(NAMES.length) } : {}),
+    ...(Object.fromEntries(NAMES.map((name, k) => [name, k < named ? raw[k]! : 0])) as Omit<
+      Weights,
+      'bias' | 'cls'
+    >),
+    ...(width > named ? { cls: raw.slice(named) } : {}),
   };
 }
 
 export function confidenceOf(row: SignalRow, model: Weights): number {
   const x = features(row);
   let s = model.bias;
-  for (const [k, name] of NAMES.entries()) s += model[name] * x[k]!;
+  for (const [k, name] of NAMES.entries()) s += (model[name] ?? 0) * x[k]!;
   if (model.cls) for (let d = 0; d < model.cls.length; d++) s += model.cls[d]! * (x[NAMES.length + d] ?? 0);
   return 1 / (1 + Math.exp(-s));
 }
@@ -108,7 +138,7 @@ function thresholdOf(
 export function thresholdsFor(
   rows: readonly SignalRow[],
   answered: readonly number[],
-  withCls = true,
+  set: FeatureSet = 'cls',
   innerFolds = 3,
 ): { thresholds: number[]; auc: number } {
   const foldOf = articleFolds(rows, innerFolds);
@@ -116,7 +146,7 @@ export function thresholdsFor(
   for (let fold = 0; fold < innerFolds; fold++) {
     const model = fitLogistic(
       rows.filter((row) => foldOf(row) !== fold),
-      withCls,
+      set,
     );
     for (const [i, row] of rows.entries())
       if (foldOf(row) === fold) confidences[i] = confidenceOf(row, model);
@@ -129,17 +159,22 @@ export function thresholdsFor(
 }
 
 /**
- * Fits abstention on `rows` with and without the [CLS] probe and keeps the one whose out-of-fold AUC
- * (inner article folds) is higher, its thresholds set on those out-of-fold confidences.
+ * Fits abstention on `rows` with each {@link FeatureSet} and keeps the one whose out-of-fold AUC
+ * (inner article folds) is highest, its thresholds set on those out-of-fold confidences.
  */
 export function fitCalibrated(
   rows: readonly SignalRow[],
   answered: readonly number[],
-): { model: Weights; thresholds: number[] } {
-  const plain = thresholdsFor(rows, answered, false);
-  const probed = rows.some((row) => row.cls.length > 0) ? thresholdsFor(rows, answered, true) : undefined;
-  const withCls = probed !== undefined && probed.auc > plain.auc;
-  return { model: fitLogistic(rows, withCls), thresholds: (withCls ? probed : plain).thresholds };
+  allowed: readonly FeatureSet[] = ['first', 'all', 'cls'],
+): { model: Weights; thresholds: number[]; set: FeatureSet } {
+  const withCls = rows.some((row) => row.cls.length > 0);
+  const sets = allowed.filter((set) => set !== 'cls' || withCls);
+  let best: { set: FeatureSet; thresholds: number[]; auc: number } | undefined;
+  for (const set of sets) {
+    const fit = thresholdsFor(rows, answered, set);
+    if (!best || fit.auc > best.auc) best = { set, ...fit };
+  }
+  return { model: fitLogistic(rows, best!.set), thresholds: best!.thresholds, set: best!.set };
 }
 
 /** Area under the ROC curve of `scores` separating positives from negatives (ties count half). */
@@ -185,7 +220,15 @@ export function crossValidateVariants<Row extends SignalRow>(
   folds: number,
   answeredTargets: readonly number[],
   score: (rows: readonly Row[]) => number,
-): { rows: Row[]; confidence: number[]; abstain: boolean[][]; chosen: number[]; fits: Abstention[] } {
+  allowed?: readonly FeatureSet[],
+): {
+  rows: Row[];
+  confidence: number[];
+  abstain: boolean[][];
+  chosen: number[];
+  fits: Abstention[];
+  sets: FeatureSet[];
+} {
   const base = variants[0]!;
   const foldOf = articleFolds(base, folds);
   const rows = new Array<Row>(base.length);
@@ -193,6 +236,7 @@ export function crossValidateVariants<Row extends SignalRow>(
   const abstain = answeredTargets.map(() => new Array<boolean>(base.length));
   const chosen: number[] = [];
   const fits: Abstention[] = [];
+  const sets: FeatureSet[] = [];
   for (let fold = 0; fold < folds; fold++) {
     const trainOf = (variant: readonly Row[]) => variant.filter((row) => foldOf(row) !== fold);
     let best = 0;
@@ -200,8 +244,9 @@ export function crossValidateVariants<Row extends SignalRow>(
       if (score(trainOf(variants[v]!)) > score(trainOf(variants[best]!))) best = v;
     chosen.push(best);
     const train = trainOf(variants[best]!);
-    const { model, thresholds } = fitCalibrated(train, answeredTargets);
+    const { model, thresholds, set } = fitCalibrated(train, answeredTargets, allowed);
     fits.push({ ...model, threshold: thresholds[0]! });
+    sets.push(set);
     for (const [index, row] of variants[best]!.entries()) {
       if (foldOf(row) !== fold) continue;
       rows[index] = row;
@@ -209,5 +254,5 @@ export function crossValidateVariants<Row extends SignalRow>(
       for (const [t, threshold] of thresholds.entries()) abstain[t]![index] = confidence[index]! < threshold;
     }
   }
-  return { rows, confidence, abstain, chosen, fits };
+  return { rows, confidence, abstain, chosen, fits, sets };
 }

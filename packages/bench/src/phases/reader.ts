@@ -11,7 +11,14 @@ import {
   tokenF1,
   withinBudget,
 } from '@articleqa/core';
-import { auc, crossValidateVariants, fitCalibrated, type SignalRow } from '../abstention-fit.js';
+import { writeFileSync } from 'node:fs';
+import {
+  auc,
+  crossValidateVariants,
+  type FeatureSet,
+  fitCalibrated,
+  type SignalRow,
+} from '../abstention-fit.js';
 import { isAnswerHit } from '../dataset.js';
 import { type LatencySummary, summarize } from '../statistics.js';
 
@@ -53,6 +60,10 @@ export interface ReaderOutput {
   reader: AnswerRates;
   /** The reader alone choosing the sentence (sentence weight 0), abstention fitted the same way. */
   readerAlone: AnswerRates;
+  /** As `reader`, abstention limited to the five signals the first calibration used. */
+  readerFirstSignals: AnswerRates;
+  /** The signal set each fold's fit chose (out-of-fold AUC on inner folds), and the shipped one's. */
+  featureSets: { chosenByFold: FeatureSet[]; shipped: FeatureSet };
   /** Answer hit and short-answer F1 of each sentence weight with abstention off, over answerable questions. */
   unabstained: { sentenceWeight: number; answerHit: number; shortF1: number }[];
   /** Sentence weights tried, the one each fold chose, and the one shipped (chosen on all articles). */
@@ -154,6 +165,10 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
         coverage: answer.signals?.coverage ?? 0,
         unmatchedName: answer.signals?.unmatchedName ?? 0,
         sentence: answer.signals?.sentenceScore ?? 0,
+        windowCoverage: answer.signals?.windowCoverage ?? 0,
+        unmatchedNumber: answer.signals?.unmatchedNumber ?? 0,
+        sourceUnmatchedName: answer.signals?.sourceUnmatchedName ?? 0,
+        negation: answer.signals?.negation ?? 0,
         cls,
         hit: contains(answer.answer),
         cited: answer.citations.some((citation) => contains(citation.quote)),
@@ -178,6 +193,10 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
   const shares = [input.answeredTarget, 0.5, 0.6, 0.7, 0.8, 0.85, 0.95, 0.98];
   const heldOut = crossValidateVariants(byWeight, input.folds, shares, hits);
   const alone = crossValidateVariants([byWeight[0]!], input.folds, [input.answeredTarget], hits);
+  const firstSignals = crossValidateVariants(byWeight, input.folds, [input.answeredTarget], hits, [
+    'first',
+    'cls',
+  ]);
   const curve = shares
     .map((_, t) => ({
       answered:
@@ -193,6 +212,17 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
   const on = byWeight[shippedWeight]!;
   const calibrated = fitCalibrated(on, [input.answeredTarget]);
   const shipped = { ...calibrated.model, threshold: calibrated.thresholds[0]! };
+  // For looking into the signals after a run (not read by the report).
+  const rowsOut = process.env.ARTICLEQA_BENCH_READER_ROWS;
+  if (rowsOut)
+    writeFileSync(
+      rowsOut,
+      byWeight
+        .flatMap((rows, v) =>
+          rows.map((row) => JSON.stringify({ ...row, cls: undefined, sentenceWeight: SENTENCE_WEIGHTS[v] })),
+        )
+        .join('\n'),
+    );
 
   // Off-topic questions with the shipped calibration.
   const shippedQa = await openArticleQA({
@@ -232,6 +262,14 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
     previous: previousRates,
     reader: rates(heldOut.rows, heldOut.abstain[0]!, heldOut.confidence, answerable, unanswerable),
     readerAlone: rates(alone.rows, alone.abstain[0]!, alone.confidence, answerable, unanswerable),
+    readerFirstSignals: rates(
+      firstSignals.rows,
+      firstSignals.abstain[0]!,
+      firstSignals.confidence,
+      answerable,
+      unanswerable,
+    ),
+    featureSets: { chosenByFold: heldOut.sets, shipped: calibrated.set },
     unabstained: byWeight.map((rows, v) => ({
       sentenceWeight: SENTENCE_WEIGHTS[v]!,
       answerHit: hits(rows) / answerable,

@@ -745,6 +745,9 @@ function readerReport(results: Results): string {
     ['Previous answerer (best sentence)', o.previous],
     ['Reader + reranking (shipped)', o.reader],
     ['Reader alone choosing the sentence', o.readerAlone],
+    ...(o.readerFirstSignals
+      ? ([['Reader + reranking, abstention on the first five signals', o.readerFirstSignals]] as const)
+      : []),
   ] as const;
   return [
     '## 6. The reader',
@@ -754,8 +757,10 @@ function readerReport(results: Results): string {
     `${reader.corpus}: ${o.answerable} answerable and ${o.unanswerable} SQuAD 2.0 unanswerable questions on ${o.articles}`,
     'articles the reader was never trained on (it was trained on SQuAD v1.1 train, 442 other articles). Each',
     'question is answered by the previous answerer and by the reader in one run. Abstention is a logistic model over the reader margin, the best',
-    "dense similarity, term coverage, a question name found in no source, the sentence score (and the reader's [CLS] state when that",
-    `scores higher on inner folds), fitted on ${o.folds.length} article-level folds: every reader number below comes from`,
+    'dense similarity, term coverage, a question name found in no source, the sentence score (the first five signals), the',
+    "coverage of the question in the answer's sentence and its neighbours, a question number or name missing from the answer's",
+    "chunk, a negated question against an affirmative passage, and the reader's [CLS] state (each fit keeps the signal set whose",
+    `out-of-fold AUC on inner folds is highest), fitted on ${o.folds.length} article-level folds: every reader number below comes from`,
     'articles its abstention fit did not see, at the operating point that answers >= 90% of answerable questions',
     'on the fitted articles. "Answer hit": the answer contains a gold answer (abstaining counts as a miss); "cited":',
     "a cited quote contains one; F1 and exact match are SQuAD's, over all answerable questions.",
@@ -785,6 +790,11 @@ function readerReport(results: Results): string {
     '',
     `Sentence choice: the reader's margin plus \`sentenceWeight\` x the previous answerer's sentence score; tried ${o.sentenceWeights.tried.join(', ')},`,
     `chosen per fold ${o.sentenceWeights.chosenByFold.join(', ')}, shipped ${o.sentenceWeights.shipped} (chosen on all articles).`,
+    ...(o.featureSets
+      ? [
+          `Abstention signals (first five, all, all with [CLS]): chosen per fold ${o.featureSets.chosenByFold.join(', ')}, shipped ${o.featureSets.shipped}.`,
+        ]
+      : []),
     `Retrieval order (k = 10): recall@1 ${pct(o.recall.fusedAt1)} fused, ${pct(o.recall.rerankedAt1)} reranked by the reader;`,
     `answer within the first 2,500 characters ${pct(o.recall.fusedBudget)} fused, ${pct(o.recall.rerankedBudget)} reranked.`,
     ...(results.peer?.peers[0]
