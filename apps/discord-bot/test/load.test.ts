@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +19,16 @@ import { freePort } from './ports.js';
  * (two bursts of 200 from 200 servers, 2 s apart, an LLM taking 1 s a call).
  */
 const GUILDS = Number(process.env.LOAD_GUILDS ?? 40);
+/**
+ * Who embeds the questions: `simulator` (default), the OpenAI simulator, or `local`, the core's bundled
+ * model inside the bot process, so real CPU work competes with the acknowledgements.
+ */
+const EMBEDDER = process.env.LOAD_EMBEDDER ?? 'simulator';
+if (EMBEDDER !== 'simulator' && EMBEDDER !== 'local') {
+  throw new Error(`LOAD_EMBEDDER must be simulator or local, not ${EMBEDDER}.`);
+}
+/** A file to write the measurements to as JSON as well (`pnpm bench --only discord-load` reads it). */
+const SUMMARY_OUT = process.env.LOAD_SUMMARY_OUT;
 const LLM_MS = 1000;
 const apiKey = 'sk-test-articleqa-load-0123';
 const BUSY = rejectionNotice({ ok: false, reason: 'busy' });
@@ -34,6 +44,16 @@ afterAll(async () => {
   await openai?.close();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
+
+/** {@link coreEnv}, without the simulator's embeddings when `LOAD_EMBEDDER=local`. */
+function loadCoreEnv(options: Parameters<typeof coreEnv>[0]): Record<string, string> {
+  const env = coreEnv(options);
+  if (EMBEDDER === 'simulator') return env;
+  // Without them the core uses its default local embedder: the index is built with it, and its model
+  // folder is built once into the work dir's cache, where the bot finds it.
+  const { ARTICLEQA_EMBEDDER: _embedder, ARTICLEQA_EMBEDDING_DIMENSIONS: _dimensions, ...local } = env;
+  return local;
+}
 
 /** The percentile `p` (0-100) of `values`. */
 function percentile(values: readonly number[], p: number): number {
@@ -61,7 +81,7 @@ describe('the built bot under two bursts of /ask from many servers', { timeout: 
       },
     });
     workDir = await mkdtemp(join(tmpdir(), 'articleqa-bot-load-'));
-    const env = coreEnv({ workDir, openaiBaseURL: openai.baseURL, apiKey });
+    const env = loadCoreEnv({ workDir, openaiBaseURL: openai.baseURL, apiKey });
     await buildIndex(env);
     const port = await freePort();
     bot = await startBuiltMain(workDir, {
@@ -145,6 +165,16 @@ describe('the built bot under two bursts of /ask from many servers', { timeout: 
       seconds,
     };
     console.log(`load check: ${JSON.stringify(summary)}`);
+    const writeSummary = async (sigterm: Awaited<BotProcess['exited']> | null) => {
+      if (SUMMARY_OUT) {
+        await writeFile(
+          SUMMARY_OUT,
+          `${JSON.stringify({ guilds: GUILDS, embedder: EMBEDDER, ...summary, sigterm })}\n`,
+        );
+      }
+    };
+    // Written before the assertions too, so a failed check still reports what it measured.
+    await writeSummary(null);
 
     expect(summary.apologised).toBe(0);
     expect(summary.answered + summary.busy).toBe(sent.length);
@@ -155,6 +185,8 @@ describe('the built bot under two bursts of /ask from many servers', { timeout: 
     expect(bot.output()).not.toContain('"level":50');
 
     bot.child.kill('SIGTERM');
-    expect(await bot.exited).toEqual({ code: 0, signal: null });
+    const exited = await bot.exited;
+    await writeSummary(exited);
+    expect(exited).toEqual({ code: 0, signal: null });
   });
 });

@@ -9,6 +9,7 @@ import { loadResults, type Results } from './results.js';
 import { BenchRun } from './runner.js';
 import {
   collectionSection,
+  discordLoadSection,
   ingestSection,
   latencySection,
   peerSection,
@@ -29,6 +30,7 @@ const ORDER: Section[] = [
   'scale',
   'postgres',
   'collection',
+  'discord-load',
 ];
 const RUNNERS: Record<Section, (run: BenchRun, results: Results) => Promise<void>> = {
   ingest: ingestSection,
@@ -39,6 +41,7 @@ const RUNNERS: Record<Section, (run: BenchRun, results: Results) => Promise<void
   scale: scaleSection,
   postgres: postgresSection,
   collection: collectionSection,
+  'discord-load': discordLoadSection,
 };
 
 async function main(): Promise<number> {

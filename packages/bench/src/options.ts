@@ -11,6 +11,7 @@ export const SECTIONS = [
   'reader',
   'postgres',
   'collection',
+  'discord-load',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -50,6 +51,8 @@ export interface Workload {
   postgresQuestions: number | undefined;
   /** Documents in each generated-collection ingest (the collection section). */
   collectionSizes: number[];
+  /** Servers in each of the Discord load check's two bursts of `/ask` (the discord-load section). */
+  loadGuilds: number;
 }
 
 export interface BenchOptions {
@@ -62,7 +65,8 @@ export interface BenchOptions {
 
 export const USAGE = `Usage: node packages/bench/dist/main.js [options]   (or: pnpm bench [options])
 
-  --full                 more of everything: all SQuAD questions, 100k vectors, more texts
+  --full                 more of everything: all SQuAD questions, 100k vectors, more texts,
+                         2 x 200 /ask in the Discord load check (40 without)
   --scale quick|full     full adds the 1M-vector index (long: tens of minutes)
   --dataset <dir>        the SQuAD half (default: ../shared/datasets/squad-v1.1-dev-half, or $ARTICLEQA_DATASET)
   --only <list>          comma-separated sections: ${SECTIONS.join(',')}
@@ -125,6 +129,8 @@ export function parseOptions(argv: readonly string[], environment: NodeJS.Proces
     postgresHnswVectors: full ? 20_000 : 5_000,
     postgresQuestions: full ? undefined : 300,
     collectionSizes: documents ?? (full ? [1_000, 10_000, 100_000] : [1_000]),
+    // 200 is the issue's check; 40 is what CI runs.
+    loadGuilds: full ? 200 : 40,
   };
   return {
     workload,

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { BulkIngestOutput } from './phases/bulk.js';
+import type { DiscordLoadOutput } from './phases/discord-load.js';
 import type {
   EmbedVariantsOutput,
   IngestPipelineOutput,
@@ -122,6 +123,14 @@ export interface CollectionSection {
   sizes: Record<string, { meta: RunMeta; output: Measured<BulkIngestOutput> }>;
 }
 
+/**
+ * The Discord bot's load check, by who embedded the questions and the servers in each burst
+ * (`local-200`); each keeps the run it came from.
+ */
+export interface DiscordLoadSection {
+  runs: Record<string, { meta: RunMeta; output: DiscordLoadOutput }>;
+}
+
 /** Everything the report is rendered from; persisted beside it so partial runs keep other sections. */
 export interface Results {
   version: 1;
@@ -133,6 +142,7 @@ export interface Results {
   reader?: ReaderSection;
   postgres?: PostgresSection;
   collection?: CollectionSection;
+  discordLoad?: DiscordLoadSection;
   /** Sections skipped in the latest run, and why. */
   skipped?: Record<string, string>;
 }

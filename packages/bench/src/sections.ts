@@ -4,6 +4,7 @@ import { parseQuestions } from '@articleqa/core';
 import { readQuestionSample } from './dataset.js';
 import { format } from './format.js';
 import { type PhaseRun, runPhase } from './phase-runner.js';
+import { runDiscordLoad } from './phases/discord-load.js';
 import type { IngestPipelineOutput, RawEmbedOutput } from './phases/ingest.js';
 import type { PeerOutput } from './phases/peer.js';
 import { OFF_TOPIC_QUESTIONS } from './phases/reader.js';
@@ -11,6 +12,7 @@ import { defaultRow, type ScaleOutput } from './phases/scale.js';
 import { cpuRatio, interleavedRatio } from './report/analysis.js';
 import type {
   CollectionSection,
+  DiscordLoadSection,
   IngestCorpusResult,
   IngestSection,
   LatencySection,
@@ -23,7 +25,7 @@ import type {
   ScaleSection,
 } from './results.js';
 import type { BenchRun, Corpus } from './runner.js';
-import { cliMain, findSeedQuestions, repoRoot } from './workspace.js';
+import { cliMain, discordBotDir, findSeedQuestions, repoRoot } from './workspace.js';
 
 const MINUTE = 60_000;
 const log = (line = '') => process.stdout.write(`${line}\n`);
@@ -510,5 +512,44 @@ export async function collectionSection(run: BenchRun, results: Results): Promis
         `again: ${format.count(o.rerunUnchanged)} unchanged in ${format.seconds(o.rerunMs)} s`,
     );
     results.collection = section;
+  }
+}
+
+/**
+ * 9. The Discord bot under load: its load check (apps/discord-bot/test/load.test.ts) with the questions
+ * embedded by the OpenAI simulator, then by the local model inside the bot process.
+ */
+export async function discordLoadSection(run: BenchRun, results: Results): Promise<void> {
+  const guilds = run.options.workload.loadGuilds;
+  const section: DiscordLoadSection = results.discordLoad ?? { runs: {} };
+  const failed: string[] = [];
+  for (const embedder of ['simulator', 'local'] as const) {
+    log(
+      `  2 x ${guilds} /ask, questions embedded by ${embedder === 'local' ? 'the local model in the bot' : 'the OpenAI simulator'} ...`,
+    );
+    const output = await runDiscordLoad({
+      guilds,
+      embedder,
+      botDir: discordBotDir,
+      summaryPath: join(run.tempDir, `discord-load-${embedder}-${guilds}.json`),
+      timeoutMs: 10 * MINUTE,
+    });
+    section.runs[`${embedder}-${guilds}`] = { meta: run.meta, output };
+    results.discordLoad = section;
+    if (!output.passed) failed.push(embedder);
+    const s = output.summary;
+    const ms = (value: number | null) => (value === null ? 'never' : format.ms(value));
+    log(
+      `    ${s.answered} answered, ${s.busy} busy, ${s.apologised} apologised of ${s.interactions}; acknowledged ` +
+        `p50 ${ms(s.ackP50Ms)} p99 ${ms(s.ackP99Ms)} max ${ms(s.ackMaxMs)} ms; event-loop delay p99 ` +
+        `${s.eventLoopDelayP99Ms} max ${s.eventLoopDelayMaxMs} ms; ${s.llmMaxInFlight} LLM calls at most; ` +
+        `${s.seconds.toFixed(1)} s; SIGTERM: ${s.sigterm ? `exit ${s.sigterm.code ?? s.sigterm.signal}` : 'not reached'}; ` +
+        `check ${output.passed ? 'passed' : 'FAILED'} (${format.seconds(output.wallMs)} s in all)`,
+    );
+  }
+  if (failed.length > 0) {
+    throw new Error(
+      `the load check failed with ${failed.join(' and ')} embeddings (numbers kept in the table)`,
+    );
   }
 }

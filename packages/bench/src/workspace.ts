@@ -12,6 +12,9 @@ export const seedCorpusDir = join(repoRoot, 'corpus');
 /** The CLI binary spawned for the cold `ask` measurement. */
 export const cliMain = join(repoRoot, 'apps', 'cli', 'dist', 'main.js');
 
+/** The Discord bot package, whose load check the discord-load section runs. */
+export const discordBotDir = join(repoRoot, 'apps', 'discord-bot');
+
 /** Where the SQuAD half lives unless `--dataset` or `ARTICLEQA_DATASET` says otherwise. */
 export const defaultDatasetDir = resolve(repoRoot, '..', 'shared', 'datasets', 'squad-v1.1-dev-half');
 

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import {
   createLocalEmbedder,
   createLocalReader,
@@ -11,7 +12,6 @@ import {
   tokenF1,
   withinBudget,
 } from '@articleqa/core';
-import { writeFileSync } from 'node:fs';
 import {
   auc,
   crossValidateVariants,

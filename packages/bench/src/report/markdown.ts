@@ -1,6 +1,7 @@
 import type { EvalMetrics } from '@articleqa/core';
 import { format } from '../format.js';
 import type { BulkIngestOutput } from '../phases/bulk.js';
+import type { DiscordLoadOutput } from '../phases/discord-load.js';
 import type { EmbedVariantsOutput } from '../phases/ingest.js';
 import { defaultRow } from '../phases/scale.js';
 import type { IngestCorpusResult, Results, RunMeta } from '../results.js';
@@ -33,6 +34,7 @@ export function renderReport(results: Results, options: { chartFile: string | un
     readerReport(results),
     postgresReport(results),
     collectionReport(results),
+    discordLoadReport(results),
     analysisSection(results),
     methodSection(),
   ];
@@ -216,6 +218,21 @@ function summarySection(results: Results): string {
         Math.abs(remote.recallAt1 - local.recallAt1) <= 0.01 &&
           Math.abs(remote.recallWithinBudget - local.recallWithinBudget) <= 0.01,
       ),
+    ]);
+  }
+  const load = discordLoadRuns(results);
+  const busiest = load.filter((run) => run.output.summary.guilds === load.at(-1)?.output.summary.guilds);
+  if (busiest.length > 0) {
+    rows.push([
+      `Discord bot under load, 2 × ${busiest[0]!.output.summary.guilds} \`/ask\` (section 9): slowest acknowledgement, questions embedded by ${busiest.map((run) => embedderLabel(run.output)).join(' / ')}`,
+      '< 3 s; none unanswered or apologised; ≤ 16 LLM calls at once; exit 0 on SIGTERM',
+      busiest
+        .map(
+          ({ output: { summary } }) =>
+            `**${loadMs(summary.ackMaxMs)}${summary.ackMaxMs === null ? '' : ' ms'}**`,
+        )
+        .join(' / '),
+      yesNo(busiest.every((run) => run.output.passed)),
     ]);
   }
   const skipped = Object.entries(results.skipped ?? {});
@@ -639,7 +656,7 @@ function analysisSection(results: Results): string {
   const ingest = results.ingest;
   const squad = squadCorpus(results) ?? ingest?.corpora[0];
   const model = ingest?.model;
-  if (!ingest || !squad || !model) return '## 9. Analysis\n\n_Needs the ingest section._\n';
+  if (!ingest || !squad || !model) return '## 10. Analysis\n\n_Needs the ingest section._\n';
   const p = squad.pipeline.output;
   const r = squad.raw.output;
   const rates = ingestRates(squad);
@@ -656,7 +673,7 @@ function analysisSection(results: Results): string {
   const variants = ingest.variants?.output;
   const latency = results.latency?.warm;
   const lines = [
-    '## 9. Analysis',
+    '## 10. Analysis',
     '',
     '_Generated from the numbers above._',
     '',
@@ -729,6 +746,7 @@ function methodSection(): string {
     'pnpm bench --full          # all 24 SQuAD articles and questions, 10k and 100k vectors',
     'pnpm bench --scale full    # adds the 1M-vector index',
     'pnpm bench --only ingest,peer --dataset /path/to/squad-v1.1-dev-half',
+    "pnpm bench --only discord-load --full   # the Discord bot's load check, 2 × 200 /ask (2 × 40 without --full)",
     '```',
     '',
     'See [packages/bench/README.md](../packages/bench/README.md) for what each section measures and how.',
@@ -1035,6 +1053,84 @@ function collectionReport(results: Results): string {
           `${rssAt(o, 0.25)} / ${rssAt(o, 0.5)} / ${rssAt(o, 1)}`,
           mb(output.peakRssBytes),
           `${o.rerunUnchanged.toLocaleString('en-US')}, ${(o.rerunMs / 1000).toFixed(1)}`,
+          `${meta.date.slice(0, 10)} ${meta.mode}`,
+        ];
+      }),
+    ),
+    '',
+  ].join('\n');
+}
+
+/** The load check's runs, by servers per burst, the simulator's embeddings before the local model's. */
+function discordLoadRuns(results: Results) {
+  return Object.values(results.discordLoad?.runs ?? {}).sort(
+    (a, b) =>
+      a.output.summary.guilds - b.output.summary.guilds ||
+      Number(a.output.summary.embedder === 'local') - Number(b.output.summary.embedder === 'local'),
+  );
+}
+
+function embedderLabel(output: DiscordLoadOutput): string {
+  return output.summary.embedder === 'local' ? 'the local model, in the bot' : 'the OpenAI simulator';
+}
+
+/** Milliseconds of the load check; null is an interaction never acknowledged (JSON has no infinity). */
+function loadMs(value: number | null): string {
+  return value === null ? 'never' : value.toFixed(0);
+}
+
+/** The Discord bot's load check: acknowledgements and event-loop delay under two bursts of /ask. */
+function discordLoadReport(results: Results): string {
+  const runs = discordLoadRuns(results);
+  const latest = runs.map((run) => run.meta).sort((a, b) => b.date.localeCompare(a.date))[0];
+  if (!latest) return '## 9. The Discord bot under load\n\n_Not measured yet._\n';
+  const m = latest.machine;
+  return [
+    '## 9. The Discord bot under load',
+    '',
+    "The bot's load check ([apps/discord-bot/test/load.test.ts](../apps/discord-bot/test/load.test.ts)), run",
+    "through vitest: the built bot (`node dist/main.js`) with the real core, logged in to the project's Discord",
+    'simulator, gets two bursts of `/ask` 2 s apart, each from as many servers as there are askers (one',
+    'question each), while an LLM simulator takes 1 s a call. `ARTICLEQA_GLOBAL_QUEUE_SIZE` is three quarters',
+    'of the servers, the other limits are the defaults; one question warms the bot up first (its models start).',
+    "The targets: every interaction acknowledged within Discord's 3 s, none unanswered (each gets its answer",
+    'or the busy notice), none apologised for, at most 16 LLM calls at once, and exit 0 on SIGTERM afterwards.',
+    "With the OpenAI simulator the bot embeds nothing itself; with the local model (the core's default) the",
+    'index is built with it and every question is embedded inside the bot process, so real CPU work competes',
+    'with the acknowledgements. Acknowledgement: from sending the interaction to its callback reaching the',
+    "simulator. Event-loop delay: the bot's own `nodejs_eventloop_lag_*` gauges over the bursts.",
+    `Measured on this ${m.cores}-core machine (${m.cpuModel}), which vitest, the simulators and the bot share.`,
+    '`pnpm bench --only discord-load` runs 2 × 40 (what CI runs), `--full` 2 × 200.',
+    '',
+    table(
+      [
+        'Questions embedded by',
+        '`/ask`',
+        'Answered',
+        'Busy notice',
+        'Apologised',
+        'Acknowledged p50 / p99 / max, ms',
+        'Event-loop delay p99 / max, ms',
+        'LLM calls at once',
+        'All done',
+        'On SIGTERM',
+        'Targets',
+        'Measured',
+      ],
+      runs.map(({ meta, output }) => {
+        const s = output.summary;
+        return [
+          embedderLabel(output),
+          `2 × ${s.guilds}`,
+          String(s.answered),
+          String(s.busy),
+          String(s.apologised),
+          `${loadMs(s.ackP50Ms)} / ${loadMs(s.ackP99Ms)} / **${loadMs(s.ackMaxMs)}**`,
+          `${s.eventLoopDelayP99Ms} / ${s.eventLoopDelayMaxMs}`,
+          String(s.llmMaxInFlight),
+          `${s.seconds.toFixed(1)} s`,
+          s.sigterm ? `exit ${s.sigterm.code ?? s.sigterm.signal}` : 'not reached',
+          yesNo(output.passed),
           `${meta.date.slice(0, 10)} ${meta.mode}`,
         ];
       }),
