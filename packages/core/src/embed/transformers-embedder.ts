@@ -85,8 +85,12 @@ export const DefaultLocalEmbedderOptions = {
 
 // [CLS] and [SEP] around every text for the BERT-style models this embedder runs.
 const SPECIAL_TOKENS = 2;
-/** Texts whose token ids `countTokens` remembers (sentences of the chunks about to be embedded). */
-const REMEMBERED_PIECES = 50_000;
+/**
+ * Texts whose token ids `countTokens` remembers: the sentences of the chunks about to be embedded (an
+ * ingest commits every 128 chunks, about 900 sentences, and stages the next batch meanwhile), with room
+ * to spare; about 5 MB. Forgotten all at once when full: a miss only costs a tokenizer call.
+ */
+const REMEMBERED_PIECES = 8192;
 
 /** One text's rows of a batch output: `length` real tokens, pooled over any `[from, to)` of them. */
 interface TokenStates {
