@@ -193,7 +193,7 @@ function summarySection(results: Results): string {
       yesNo(answerable.recallAt1 >= 0.8),
     ]);
     rows.push([
-      'Answers answerable questions',
+      'Answers answerable questions (previous sentence answerer, section 5)',
       '≥ 0.90',
       `**${f.pct(1 - answerable.abstentionOnAnswerable)}**`,
       yesNo(1 - answerable.abstentionOnAnswerable >= 0.9),
@@ -201,10 +201,36 @@ function summarySection(results: Results): string {
   }
   if (unanswerable) {
     rows.push([
-      'Abstains on unanswerable questions',
+      'Abstains on unanswerable questions (previous sentence answerer, section 5)',
       '≥ 0.60',
       `**${f.pct(unanswerable.abstentionOnUnanswerable)}**`,
       yesNo(unanswerable.abstentionOnUnanswerable >= 0.6),
+    ]);
+  }
+  const reader = results.reader?.output;
+  if (reader) {
+    const gain = reader.reader.answerHit - reader.previous.answerHit;
+    rows.push([
+      'Reader (shipped, section 6, held-out folds): answer hit over the previous answerer',
+      '≥ +3 points',
+      `**${f.pct(reader.reader.answerHit)}** vs ${f.pct(reader.previous.answerHit)} (${gain >= 0 ? '+' : ''}${(gain * 100).toFixed(1)})`,
+      yesNo(gain >= 0.03 && reader.reader.abstainedUnanswerable >= reader.previous.abstainedUnanswerable),
+    ]);
+    rows.push([
+      'Reader: unanswerable abstained, answerable abstained ≤ 10% (AUC)',
+      '≥ 0.30 (≥ 0.70)',
+      `**${f.pct(reader.reader.abstainedUnanswerable)}** at ${f.pct(reader.reader.abstainedAnswerable)} (${reader.reader.auc.toFixed(3)})`,
+      yesNo(
+        reader.reader.abstainedUnanswerable >= 0.3 &&
+          reader.reader.abstainedAnswerable <= 0.1 &&
+          reader.reader.auc >= 0.7,
+      ),
+    ]);
+    rows.push([
+      'Reader: warm `ask` p50',
+      '≤ 150 ms',
+      `**${f.ms(reader.latency.ask.p50)} ms**`,
+      yesNo(reader.latency.ask.p50 <= 150),
     ]);
   }
   const postgres = results.postgres?.output;
