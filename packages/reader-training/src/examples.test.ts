@@ -5,6 +5,7 @@ import {
   buildExamples,
   locateAnswer,
   paragraphOffsets,
+  perturbQuestion,
   rankChunks,
   seededRandom,
 } from './examples.js';
@@ -98,6 +99,64 @@ describe('reader data preparation', () => {
       const von = tokenizer.tokenize('Von').ids[0]!;
       expect(example.p).not.toContain(von);
     }
+  });
+
+  it('swaps a number or a name of the question for one of the article that the passage never mentions', () => {
+    const passage = paragraphs[2]!; // Levi's Stadium hosted the game on February 7, 2016. ...
+    for (let seed = 1; seed <= 20; seed++) {
+      const changed = perturbQuestion(
+        'Which stadium hosted the game in 2016?',
+        passage,
+        text,
+        seededRandom(seed),
+      )!;
+      expect(changed).toMatch(/^Which stadium hosted the game in \d+\?$/);
+      const year = /\d+/.exec(changed)![0];
+      expect(year).not.toBe('2016');
+      expect(passage).not.toMatch(new RegExp(`\\b${year}\\b`));
+    }
+    for (let seed = 1; seed <= 20; seed++) {
+      const changed = perturbQuestion(
+        'Who was the quarterback of the Broncos?',
+        paragraphs[1]!,
+        text,
+        seededRandom(seed),
+      )!;
+      const name = /of the (\S+)\?$/.exec(changed)![1]!;
+      // Another name of the article, absent from the Manning paragraph (Denver, Carolina, Panthers...).
+      expect(name).not.toBe('Broncos');
+      expect(text).toContain(name);
+      expect(paragraphs[1]).not.toContain(name);
+    }
+    expect(perturbQuestion('who won?', passage, text, seededRandom(1))).toBeUndefined();
+  });
+
+  it('adds the perturbed question against its gold chunk as "no answer" when asked to', () => {
+    const tokenizer = new WordPieceTokenizer(fakeEncoder());
+    const chunks = chunkDocument({ title: '', text }, counter, { targetTokens: 20, overlapSentences: 0 });
+    const question = {
+      id: 'q3',
+      question: 'When did Levi’s Stadium host the game in 2016?',
+      answers: ['February 7, 2016'],
+      paragraph_index: 2,
+    };
+    const options = { maxTokens: 256, maxQuestionTokens: 64, hardNegativeRate: 0, answerRemovedRate: 0 };
+    const build = (perturbedRate: number) =>
+      buildExamples(
+        { text },
+        chunks,
+        paragraphOffsets(markdown, text),
+        [question],
+        tokenizer,
+        seededRandom(3),
+        { ...options, perturbedRate },
+      );
+    expect(build(0).examples.map((example) => example.kind)).toEqual(['positive']);
+    const on = build(1);
+    const [positive, perturbed] = on.examples;
+    expect(perturbed).toMatchObject({ kind: 'perturbed', s: -1, e: -1, id: 'q3' });
+    expect(perturbed!.p).toEqual(positive!.p);
+    expect(perturbed!.q).not.toEqual(positive!.q);
   });
 
   it('is reproducible for a seed', () => {

@@ -11,7 +11,7 @@ export interface ReaderExample {
   e: number;
   /** What made the example: the gold chunk, a retrieved chunk without the answer, the gold chunk
    * with the answer's sentence taken out. */
-  kind: 'positive' | 'hard-negative' | 'answer-removed';
+  kind: 'positive' | 'hard-negative' | 'answer-removed' | 'perturbed';
   /** Question id, for splitting and debugging. */
   id: string;
 }
@@ -34,6 +34,12 @@ export interface ExampleOptions {
   hardNegativeRate: number;
   /** Probability of adding an answer-removed passage for a question. */
   answerRemovedRate: number;
+  /**
+   * Probability of adding the question with one number or name swapped for another of the article
+   * that its gold chunk never mentions, paired with that chunk as "no answer" (see
+   * {@link perturbQuestion}). 0 in the recipe of the shipped weights.
+   */
+  perturbedRate?: number;
 }
 
 export const DefaultExampleOptions: ExampleOptions = {
@@ -140,10 +146,70 @@ export function rankChunks(question: string, chunks: readonly Chunk[]): number[]
   return chunks.map((_, index) => index).sort((a, b) => scores[b]! - scores[a]!);
 }
 
+const NUMBER = /\b\d+(?:[.,]\d+)*\b/g;
+// A capitalised word that is not the question's first.
+const NAME = /(?<=\s)\p{Lu}[\p{L}\p{N}]+/gu;
+
+/**
+ * The question with one thing changed so that `passage` no longer answers it, the way SQuAD 2.0's
+ * writers made most of its unanswerable questions (another year, another name): a number of the
+ * question becomes another number of the article (or a nearby one) that `passage` does not contain,
+ * or a capitalised name becomes another name of the article that `passage` does not contain.
+ * Undefined when the question has neither, or no replacement fits.
+ */
+export function perturbQuestion(
+  question: string,
+  passage: string,
+  article: string,
+  random: () => number,
+): string | undefined {
+  const inPassage = (word: string) =>
+    new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(word)}($|[^\\p{L}\\p{N}])`, 'u').test(passage);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+  const numbers = [...question.matchAll(NUMBER)];
+  const names = [...question.matchAll(NAME)].filter(
+    (match) => !/^(What|Which|Who|When|Where|Why|How)$/.test(match[0]),
+  );
+  const targets = [
+    ...numbers.map((match) => ({ match, kind: 'number' as const })),
+    ...names.map((match) => ({ match, kind: 'name' as const })),
+  ];
+  const target = pick(targets);
+  if (!target) return undefined;
+  const original = target.match[0];
+  let candidates: string[];
+  if (target.kind === 'number') {
+    const value = Number(original.replace(/,/g, ''));
+    const nearby =
+      Number.isInteger(value) && !original.includes('.')
+        ? [1, 2, 3, 5, 10]
+            .flatMap((step) => [value + step, value - step])
+            .filter((n) => n > 0)
+            .map(String)
+        : [];
+    candidates = [...new Set([...(article.match(NUMBER) ?? []), ...nearby])];
+  } else {
+    // Capitalised function words open sentences ("The", "In"): not names.
+    candidates = [...new Set(article.match(NAME) ?? [])].filter((name) => !STOP.has(name.toLowerCase()));
+  }
+  const fitting = candidates.filter(
+    (candidate) => candidate !== original && !inPassage(candidate) && !question.includes(candidate),
+  );
+  const replacement = pick(fitting);
+  if (replacement === undefined) return undefined;
+  const at = target.match.index ?? 0;
+  return `${question.slice(0, at)}${replacement}${question.slice(at + original.length)}`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /**
  * Builds the examples for one article's questions: for each question the chunk that holds its answer
- * (a span target), and at the given rates the best-ranked chunk that holds none of its answers and the
- * gold chunk with the answer's sentences taken out (both "no answer" targets).
+ * (a span target), and at the given rates the best-ranked chunk that holds none of its answers, the
+ * gold chunk with the answer's sentences taken out, and the question with a number or name swapped
+ * against the gold chunk (all "no answer" targets).
  */
 export function buildExamples(
   document: { text: string },
@@ -207,6 +273,26 @@ export function buildExamples(
       if (kept.length > 0 && !holds(text)) {
         const ids = tokenizer.tokenize(text).ids.slice(0, room);
         examples.push({ q, p: ids, s: -1, e: -1, kind: 'answer-removed', id: question.id });
+      }
+    }
+    if (random() < (options.perturbedRate ?? 0)) {
+      const changed = perturbQuestion(
+        question.question,
+        document.text.slice(gold.start, gold.end),
+        document.text,
+        random,
+      );
+      if (changed) {
+        const ids = tokenizer.tokenize(changed).ids.slice(0, options.maxQuestionTokens);
+        const room2 = options.maxTokens - 3 - ids.length;
+        examples.push({
+          q: ids,
+          p: tokens.ids.slice(0, room2),
+          s: -1,
+          e: -1,
+          kind: 'perturbed',
+          id: question.id,
+        });
       }
     }
   }

@@ -1,5 +1,5 @@
 // Prepares the reader's training data from SQuAD v1.1 train:
-//   node dist/prepare-main.js [--dataset DIR] [--out DIR] [--seed N] [--holdout N]
+//   node dist/prepare-main.js [--dataset DIR] [--out DIR] [--seed N] [--holdout N] [--perturbed-rate R]
 // Writes train.jsonl and valid.jsonl (the examples of `--holdout` articles kept out of training, to
 // watch the training curve) and prepare-stats.json into --out.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -23,8 +23,13 @@ const { values } = parseArgs({
     out: { type: 'string', default: resolve(here, '.data') },
     seed: { type: 'string', default: '13' },
     holdout: { type: 'string', default: '12' },
+    // 0 is the recipe of the shipped weights; see ExampleOptions.perturbedRate.
+    'perturbed-rate': { type: 'string', default: '0' },
   },
 });
+const perturbedRate = Number(values['perturbed-rate']);
+if (!(perturbedRate >= 0 && perturbedRate <= 1))
+  throw new Error('--perturbed-rate takes a number from 0 to 1.');
 
 const cacheDir = process.env.ARTICLEQA_CACHE_DIR ?? join(homedir(), '.cache', 'articleqa');
 const folder = await ensureMiniLMModelFolder({ cacheDir });
@@ -52,7 +57,15 @@ const holdout = new Set(shuffled.slice(0, Number(values.holdout)));
 
 await mkdir(values.out, { recursive: true });
 const outputs = { train: [] as string[], valid: [] as string[] };
-const stats = { articles: 0, questions: 0, skipped: 0, positive: 0, 'hard-negative': 0, 'answer-removed': 0 };
+const stats = {
+  articles: 0,
+  questions: 0,
+  skipped: 0,
+  positive: 0,
+  'hard-negative': 0,
+  'answer-removed': 0,
+  perturbed: 0,
+};
 for (const [index, file] of files.entries()) {
   const path = join(values.dataset, 'articles', file);
   const document = await loadDocument(path);
@@ -69,7 +82,7 @@ for (const [index, file] of files.entries()) {
     questions,
     tokenizer,
     random,
-    DefaultExampleOptions,
+    { ...DefaultExampleOptions, perturbedRate },
   );
   stats.articles++;
   stats.questions += questions.length;
@@ -84,6 +97,6 @@ await writeFile(join(values.out, 'train.jsonl'), `${outputs.train.join('\n')}\n`
 await writeFile(join(values.out, 'valid.jsonl'), `${outputs.valid.join('\n')}\n`);
 await writeFile(
   join(values.out, 'prepare-stats.json'),
-  `${JSON.stringify({ ...stats, holdout: [...holdout].sort(), seed: Number(values.seed) }, null, 2)}\n`,
+  `${JSON.stringify({ ...stats, holdout: [...holdout].sort(), seed: Number(values.seed), perturbedRate }, null, 2)}\n`,
 );
 process.stderr.write(`${JSON.stringify(stats)}\n`);
