@@ -5,7 +5,7 @@ import { bestSpan } from '../read/span-decode.js';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
 import { throwIfAborted } from '../shared/errors.js';
 import { splitSentences } from '../text/sentences.js';
-import { stemmedTerms, weighQuery, weightedCoverage } from '../text/terms.js';
+import { stemmedTerms, type WeightedQuery, weighQuery, weightedCoverage } from '../text/terms.js';
 import type {
   AnswerCallOptions,
   Answerer,
@@ -129,13 +129,14 @@ export class ReaderAnswerer implements Answerer {
       fromReading(sources, best, input.sentences);
     const source = choice.source;
     const window = windowText(source, choice, input.sentences?.get(source.chunkId));
+    const query = weighOverSources(question, sources);
     const signals: AnswerSignals = {
       readerMargin: best.margin,
       topDense: Math.max(0, ...sources.map((chunk) => chunk.scores.dense ?? 0)),
-      coverage: coverage(question, stemmedTerms(source.text), sources),
+      coverage: weightedCoverage(query, stemmedTerms(source.text)),
       unmatchedName: unmatchedName(question, input.sources) ? 1 : 0,
       sentenceScore: choice.sentenceScore,
-      windowCoverage: coverage(question, stemmedTerms(window), sources),
+      windowCoverage: weightedCoverage(query, stemmedTerms(window)),
       unmatchedNumber: unmatchedNumber(question, source.text) ? 1 : 0,
       sourceUnmatchedName: unmatchedName(question, [source]) ? 1 : 0,
       negation: NEGATION.test(question) && !NEGATION.test(window) ? 1 : 0,
@@ -298,15 +299,32 @@ export function unmatchedName(question: string, sources: readonly RetrievedChunk
   return names.some((name) => !words.has(name));
 }
 
+// Digits with their thousands separators and decimals: "1,200", "3.5", "2015".
+const NUMBER = /\p{N}+(?:[.,]\p{N}+)*/gu;
+
 /** True when a number in the question (digits: a year, a count, a date) is not in `text`. */
 export function unmatchedNumber(question: string, text: string): boolean {
-  const numbers = question.match(/\p{N}+(?:[.,]\p{N}+)*/gu) ?? [];
+  const numbers = question.match(NUMBER) ?? [];
   if (numbers.length === 0) return false;
-  const present = new Set(text.match(/\p{N}+(?:[.,]\p{N}+)*/gu) ?? []);
+  const present = new Set(text.match(NUMBER) ?? []);
   return numbers.some((number) => !present.has(number));
 }
 
 const NEGATION = /\b(?:not|never|no|none|neither|nor|without)\b|n't\b/iu;
+
+/** The sentences of a source in document offsets: the stored ones, else split now. */
+function sentencesOf(
+  source: RetrievedChunk,
+  stored: ReadonlyArray<{ start: number; end: number }> | undefined,
+): ReadonlyArray<{ start: number; end: number }> {
+  return (
+    stored ??
+    splitSentences(source.text).map((span) => ({
+      start: source.start + span.start,
+      end: source.start + span.end,
+    }))
+  );
+}
 
 /** The chosen sentence with the sentences either side of it in its chunk. */
 function windowText(
@@ -314,12 +332,7 @@ function windowText(
   choice: { start: number; end: number },
   stored: ReadonlyArray<{ start: number; end: number }> | undefined,
 ): string {
-  const sentences =
-    stored ??
-    splitSentences(source.text).map((span) => ({
-      start: source.start + span.start,
-      end: source.start + span.end,
-    }));
+  const sentences = sentencesOf(source, stored);
   const first = sentences.findIndex((span) => span.end > choice.start);
   const last = sentences.findLastIndex((span) => span.start < choice.end);
   if (first < 0 || last < 0) return source.text.slice(choice.start - source.start, choice.end - source.start);
@@ -336,12 +349,7 @@ function evidenceSpan(
 ): { start: number; end: number } {
   const answerStart = source.start + reading.start;
   const answerEnd = source.start + reading.end;
-  const sentences =
-    stored ??
-    splitSentences(source.text).map((span) => ({
-      start: source.start + span.start,
-      end: source.start + span.end,
-    }));
+  const sentences = sentencesOf(source, stored);
   const covering = sentences.filter((span) => span.end > answerStart && span.start < answerEnd);
   if (covering.length === 0) return { start: answerStart, end: answerEnd };
   return {
@@ -350,12 +358,10 @@ function evidenceSpan(
   };
 }
 
-/** The IDF-weighted share of the question's terms in `terms`, IDF taken over the sources. */
-function coverage(question: string, terms: ReadonlySet<string>, sources: readonly RetrievedChunk[]): number {
+/** The question's terms weighted by IDF over the sources, for {@link weightedCoverage} of one of them. */
+function weighOverSources(question: string, sources: readonly RetrievedChunk[]): WeightedQuery {
   const units = sources.map((chunk) => stemmedTerms(chunk.text));
-  const query = weighQuery(question, sources.length, (term) => units.filter((set) => set.has(term)).length);
-  if (query.terms.length === 0) return 0;
-  return weightedCoverage(query, terms);
+  return weighQuery(question, sources.length, (term) => units.filter((set) => set.has(term)).length);
 }
 
 const QUOTE_PAIRS: Record<string, string> = { '‘': '’', '“': '”', '"': '"', "'": "'", '(': ')', '[': ']' };
