@@ -116,11 +116,9 @@ export async function openCollections(options: {
         listDocuments: () => qa.listDocuments(),
         ...(shared
           ? {
-              // Listed through the union, stored in the shared store only: the guild cannot remove them.
-              async sharedDocumentIds() {
-                const [all, mine] = await Promise.all([qa.listDocuments(), own.listDocuments()]);
-                const owned = new Set(mine.map((document) => document.id));
-                return new Set(all.map((document) => document.id).filter((id) => !owned.has(id)));
+              // What the guild may change; the rest of the union's listing is the shared store's.
+              async ownDocumentIds() {
+                return new Set((await own.listDocuments()).map((document) => document.id));
               },
             }
           : {}),

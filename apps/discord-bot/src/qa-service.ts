@@ -24,10 +24,10 @@ export type {
  */
 export type QAService = Pick<ArticleQA, 'ask' | 'listDocuments' | 'ingest' | 'remove'> & {
   /**
-   * Ids of the listed documents that come from the operator's shared collection, which this one reads
-   * but cannot change; absent when it reads none.
+   * Ids of the documents stored in this collection itself, when it also reads the operator's shared
+   * collection (whose documents it lists but cannot change); undefined when it reads none.
    */
-  sharedDocumentIds?(): Promise<ReadonlySet<string>>;
+  ownDocumentIds?(): Promise<ReadonlySet<string> | undefined>;
 };
 
 /** A QAService that owns resources (the loaded model and index), closed at shutdown. */

@@ -20,8 +20,8 @@ describe('isPrivateAddress', () => {
 });
 
 describe('publicOnlyFetch', () => {
-  // The server is on loopback, so the test stands in for "public" with a fetch that sees only paths:
-  // hosts named public.test go to the server; anything else is what a redirect must not reach.
+  // The server is on loopback, so the test stands in a public address (93.184.216.34) for it: the fetch
+  // given to publicOnlyFetch serves that host's paths from the server and fails on any other host.
   let server: Server;
   let origin: string;
   const requested: string[] = [];

@@ -87,7 +87,7 @@ export class GuildCollections implements Collections {
       listDocuments: () => use(({ qa }) => qa.listDocuments()),
       ingest: (inputs, options) => use(({ qa }) => qa.ingest(inputs, options)),
       remove: (references, options) => use(({ qa }) => qa.remove(references, options)),
-      sharedDocumentIds: () => use(async ({ qa }) => (await qa.sharedDocumentIds?.()) ?? new Set<string>()),
+      ownDocumentIds: () => use(async ({ qa }) => qa.ownDocumentIds?.()),
     };
   }
 

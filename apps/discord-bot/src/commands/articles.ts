@@ -60,18 +60,13 @@ export const execute: Command['execute'] = async (interaction, context) => {
   } else {
     const refusal = adminRefusal(interaction, context.config);
     const page = interaction.options.getInteger('page') ?? 1;
+    const listing = async () => {
+      const { documents, shared } = await listArticles(context.qa);
+      const options = { command: '/articles list', details: true, shared };
+      return { embeds: [documentListPage(documents, page, options).embed] };
+    };
     await interaction.reply({
-      ...(refusal
-        ? { content: refusal }
-        : {
-            embeds: [
-              documentListPage(await context.qa.listDocuments(), page, {
-                command: '/articles list',
-                details: true,
-                shared: await context.qa.sharedDocumentIds?.(),
-              }).embed,
-            ],
-          }),
+      ...(refusal ? { content: refusal } : await listing()),
       flags: MessageFlags.Ephemeral,
       allowedMentions: NO_MENTIONS,
     });
@@ -96,8 +91,8 @@ export async function autocomplete(
   if (adminRefusal(interaction, context.config)) return void (await interaction.respond([]));
   const typed = interaction.options.getFocused().trim().toLowerCase();
   // Only what this server can remove: not the articles every server shares.
-  const shared = (await context.qa.sharedDocumentIds?.()) ?? new Set<string>();
-  const matches = (await context.qa.listDocuments())
+  const { documents, shared } = await listArticles(context.qa);
+  const matches = documents
     .filter((document) => !shared.has(document.id))
     .map((document) => ({ document, at: document.title.toLowerCase().indexOf(typed) }))
     .filter((match) => match.at >= 0)
@@ -110,11 +105,22 @@ export async function autocomplete(
   );
 }
 
+/**
+ * The articles of the collection, and the ids of those that are the operator's shared ones (listed
+ * beside the server's own, which the server cannot change): empty when it reads no shared collection.
+ */
+async function listArticles(
+  qa: QAService,
+): Promise<{ documents: DocumentInfo[]; shared: ReadonlySet<string> }> {
+  const [documents, own] = await Promise.all([qa.listDocuments(), qa.ownDocumentIds?.()]);
+  const shared = new Set(own ? documents.map((document) => document.id).filter((id) => !own.has(id)) : []);
+  return { documents, shared };
+}
+
 /** The shared article `reference` names (its id, an id prefix, or its source), if it names one. */
 async function sharedMatch(qa: QAService, reference: string): Promise<DocumentInfo | undefined> {
-  const shared = await qa.sharedDocumentIds?.();
-  if (!shared?.size) return undefined;
-  return (await qa.listDocuments()).find(
+  const { documents, shared } = await listArticles(qa);
+  return documents.find(
     (document) =>
       shared.has(document.id) &&
       (document.id.startsWith(reference) || document.source === reference || document.url === reference),
