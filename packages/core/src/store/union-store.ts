@@ -83,12 +83,8 @@ class UnionStore implements ArticleStore {
     return this.#primary.unlock();
   }
 
-  async contentHash(documentId: string): Promise<string | undefined> {
-    for (const store of this.#stores) {
-      const hash = await store.contentHash(documentId);
-      if (hash !== undefined) return hash;
-    }
-    return undefined;
+  contentHash(documentId: string): Promise<string | undefined> {
+    return this.#first((store) => store.contentHash(documentId));
   }
 
   // Chunks written to the primary store must find their vectors there.
@@ -121,20 +117,12 @@ class UnionStore implements ArticleStore {
     return firstOfEachId(await Promise.all(this.#stores.map((store) => store.findDuplicates(document))));
   }
 
-  async readDocument(documentId: string): Promise<DocumentRecord | undefined> {
-    for (const store of this.#stores) {
-      const record = await store.readDocument(documentId);
-      if (record) return record;
-    }
-    return undefined;
+  readDocument(documentId: string): Promise<DocumentRecord | undefined> {
+    return this.#first((store) => store.readDocument(documentId));
   }
 
-  async documentText(documentId: string): Promise<string | undefined> {
-    for (const store of this.#stores) {
-      const text = await store.documentText(documentId);
-      if (text !== undefined) return text;
-    }
-    return undefined;
+  documentText(documentId: string): Promise<string | undefined> {
+    return this.#first((store) => store.documentText(documentId));
   }
 
   async counts(): Promise<StoreCounts> {
@@ -203,6 +191,15 @@ class UnionStore implements ArticleStore {
   /** Closes the primary store; the shared ones belong to whoever opened them. */
   close(): Promise<void> {
     return this.#primary.close();
+  }
+
+  /** What the first store holding it (the primary first) answers, or undefined. */
+  async #first<T>(read: (store: ArticleStore) => Promise<T | undefined>): Promise<T | undefined> {
+    for (const store of this.#stores) {
+      const value = await read(store);
+      if (value !== undefined) return value;
+    }
+    return undefined;
   }
 
   #global(id: number, store: number): number {
