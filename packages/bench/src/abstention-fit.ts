@@ -1,36 +1,23 @@
 // Fits the reader answerer's abstention (a logistic model over its signals and the reader's [CLS]
 // state) and checks it on article-level folds: every number reported comes from articles the fit did
 // not see.
-import type { Abstention } from '@articleqa/core';
+import {
+  type Abstention,
+  AbstentionSignals,
+  type AnswerSignals,
+  abstentionConfidence,
+} from '@articleqa/core';
 
 /** One question's signals and outcome with abstention off. */
 export interface SignalRow {
   article: string;
   answerable: boolean;
-  margin: number;
-  dense: number;
-  coverage: number;
-  unmatchedName: number;
-  sentence: number;
-  windowCoverage: number;
-  unmatchedNumber: number;
-  sourceUnmatchedName: number;
-  negation: number;
+  signals: AnswerSignals;
   /** The reader's [CLS] state for the best passage; empty when not recorded. */
   cls: ArrayLike<number>;
 }
 
-const NAMES = [
-  'margin',
-  'dense',
-  'coverage',
-  'unmatchedName',
-  'sentence',
-  'windowCoverage',
-  'unmatchedNumber',
-  'sourceUnmatchedName',
-  'negation',
-] as const;
+const NAMES = AbstentionSignals.map(([name]) => name);
 type Weights = Omit<Abstention, 'threshold'>;
 
 /**
@@ -41,17 +28,7 @@ export type FeatureSet = 'first' | 'all' | 'cls';
 const FIRST = 5;
 
 function features(row: SignalRow, set: FeatureSet = 'cls'): number[] {
-  const scalars = [
-    Math.max(-20, Math.min(20, row.margin)),
-    row.dense,
-    row.coverage,
-    row.unmatchedName,
-    row.sentence,
-    row.windowCoverage,
-    row.unmatchedNumber,
-    row.sourceUnmatchedName,
-    row.negation,
-  ];
+  const scalars = AbstentionSignals.map(([, value]) => value(row.signals));
   if (set === 'first') return scalars.slice(0, FIRST);
   return set === 'cls' ? [...scalars, ...Array.from(row.cls)] : scalars;
 }
@@ -112,11 +89,7 @@ export function fitLogistic(
 }
 
 export function confidenceOf(row: SignalRow, model: Weights): number {
-  const x = features(row);
-  let s = model.bias;
-  for (const [k, name] of NAMES.entries()) s += (model[name] ?? 0) * x[k]!;
-  if (model.cls) for (let d = 0; d < model.cls.length; d++) s += model.cls[d]! * (x[NAMES.length + d] ?? 0);
-  return 1 / (1 + Math.exp(-s));
+  return abstentionConfidence(row.signals, model, row.cls);
 }
 
 /** The highest threshold that still answers `answered` of the answerable rows, given their confidences. */

@@ -35,6 +35,8 @@ export {
 } from './answer/openai-chat-model.js';
 export {
   type Abstention,
+  AbstentionSignals,
+  abstentionConfidence,
   bundledAbstention,
   createReaderAnswerer,
   DefaultAbstention,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { balanceQuotes, score, unmatchedNumber } from './reader-answerer.js';
+import { abstentionConfidence, balanceQuotes, unmatchedNumber } from './reader-answerer.js';
 
 describe('balanceQuotes', () => {
   it('closes a quote the span opens, and leaves balanced spans alone', () => {
@@ -23,13 +23,22 @@ describe('unmatchedNumber', () => {
   });
 });
 
-describe('score', () => {
+describe('abstentionConfidence', () => {
   const base = { bias: 0, margin: 0, dense: 0, coverage: 0, unmatchedName: 0, sentence: 0, threshold: 0.5 };
   it('weighs the later signals when the calibration has them, and ignores them when it does not', () => {
     const signals = { readerMargin: 0, windowCoverage: 1, negation: 1, unmatchedNumber: 1 };
-    expect(score(signals, base)).toBeCloseTo(0.5);
+    expect(abstentionConfidence(signals, base)).toBeCloseTo(0.5);
     const fitted = { ...base, windowCoverage: 2, negation: -1, unmatchedNumber: -1 };
-    expect(score(signals, fitted)).toBeCloseTo(0.5);
-    expect(score({ ...signals, negation: 0 }, fitted)).toBeCloseTo(1 / (1 + Math.exp(-1)));
+    expect(abstentionConfidence(signals, fitted)).toBeCloseTo(0.5);
+    expect(abstentionConfidence({ ...signals, negation: 0 }, fitted)).toBeCloseTo(1 / (1 + Math.exp(-1)));
+  });
+
+  it('clamps the margin, counts a missing reading as -20, and adds the [CLS] probe only at its width', () => {
+    const margin = { ...base, margin: 1 };
+    expect(abstentionConfidence({ readerMargin: 500 }, margin)).toBeCloseTo(1 / (1 + Math.exp(-20)));
+    expect(abstentionConfidence({}, margin)).toBeCloseTo(1 / (1 + Math.exp(20)));
+    const probe = { ...base, cls: [1, -1] };
+    expect(abstentionConfidence({}, probe, [2, 1])).toBeCloseTo(1 / (1 + Math.exp(-1)));
+    expect(abstentionConfidence({}, probe, [2, 1, 0])).toBeCloseTo(0.5);
   });
 });

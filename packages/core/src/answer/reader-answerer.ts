@@ -141,7 +141,7 @@ export class ReaderAnswerer implements Answerer {
       sourceUnmatchedName: unmatchedName(question, [source]) ? 1 : 0,
       negation: NEGATION.test(question) && !NEGATION.test(window) ? 1 : 0,
     };
-    const confidence = score(signals, this.#abstention, best.cls);
+    const confidence = abstentionConfidence(signals, this.#abstention, best.cls);
     if (confidence < this.#abstention.threshold) return abstain(confidence, signals);
 
     const shortAnswer = tidy(
@@ -264,25 +264,41 @@ export function createReaderAnswerer(reader: Reader, options: ReaderAnswererOpti
   return new ReaderAnswerer(reader, options);
 }
 
-/** The confidence model of {@link Abstention}. */
-export function score(signals: AnswerSignals, abstention: Abstention, cls?: ArrayLike<number>): number {
-  const margin = Math.max(-20, Math.min(20, signals.readerMargin ?? -20));
-  let probe = 0;
+type AbstentionWeight = Exclude<keyof Abstention, 'bias' | 'cls' | 'threshold'>;
+
+/**
+ * The inputs of {@link Abstention}'s linear model, in order: each weight and the {@link AnswerSignals}
+ * value it multiplies. The runtime and the calibration fit (`pnpm bench`) both read this one list, so
+ * a fitted weight always meets the value it was fitted on. Absent signals count 0; the margin is
+ * clamped to ±20 (no reading is -20) so that one extreme reading cannot outweigh every other signal.
+ */
+export const AbstentionSignals: readonly (readonly [AbstentionWeight, (signals: AnswerSignals) => number])[] =
+  [
+    ['margin', (signals) => Math.max(-20, Math.min(20, signals.readerMargin ?? -20))],
+    ['dense', (signals) => signals.topDense ?? 0],
+    ['coverage', (signals) => signals.coverage ?? 0],
+    ['unmatchedName', (signals) => signals.unmatchedName ?? 0],
+    ['sentence', (signals) => signals.sentenceScore ?? 0],
+    ['windowCoverage', (signals) => signals.windowCoverage ?? 0],
+    ['unmatchedNumber', (signals) => signals.unmatchedNumber ?? 0],
+    ['sourceUnmatchedName', (signals) => signals.sourceUnmatchedName ?? 0],
+    ['negation', (signals) => signals.negation ?? 0],
+  ];
+
+/**
+ * The confidence model of {@link Abstention}: the sigmoid of its bias, its weights times
+ * {@link AbstentionSignals}, and its [CLS] probe when it has one of `cls`'s width.
+ */
+export function abstentionConfidence(
+  signals: AnswerSignals,
+  abstention: Omit<Abstention, 'threshold'>,
+  cls?: ArrayLike<number>,
+): number {
+  let z = abstention.bias;
+  for (const [weight, value] of AbstentionSignals) z += (abstention[weight] ?? 0) * value(signals);
   if (abstention.cls && cls && cls.length === abstention.cls.length) {
-    for (let d = 0; d < cls.length; d++) probe += abstention.cls[d]! * cls[d]!;
+    for (let d = 0; d < cls.length; d++) z += abstention.cls[d]! * cls[d]!;
   }
-  const z =
-    probe +
-    abstention.bias +
-    abstention.margin * margin +
-    abstention.dense * (signals.topDense ?? 0) +
-    abstention.coverage * (signals.coverage ?? 0) +
-    abstention.unmatchedName * (signals.unmatchedName ?? 0) +
-    abstention.sentence * (signals.sentenceScore ?? 0) +
-    (abstention.windowCoverage ?? 0) * (signals.windowCoverage ?? 0) +
-    (abstention.unmatchedNumber ?? 0) * (signals.unmatchedNumber ?? 0) +
-    (abstention.sourceUnmatchedName ?? 0) * (signals.sourceUnmatchedName ?? 0) +
-    (abstention.negation ?? 0) * (signals.negation ?? 0);
   return 1 / (1 + Math.exp(-z));
 }
 
