@@ -92,25 +92,42 @@ export function confidenceOf(row: SignalRow, model: Weights): number {
   return abstentionConfidence(row.signals, model, row.cls);
 }
 
-/** The highest threshold that still answers `answered` of the answerable rows, given their confidences. */
-function thresholdOf(
+/**
+ * Where abstention's threshold goes: at the highest confidence that still answers `answered` of the
+ * answerable questions, or lower (answering more of them) when that still abstains on
+ * `unanswerableAbstained` of the unanswerable ones. Both are read off out-of-fold confidences of the
+ * fit's own articles.
+ */
+export interface OperatingPoint {
+  answered: number;
+  unanswerableAbstained?: number;
+}
+
+export function thresholdOf(
   confidences: readonly number[],
   answerable: readonly boolean[],
-  answered: number,
+  point: OperatingPoint,
 ): number {
   const scores = confidences.filter((_, i) => answerable[i]).sort((a, b) => a - b);
-  const index = Math.floor((1 - answered) * scores.length);
-  return scores[Math.max(0, index - 1)] ?? 0.5;
+  // The epsilons keep shares such as 0.9 of 10 from rounding to one question fewer or more.
+  const index = Math.floor((1 - point.answered) * scores.length + 1e-9);
+  const atAnswered = scores[Math.min(index, scores.length - 1)] ?? 0.5;
+  if (point.unanswerableAbstained === undefined) return atAnswered;
+  const negatives = confidences.filter((_, i) => !answerable[i]).sort((a, b) => a - b);
+  const k = Math.ceil(point.unanswerableAbstained * negatives.length - 1e-9);
+  if (k === 0 || k >= negatives.length) return atAnswered;
+  // Between the k-th and the next lowest unanswerable confidence: abstains on those k.
+  return Math.min(atAnswered, (negatives[k - 1]! + negatives[k]!) / 2);
 }
 
 /**
- * The threshold answering `answered` of the answerable rows, set on out-of-fold confidences (inner
+ * The threshold of each operating point, set on out-of-fold confidences (inner
  * article folds): a model's confidences on its own training rows are too high to set it on, the more
  * so with hundreds of [CLS] features.
  */
 export function thresholdsFor(
   rows: readonly SignalRow[],
-  answered: readonly number[],
+  points: readonly OperatingPoint[],
   set: FeatureSet = 'cls',
   innerFolds = 3,
 ): { thresholds: number[]; auc: number } {
@@ -126,7 +143,7 @@ export function thresholdsFor(
   }
   const answerable = rows.map((row) => row.answerable);
   return {
-    thresholds: answered.map((target) => thresholdOf(confidences, answerable, target)),
+    thresholds: points.map((point) => thresholdOf(confidences, answerable, point)),
     auc: auc(confidences, answerable),
   };
 }
@@ -137,14 +154,14 @@ export function thresholdsFor(
  */
 export function fitCalibrated(
   rows: readonly SignalRow[],
-  answered: readonly number[],
+  points: readonly OperatingPoint[],
   allowed: readonly FeatureSet[] = ['first', 'all', 'cls'],
 ): { model: Weights; thresholds: number[]; set: FeatureSet } {
   const withCls = rows.some((row) => row.cls.length > 0);
   const sets = allowed.filter((set) => set !== 'cls' || withCls);
   let best: { set: FeatureSet; thresholds: number[]; auc: number } | undefined;
   for (const set of sets) {
-    const fit = thresholdsFor(rows, answered, set);
+    const fit = thresholdsFor(rows, points, set);
     if (!best || fit.auc > best.auc) best = { set, ...fit };
   }
   return { model: fitLogistic(rows, best!.set), thresholds: best!.thresholds, set: best!.set };
@@ -185,13 +202,13 @@ export function articleFolds(rows: readonly SignalRow[], folds: number): (row: S
  * Article-level cross-validation with a choice among variants (the same questions answered with
  * different settings, `variants[v][i]` being question i): each fold takes the variant that `score`s
  * best on the other folds' rows, then fits abstention on those rows, with one threshold per
- * `answeredTargets` entry. Returns per question the held-out row and confidence, abstention per target,
+ * `points` entry. Returns per question the held-out row and confidence, abstention per target,
  * and what each fold chose.
  */
 export function crossValidateVariants<Row extends SignalRow>(
   variants: readonly (readonly Row[])[],
   folds: number,
-  answeredTargets: readonly number[],
+  points: readonly OperatingPoint[],
   score: (rows: readonly Row[]) => number,
   allowed?: readonly FeatureSet[],
 ): {
@@ -206,7 +223,7 @@ export function crossValidateVariants<Row extends SignalRow>(
   const foldOf = articleFolds(base, folds);
   const rows = new Array<Row>(base.length);
   const confidence = new Array<number>(base.length);
-  const abstain = answeredTargets.map(() => new Array<boolean>(base.length));
+  const abstain = points.map(() => new Array<boolean>(base.length));
   const chosen: number[] = [];
   const fits: Abstention[] = [];
   const sets: FeatureSet[] = [];
@@ -217,7 +234,7 @@ export function crossValidateVariants<Row extends SignalRow>(
       if (score(trainOf(variants[v]!)) > score(trainOf(variants[best]!))) best = v;
     chosen.push(best);
     const train = trainOf(variants[best]!);
-    const { model, thresholds, set } = fitCalibrated(train, answeredTargets, allowed);
+    const { model, thresholds, set } = fitCalibrated(train, points, allowed);
     fits.push({ ...model, threshold: thresholds[0]! });
     sets.push(set);
     for (const [index, row] of variants[best]!.entries()) {

@@ -17,6 +17,7 @@ import {
   crossValidateVariants,
   type FeatureSet,
   fitCalibrated,
+  type OperatingPoint,
   type SignalRow,
 } from '../abstention-fit.js';
 import { isAnswerHit } from '../dataset.js';
@@ -30,8 +31,11 @@ export interface ReaderInput {
   questions: EvalQuestion[];
   offTopic: string[];
   folds: number;
-  /** Share of answerable questions the operating point must answer. */
-  answeredTarget: number;
+  /**
+   * The operating point: the share of answerable questions answered at least, and the share of
+   * unanswerable ones to keep abstaining on while answering more (see {@link OperatingPoint}).
+   */
+  operating: Required<OperatingPoint>;
   contextBudget: number;
   k: number;
   quantized: boolean;
@@ -58,6 +62,8 @@ export interface ReaderOutput {
   previous: AnswerRates;
   /** The reader with reranking, sentence weight and abstention chosen on the other folds' articles. */
   reader: AnswerRates;
+  /** As `reader`, its threshold answering exactly `operating.answered` (no more). */
+  readerAtAnswered?: AnswerRates;
   /** The reader alone choosing the sentence (sentence weight 0), abstention fitted the same way. */
   readerAlone: AnswerRates;
   /** As `reader`, abstention limited to the five signals the first calibration used. */
@@ -182,14 +188,18 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
   const answerable = input.questions.filter((question) => question.answerable).length;
   const unanswerable = input.questions.length - answerable;
   const hits = (rows: readonly Row[]) => rows.filter((row) => row.answerable && row.hit).length;
-  const shares = [input.answeredTarget, 0.5, 0.6, 0.7, 0.8, 0.85, 0.95, 0.98];
-  const heldOut = crossValidateVariants(byWeight, input.folds, shares, hits);
-  const alone = crossValidateVariants([byWeight[0]!], input.folds, [input.answeredTarget], hits);
-  const firstSignals = crossValidateVariants(byWeight, input.folds, [input.answeredTarget], hits, [
+  // The operating point first, then the curve's points (answering exactly each share).
+  const points: OperatingPoint[] = [
+    input.operating,
+    ...[input.operating.answered, 0.5, 0.6, 0.7, 0.8, 0.85, 0.95, 0.98].map((answered) => ({ answered })),
+  ];
+  const heldOut = crossValidateVariants(byWeight, input.folds, points, hits);
+  const alone = crossValidateVariants([byWeight[0]!], input.folds, [input.operating], hits);
+  const firstSignals = crossValidateVariants(byWeight, input.folds, [input.operating], hits, [
     'first',
     'cls',
   ]);
-  const curve = shares
+  const curve = points
     .map((_, t) => ({
       answered:
         heldOut.rows.filter((row, i) => row.answerable && !heldOut.abstain[t]![i]).length / answerable,
@@ -202,7 +212,7 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
   for (let v = 1; v < byWeight.length; v++)
     if (hits(byWeight[v]!) > hits(byWeight[shippedWeight]!)) shippedWeight = v;
   const on = byWeight[shippedWeight]!;
-  const calibrated = fitCalibrated(on, [input.answeredTarget]);
+  const calibrated = fitCalibrated(on, [input.operating]);
   const shipped = { ...calibrated.model, threshold: calibrated.thresholds[0]! };
   // For looking into the signals after a run (not read by the report).
   const rowsOut = process.env.ARTICLEQA_BENCH_READER_ROWS;
@@ -253,6 +263,7 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
     articles: new Set(input.questions.map((question) => question.article)).size,
     previous: previousRates,
     reader: rates(heldOut.rows, heldOut.abstain[0]!, heldOut.confidence, answerable, unanswerable),
+    readerAtAnswered: rates(heldOut.rows, heldOut.abstain[1]!, heldOut.confidence, answerable, unanswerable),
     readerAlone: rates(alone.rows, alone.abstain[0]!, alone.confidence, answerable, unanswerable),
     readerFirstSignals: rates(
       firstSignals.rows,
