@@ -233,6 +233,10 @@ export {
   LocalStore,
   type LocalStoreOptions,
 } from './store/local/local-store.js';
+export {
+  SegmentedVectorStore,
+  type SegmentedVectorStoreOptions,
+} from './store/local/segmented-vector-store.js';
 // The local store's sentence-vector encoding (int8 per sentence), for stores that keep the same bytes.
 export { decodeSentenceVectors, encodeSentenceVectors } from './store/local/sentence-vectors.js';
 export type { VectorEntry, VectorMatch, VectorQuery, VectorStore } from './store/local/vector-store.js';

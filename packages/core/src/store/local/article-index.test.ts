@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -61,6 +62,40 @@ async function vectorsFor(texts: string[]): Promise<Map<string, EmbeddedText>> {
   const vectors = await embedder.embed(texts);
   return new Map(
     texts.map((text, position) => [hashText(text), { vector: vectors[position]!, sentences: [] }]),
+  );
+}
+
+/**
+ * A writer holding the lock that has saved the first `saved` texts, a reader opened then, and the rest
+ * written after it opened (committed, not saved). Segments of 4.
+ */
+async function writerThenReader(texts: string[], saved: number) {
+  const hnsw = { segmentSize: 4 };
+  const writer = await open({ hnsw });
+  await writer.lock();
+  await writeTexts(writer, texts.slice(0, saved));
+  await writer.flush();
+  const reader = await open({ hnsw });
+  await writeTexts(writer, texts.slice(saved), saved);
+  return { writer, reader };
+}
+
+/** An index holding one document of two chunks, "alpha text" and "beta text", closed. */
+async function writeAlphaBeta(): Promise<void> {
+  const index = await open();
+  await index.lock();
+  await index.writeDocuments(
+    [documentWith('a', ['alpha text', 'beta text'])],
+    await vectorsFor(['alpha text', 'beta text']),
+  );
+  await index.close();
+}
+
+/** Writes one single-chunk document per text, `d<first + i>`. */
+async function writeTexts(index: ArticleIndex, texts: string[], first = 0): Promise<void> {
+  await index.writeDocuments(
+    texts.map((text, i) => documentWith(`d${first + i}`, [text])),
+    await vectorsFor(texts),
   );
 }
 
@@ -176,18 +211,130 @@ describe('ArticleIndex', () => {
     await reopened.close();
   });
 
-  it('rebuilds an unreadable vector file from the catalog', async () => {
-    const index = await open();
-    await index.lock();
-    await index.writeDocuments(
-      [documentWith('a', ['alpha text', 'beta text'])],
-      await vectorsFor(['alpha text', 'beta text']),
-    );
-    await index.close();
-    await writeFile(join(dir, IndexFiles.vectors), 'garbage');
+  it('rebuilds an unreadable vector manifest from the catalog', async () => {
+    await writeAlphaBeta();
+    await writeFile(join(dir, IndexFiles.vectors, 'manifest.json'), 'garbage');
     const reopened = await open();
     expect(reopened.vectors.size).toBe(2);
     await reopened.close();
+  });
+
+  it('rebuilds a vector segment found unreadable by the first query', async () => {
+    await writeAlphaBeta();
+    const folder = join(dir, IndexFiles.vectors);
+    const { segments } = JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8'));
+    await writeFile(join(folder, `${segments[0].name}.hnsw`), 'garbage');
+
+    const reopened = await open();
+    const [query] = await embedder.embed(['beta text']);
+    const [top] = await reopened.queryVectors({ vector: query!, k: 1 });
+    expect(reopened.catalog.chunksByVectorIds([top!.id])[0]?.text).toBe('beta text');
+    await reopened.lock();
+    await reopened.close();
+    const repaired = await open();
+    const [again] = await repaired.queryVectors({ vector: query!, k: 1 });
+    expect(again?.id).toBe(top!.id);
+    await repaired.close();
+  });
+
+  it('opens an index written as a single vectors.hnsw without a rebuild, and moves it into the folder', async () => {
+    const index = await open();
+    await index.lock();
+    await index.writeDocuments(
+      [documentWith('a', ['alpha text', 'beta text']), documentWith('b', ['gamma text'])],
+      await vectorsFor(['alpha text', 'beta text', 'gamma text']),
+    );
+    const stored = [...index.catalog.iterateVectors()];
+    await index.close();
+    // The layout before segments: one graph file and its deleted-ids sidecar.
+    await rm(join(dir, IndexFiles.vectors), { recursive: true });
+    const legacyPath = join(dir, IndexFiles.legacyVectors);
+    const legacy = await HnswVectorStore.open(legacyPath, embedder.dimensions);
+    await legacy.add(stored);
+    await legacy.save();
+    const inode = statSync(legacyPath).ino;
+
+    const reopened = await open();
+    expect(reopened.vectors.size).toBe(3);
+    const [query] = await embedder.embed(['gamma text']);
+    const [top] = await reopened.queryVectors({ vector: query!, k: 1 });
+    expect(reopened.catalog.chunksByVectorIds([top!.id])[0]?.text).toBe('gamma text');
+    // Nothing to ingest: taking and giving back the lock is enough to move the file.
+    await reopened.lock();
+    await reopened.close();
+
+    expect(existsSync(legacyPath)).toBe(false);
+    const folder = join(dir, IndexFiles.vectors);
+    const { segments } = JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8'));
+    expect(segments).toHaveLength(1);
+    expect(statSync(join(folder, `${segments[0].name}.hnsw`)).ino).toBe(inode);
+    const migrated = await open();
+    expect(migrated.vectors.loadedSegments).toBe(0);
+    expect(migrated.vectors.size).toBe(3);
+    await migrated.close();
+  });
+
+  it('a reader without the lock follows commits another process has not saved yet, writing no file', async () => {
+    const texts = Array.from({ length: 18 }, (_, i) => `article ${i} about topic ${i}`);
+    const { writer, reader } = await writerThenReader(texts, 10);
+    const folder = join(dir, IndexFiles.vectors);
+    const files = readdirSync(folder).sort();
+    await reader.refresh();
+    expect(reader.vectors.size).toBe(18);
+    const [query] = await embedder.embed([texts[15]!]);
+    const [top] = await reader.queryVectors({ vector: query!, k: 1 });
+    expect(reader.catalog.chunksByVectorIds([top!.id])[0]?.text).toBe(texts[15]);
+    expect(readdirSync(folder).sort()).toEqual(files);
+
+    // The writer's save replaces the open segment the reader loaded: the reader reloads, then catches up.
+    await writer.removeDocument('d15');
+    await writer.unlock();
+    expect(reader.vectors.isStale()).toBe(true);
+    await reader.refresh();
+    expect(reader.vectors.size).toBe(17);
+    const matches = await reader.queryVectors({ vector: query!, k: 18 });
+    expect(matches.map((match) => match.id)).not.toContain(top!.id);
+    await writer.close();
+    await reader.close();
+  });
+
+  it('a writer opened before another one saved writes on top of that save', async () => {
+    const hnsw = { segmentSize: 4 };
+    const first = await open({ hnsw });
+    const second = await open({ hnsw });
+    await first.lock();
+    await first.writeDocuments(
+      ['one', 'two', 'three'].map((word) => documentWith(word, [`text ${word}`])),
+      await vectorsFor(['text one', 'text two', 'text three']),
+    );
+    await first.close();
+    // The open segment that the second writer's manifest names has been replaced.
+    await second.lock();
+    await second.writeDocuments(
+      ['four', 'five'].map((word) => documentWith(word, [`text ${word}`])),
+      await vectorsFor(['text four', 'text five']),
+    );
+    await second.close();
+
+    const reopened = await open({ hnsw });
+    expect(reopened.vectors.size).toBe(5);
+    expect((await reopened.vectors.ids()).sort()).toEqual(reopened.catalog.allVectorIds().sort());
+    const [query] = await embedder.embed(['text two']);
+    const [top] = await reopened.queryVectors({ vector: query!, k: 1 });
+    expect(reopened.catalog.chunksByVectorIds([top!.id])[0]?.text).toBe('text two');
+    await reopened.close();
+  });
+
+  it('a reader that has not queried yet finds its segments replaced by a save, and queries all the same', async () => {
+    const texts = Array.from({ length: 6 }, (_, i) => `story ${i} on subject ${i}`);
+    const { writer, reader } = await writerThenReader(texts, 3);
+    await writer.close();
+
+    // No refresh first: the open segment the reader's manifest names is gone.
+    const [query] = await embedder.embed([texts[4]!]);
+    const [top] = await reader.queryVectors({ vector: query!, k: 1 });
+    expect(reader.catalog.chunksByVectorIds([top!.id])[0]?.text).toBe(texts[4]);
+    await reader.close();
   });
 
   it('compacts the vector graph when deletions pile up', async () => {

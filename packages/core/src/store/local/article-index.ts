@@ -1,15 +1,23 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { IndexError } from '../../shared/errors.js';
+import { IndexError, isArticleQAError } from '../../shared/errors.js';
 import type { DocumentWrite, EmbeddedText, IndexManifest, LockOptions } from '../article-store.js';
 import { Catalog, SCHEMA_VERSION } from './catalog.js';
-import { type HnswOptions, HnswVectorStore } from './hnsw-vector-store.js';
+import type { HnswOptions } from './hnsw-vector-store.js';
+import { SegmentedVectorStore } from './segmented-vector-store.js';
+import type { VectorMatch, VectorQuery } from './vector-store.js';
 import { acquireWriteLock, type ReleaseLock } from './write-lock.js';
 
 /** File names inside an index directory. */
 export const IndexFiles = {
   catalog: 'articleqa.sqlite',
-  vectors: 'vectors.hnsw',
+  /**
+   * Folder of the HNSW graph, in segments: `manifest.json` names the segment files in use
+   * (`<name>.hnsw`, `<name>.ids`). See {@link SegmentedVectorStore}.
+   */
+  vectors: 'vectors',
+  /** The single HNSW file of indexes written before segments: adopted on open, removed by the next save. */
+  legacyVectors: 'vectors.hnsw',
 } as const;
 
 /** Options for {@link ArticleIndex.open}. */
@@ -24,15 +32,16 @@ export interface OpenIndexOptions {
 }
 
 /**
- * An index directory: the SQLite catalog (source of truth, vectors included) and the HNSW file derived
- * from it. The two are kept consistent: each committed write bumps a generation; the HNSW file records
- * the generation it was saved at; on open, a mismatch (a crash between the two) is repaired from the
- * catalog. So a killed ingest loses nothing it committed, and the index always opens.
+ * An index directory: the SQLite catalog (source of truth, vectors included) and the segmented HNSW
+ * graph derived from it. The two are kept consistent: each committed write bumps a generation; the
+ * catalog records the generation the graph was last saved at; on open, a mismatch (a crash between the
+ * two) is repaired from the catalog. So a killed ingest loses nothing it committed, and the index
+ * always opens.
  */
 export class ArticleIndex {
   readonly dir: string;
   readonly catalog: Catalog;
-  vectors: HnswVectorStore;
+  vectors: SegmentedVectorStore;
   readonly manifest: IndexManifest;
   readonly #hnswOptions: HnswOptions;
   #release: ReleaseLock | undefined;
@@ -42,7 +51,7 @@ export class ArticleIndex {
   private constructor(
     dir: string,
     catalog: Catalog,
-    vectors: HnswVectorStore,
+    vectors: SegmentedVectorStore,
     manifest: IndexManifest,
     hnsw: HnswOptions,
   ) {
@@ -86,6 +95,8 @@ export class ArticleIndex {
       const vectors = await openVectors(dir, manifest.dimensions, options.hnsw ?? {});
       const index = new ArticleIndex(dir, catalog, vectors, manifest, options.hnsw ?? {});
       await index.#repairVectors();
+      // An adopted single-file graph is moved into the segment folder by the next save.
+      if (vectors.unsaved) index.#dirty = true;
       return index;
     } catch (error) {
       catalog.close();
@@ -97,6 +108,7 @@ export class ArticleIndex {
   async lock(options: LockOptions = {}): Promise<void> {
     if (this.#release) return;
     this.#release = await acquireWriteLock(this.dir, options);
+    this.vectors.writable = true;
     // Another process may have written since this one last looked: write on top of its state.
     await this.refresh();
   }
@@ -104,9 +116,15 @@ export class ArticleIndex {
   /**
    * Catches up with commits made by other processes since the last look (a long-running bot reading
    * while the CLI ingests): when the catalog's generation moved, vectors added or deleted there are
-   * added to or deleted from the in-memory HNSW graph. Costs one SQLite read when nothing changed.
+   * added to or deleted from the in-memory HNSW graph. When another process saved the graph since this
+   * one read it (the segment files it knows may be gone), the graph is first reloaded from disk. Costs
+   * one SQLite read and one `stat` when nothing changed.
    */
   async refresh(): Promise<void> {
+    if (this.vectors.isStale()) {
+      await this.#reloadVectors();
+      this.#seenGeneration = undefined;
+    }
     const generation = this.catalog.getMeta('generation') ?? '0';
     if (generation === this.#seenGeneration) return;
     await this.#syncVectors();
@@ -120,6 +138,7 @@ export class ArticleIndex {
     } finally {
       const release = this.#release;
       this.#release = undefined;
+      this.vectors.writable = false;
       await release?.();
     }
   }
@@ -179,7 +198,27 @@ export class ArticleIndex {
     return true;
   }
 
-  /** Makes vector changes durable: compacts when deletions pile up, then saves the HNSW file atomically. */
+  /**
+   * Nearest chunk vectors. Recovers from what a lazily loaded graph can meet on its first query: segment
+   * files replaced by another process's save since the manifest was read (reload and retry), or an
+   * unreadable one (rebuilt from the catalog, as on open).
+   */
+  async queryVectors(query: VectorQuery): Promise<VectorMatch[]> {
+    try {
+      return await this.vectors.query(query);
+    } catch (error) {
+      if (!isArticleQAError(error, 'E_INDEX_CORRUPT')) throw error;
+      if (this.vectors.isStale()) {
+        await this.refresh();
+      } else {
+        await this.#rebuildVectors();
+        this.#dirty = true;
+      }
+      return this.vectors.query(query);
+    }
+  }
+
+  /** Makes vector changes durable: compacts when deletions pile up, then saves the HNSW segments atomically. */
   async flush(): Promise<void> {
     if (!this.#dirty) return;
     const deletedSlots = this.vectors.slots - this.vectors.size;
@@ -236,12 +275,23 @@ export class ArticleIndex {
     return changed;
   }
 
+  /** Replaces the graph with the one on disk, or with an empty one when that is unreadable. */
+  async #reloadVectors(): Promise<void> {
+    try {
+      await this.vectors.reload();
+    } catch (error) {
+      if (!isArticleQAError(error, 'E_INDEX_CORRUPT')) throw error;
+      await this.vectors.close();
+      this.vectors = createVectors(this.dir, this.manifest.dimensions, this.#hnswOptions, this.locked);
+    }
+  }
+
+  /**
+   * Builds the graph afresh from the catalog. Under the lock each segment is written and released as it
+   * fills, so memory stays flat; the old files go when the next save commits.
+   */
   async #rebuildVectors(): Promise<void> {
-    const fresh = HnswVectorStore.create(
-      join(this.dir, IndexFiles.vectors),
-      this.manifest.dimensions,
-      this.#hnswOptions,
-    );
+    const fresh = createVectors(this.dir, this.manifest.dimensions, this.#hnswOptions, this.locked);
     let batch: { id: number; vector: Float32Array }[] = [];
     for (const entry of this.catalog.iterateVectors()) {
       batch.push(entry);
@@ -256,17 +306,36 @@ export class ArticleIndex {
   }
 }
 
-async function openVectors(dir: string, dimensions: number, options: HnswOptions): Promise<HnswVectorStore> {
-  const path = join(dir, IndexFiles.vectors);
+/** Opens the graph read-only (not `writable`: the caller takes the lock first). */
+async function openVectors(
+  dir: string,
+  dimensions: number,
+  options: HnswOptions,
+): Promise<SegmentedVectorStore> {
   try {
-    return await HnswVectorStore.open(path, dimensions, options);
+    return await SegmentedVectorStore.open(join(dir, IndexFiles.vectors), dimensions, {
+      ...options,
+      legacyFile: join(dir, IndexFiles.legacyVectors),
+      writable: false,
+    });
   } catch (error) {
-    if (error instanceof IndexError && error.code === 'E_INDEX_CORRUPT') {
-      // The catalog holds every vector: an unreadable HNSW file is rebuilt, not fatal.
-      return HnswVectorStore.create(path, dimensions, options);
-    }
+    // The catalog holds every vector: an unreadable graph is rebuilt, not fatal.
+    if (isArticleQAError(error, 'E_INDEX_CORRUPT')) return createVectors(dir, dimensions, options, false);
     throw error;
   }
+}
+
+function createVectors(
+  dir: string,
+  dimensions: number,
+  options: HnswOptions,
+  writable: boolean,
+): SegmentedVectorStore {
+  return SegmentedVectorStore.create(join(dir, IndexFiles.vectors), dimensions, {
+    ...options,
+    legacyFile: join(dir, IndexFiles.legacyVectors),
+    writable,
+  });
 }
 
 function readOrCreateManifest(

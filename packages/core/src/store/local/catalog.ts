@@ -64,7 +64,7 @@ const CHUNK_COLUMNS = `c.id AS id, c.document_id AS documentId, c.position AS po
 
 /**
  * The SQLite half of an index: documents with their full cleaned text, chunks with offsets, the
- * vectors themselves (the source of truth the HNSW file is rebuilt from), an FTS5 table for BM25, and
+ * vectors themselves (the source of truth the HNSW graph is rebuilt from), an FTS5 table for BM25, and
  * the manifest in `meta`. All writes of one batch happen in one transaction.
  */
 export class Catalog {

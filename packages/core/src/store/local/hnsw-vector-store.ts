@@ -1,15 +1,7 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import hnswlib from 'hnswlib-node';
 import { IndexError } from '../../shared/errors.js';
+import { commitFile, writeFileAtomic } from './atomic-file.js';
 import type { VectorEntry, VectorMatch, VectorQuery, VectorStore } from './vector-store.js';
 
 const { HierarchicalNSW } = hnswlib;
@@ -38,6 +30,15 @@ export interface HnswOptions {
    * @defaultValue 1024
    */
   initialCapacity?: number;
+  /**
+   * Most vectors in one segment file of a `SegmentedVectorStore` (the local store's vector
+   * index); ingest holds only the open segment in memory. At 384 dimensions and `m` 16 a full segment
+   * takes about 55 MB (about 1.7 KB a vector: the vector, its links, its label), which keeps ingest far
+   * under its 500 MB budget, while a 300k-chunk index still needs only ten segments to search. Scale
+   * it down for much larger vectors (1536 dimensions take about 6.3 KB a vector).
+   * @defaultValue 32768
+   */
+  segmentSize?: number;
 }
 
 /** HNSW defaults; see docs/benchmarks.md for the recall/latency trade-off behind `ef`. */
@@ -46,6 +47,7 @@ export const DefaultHnswOptions = {
   efConstruction: 200,
   ef: 64,
   initialCapacity: 1024,
+  segmentSize: 32_768,
 } as const satisfies Required<HnswOptions>;
 
 /**
@@ -75,27 +77,38 @@ export class HnswVectorStore implements VectorStore {
    * @throws IndexError `E_INDEX_CORRUPT` when the file cannot be read.
    */
   static async open(path: string, dimensions: number, options: HnswOptions = {}): Promise<HnswVectorStore> {
+    return existsSync(path)
+      ? HnswVectorStore.load(path, dimensions, options)
+      : HnswVectorStore.create(path, dimensions, options);
+  }
+
+  /**
+   * Reads the index file at `path`, which must exist.
+   * @throws IndexError `E_INDEX_CORRUPT` when the file is missing or cannot be read,
+   * `E_DIMENSION_MISMATCH` when it holds vectors of another size.
+   */
+  static async load(path: string, dimensions: number, options: HnswOptions = {}): Promise<HnswVectorStore> {
     const store = new HnswVectorStore(path, dimensions, { ...DefaultHnswOptions, ...options });
-    if (existsSync(path)) {
-      try {
-        store.#index.readIndexSync(path, true);
-      } catch (error) {
-        throw new IndexError('E_INDEX_CORRUPT', path, `The vector index file ${path} cannot be read.`, {
-          cause: error,
-        });
-      }
-      if (store.#index.getNumDimensions() !== dimensions) {
-        throw new IndexError(
-          'E_DIMENSION_MISMATCH',
-          path,
-          `The vector index holds ${store.#index.getNumDimensions()}-dimensional vectors, not ${dimensions}.`,
-        );
-      }
-      store.#deleted = readDeletedSidecar(`${path}.deleted.json`);
-      store.#alive = (await store.ids()).length;
-    } else {
-      store.#init(store.#options.initialCapacity);
+    try {
+      // hnswlib-node reports a missing file as an unreadable one; the check keeps the cause plain.
+      if (!existsSync(path)) throw new Error(`ENOENT: no such file, ${path}`);
+      store.#index.readIndexSync(path, true);
+    } catch (error) {
+      throw new IndexError('E_INDEX_CORRUPT', path, `The vector index file ${path} cannot be read.`, {
+        cause: error,
+      });
     }
+    if (store.#index.getNumDimensions() !== dimensions) {
+      const found = store.#index.getNumDimensions();
+      store.release();
+      throw new IndexError(
+        'E_DIMENSION_MISMATCH',
+        path,
+        `The vector index holds ${found}-dimensional vectors, not ${dimensions}.`,
+      );
+    }
+    store.#deleted = readDeletedSidecar(`${path}.deleted.json`);
+    store.#alive = (await store.ids()).length;
     return store;
   }
 
@@ -125,10 +138,7 @@ export class HnswVectorStore implements VectorStore {
   }
 
   async add(entries: readonly VectorEntry[]): Promise<void> {
-    const needed = this.#index.getCurrentCount() + entries.length;
-    if (needed > this.#index.getMaxElements()) {
-      this.#index.resizeIndex(Math.max(needed, this.#index.getMaxElements() * 2));
-    }
+    this.reserve(this.#index.getCurrentCount() + entries.length);
     for (const entry of entries) {
       if (entry.vector.length !== this.dimensions) {
         throw new IndexError(
@@ -142,6 +152,15 @@ export class HnswVectorStore implements VectorStore {
       this.#deleted.delete(entry.id);
       this.#alive += 1;
     }
+  }
+
+  /**
+   * Makes room for `needed` vectors, doubling the capacity (fewer, larger copies) but never past
+   * `limit` unless `needed` is larger.
+   */
+  reserve(needed: number, limit = Number.POSITIVE_INFINITY): void {
+    const capacity = this.#index.getMaxElements();
+    if (needed > capacity) this.#index.resizeIndex(Math.max(needed, Math.min(capacity * 2, limit)));
   }
 
   async delete(ids: readonly number[]): Promise<void> {
@@ -176,25 +195,19 @@ export class HnswVectorStore implements VectorStore {
     return this.#index.getIdsList().filter((id) => !this.#deleted.has(id));
   }
 
+  /** Every label in the graph, deleted ones included. */
+  labels(): number[] {
+    return this.#index.getIdsList();
+  }
+
   async save(): Promise<void> {
-    const temporary = `${this.#path}.${process.pid}.tmp`;
     try {
-      this.#index.writeIndexSync(temporary);
-      const descriptor = openSync(temporary, 'r+');
-      try {
-        fsyncSync(descriptor);
-      } finally {
-        closeSync(descriptor);
-      }
-      renameSync(temporary, this.#path);
+      this.#writeIndex(this.#path);
       // Labels whose slots were reused have left the graph: forget them so the sidecar stays small.
       const present = new Set(this.#index.getIdsList());
       for (const id of this.#deleted) if (!present.has(id)) this.#deleted.delete(id);
-      writeFileSync(`${temporary}.deleted`, JSON.stringify([...this.#deleted]));
-      renameSync(`${temporary}.deleted`, `${this.#path}.deleted.json`);
+      writeFileAtomic(`${this.#path}.deleted.json`, JSON.stringify([...this.#deleted]));
     } catch (error) {
-      rmSync(temporary, { force: true });
-      rmSync(`${temporary}.deleted`, { force: true });
       throw new IndexError(
         'E_INDEX_CORRUPT',
         this.#path,
@@ -206,8 +219,48 @@ export class HnswVectorStore implements VectorStore {
     }
   }
 
+  /**
+   * Writes the graph alone (no deleted-ids sidecar) to `path`, atomically. The graph's spare capacity
+   * is dropped first, because hnswlib reserves a file's whole capacity when it reads it back.
+   * @throws IndexError `E_INDEX_CORRUPT` when the file cannot be written.
+   */
+  writeTo(path: string): void {
+    try {
+      const count = this.#index.getCurrentCount();
+      if (count > 0 && count < this.#index.getMaxElements()) this.#index.resizeIndex(count);
+      this.#writeIndex(path);
+    } catch (error) {
+      throw new IndexError('E_INDEX_CORRUPT', path, `Could not save the vector index to ${path}.`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Empties the store and frees its graph's native memory now; `add` may fill it again.
+   * hnswlib-node frees it only when the object is garbage-collected, and the collector, which does not
+   * see native memory, may wait while hundreds of megabytes of released graphs pile up. The empty graph
+   * left in its place still holds hnswlib's fixed lock table (about 2.6 MB) until then, so a caller that
+   * releases graphs in a loop reuses the released store rather than creating new ones.
+   */
+  release(): void {
+    // initIndex deletes the native index before allocating the new one (hnswlib-node 3.0.0 addon.cc).
+    this.#init(1);
+  }
+
   async close(): Promise<void> {
-    // hnswlib frees its memory when the object is collected; nothing else is held open.
+    this.release();
+  }
+
+  #writeIndex(path: string): void {
+    const temporary = `${path}.${process.pid}.tmp`;
+    try {
+      this.#index.writeIndexSync(temporary);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
+    commitFile(temporary, path);
   }
 
   #init(capacity: number): void {

@@ -37,7 +37,7 @@ export interface LocalStoreOptions {
 
 /**
  * The default {@link ArticleStore}: one folder holding a SQLite catalog (documents, chunks, vectors,
- * FTS5 for BM25) and an HNSW file derived from it. See {@link ArticleIndex} for how the two stay
+ * FTS5 for BM25) and an HNSW graph derived from it, in segment files. See {@link ArticleIndex} for how the two stay
  * consistent across crashes. Reads from other processes see each commit: before each dense search the
  * store compares the catalog's generation with the one its HNSW graph reflects and catches up.
  */
@@ -137,7 +137,7 @@ export class LocalStore implements ArticleStore {
     let matches: { id: number; similarity: number }[];
     let allowedSet: Set<number> | undefined;
     if (!allowed) {
-      matches = await index.vectors.query({
+      matches = await index.queryVectors({
         vector: query.vector,
         k: query.k,
         ...(query.ef !== undefined ? { ef: query.ef } : {}),
@@ -151,7 +151,7 @@ export class LocalStore implements ArticleStore {
           .sort((a, b) => b.similarity - a.similarity)
           .slice(0, query.k);
       } else {
-        matches = await index.vectors.query({
+        matches = await index.queryVectors({
           vector: query.vector,
           k: query.k,
           ef: Math.max(query.ef ?? 0, query.k * 4),
@@ -225,7 +225,9 @@ function directorySize(dir: string): number {
   if (!existsSync(dir)) return 0;
   let total = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isFile()) total += statSync(join(dir, entry.name)).size;
+    // The vector segments live in a folder of their own.
+    if (entry.isDirectory()) total += directorySize(join(dir, entry.name));
+    else if (entry.isFile()) total += statSync(join(dir, entry.name)).size;
   }
   return total;
 }

@@ -23,8 +23,9 @@ export interface VectorMatch {
 
 /**
  * Stores vectors by numeric id and finds the nearest ones by cosine similarity. The embedded
- * implementation is {@link HnswVectorStore}; a server-backed one (pgvector) can replace it because the
- * rest of the system only talks to this interface. Methods are async for that reason.
+ * implementations are `SegmentedVectorStore` (the local store's) and the single-file `HnswVectorStore`
+ * it is built on; a server-backed one (pgvector) can replace them because the rest of the system only
+ * talks to this interface. Methods are async for that reason.
  */
 export interface VectorStore {
   readonly dimensions: number;
