@@ -347,6 +347,11 @@ export async function scaleSection(run: BenchRun, results: Results): Promise<voi
         `ef ${s.defaultEf ?? run.defaultEf}: recall@10 ${atDefault?.recallAt10.toFixed(4)}, p50 ${format.ms(atDefault?.latency.p50 ?? 0)} ` +
         `p95 ${format.ms(atDefault?.latency.p95 ?? 0)} ms (exact ${format.ms(s.exact.p50)} ms)`,
     );
+    if (s.segmented)
+      log(
+        `    segmented (${s.segmented.segments}): build ${format.seconds(s.segmented.buildMs)} s, recall@10 ` +
+          `${s.segmented.recallAt10.toFixed(4)}, p50 ${format.ms(s.segmented.latency.p50)} p95 ${format.ms(s.segmented.latency.p95)} ms`,
+      );
   }
   results.scale = section;
 }

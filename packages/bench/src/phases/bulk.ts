@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLocalEmbedder, openArticleQA } from '@articleqa/core';
+import { createLocalEmbedder, DefaultHnswOptions, openArticleQA } from '@articleqa/core';
 
 /** Ingest of a large generated collection, with resident memory sampled as it goes. */
 export interface BulkIngestInput {
@@ -30,6 +30,8 @@ export interface BulkIngestOutput {
   /** The same ingest again: everything unchanged (how a stopped ingest resumes: it skips what is stored). */
   rerunMs: number;
   rerunUnchanged: number;
+  /** The local store's HNSW segment size; absent in runs from before segments (one graph in memory). */
+  segmentSize?: number;
 }
 
 /**
@@ -103,6 +105,7 @@ export async function runBulkIngest(input: BulkIngestInput): Promise<BulkIngestO
       samples,
       rerunMs: performance.now() - rerunStarted,
       rerunUnchanged: rerun.unchanged,
+      segmentSize: DefaultHnswOptions.segmentSize,
     };
   } finally {
     await qa.close();

@@ -2,9 +2,11 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createLocalEmbedder,
+  DefaultHnswOptions,
   discoverSources,
   HnswVectorStore,
   loadDocument,
+  SegmentedVectorStore,
   splitSentences,
 } from '@articleqa/core';
 import { gaussian, type LatencySummary, sample, seededRandom, summarize } from '../statistics.js';
@@ -79,6 +81,16 @@ export interface ScaleOutput {
   exact: LatencySummary;
   rows: ScaleRow[];
   queries: number;
+  /**
+   * The same vectors in the local store's {@link SegmentedVectorStore} (default segment size), queried at
+   * its own default breadth: what `articleqa` searches. Absent in older results.
+   */
+  segmented?: {
+    segments: number;
+    buildMs: number;
+    recallAt10: number;
+    latency: LatencySummary;
+  };
 }
 
 const K = 10;
@@ -155,6 +167,31 @@ export async function runScale(input: ScaleInput): Promise<ScaleOutput> {
     rows.push({ ef, recallAt10: found / (K * input.queries), latency: summarize(latencies) });
   }
   await store.close();
+
+  const segmented = SegmentedVectorStore.create(join(input.dir, `scale-${size}-segments`), dimensions);
+  const segmentedStarted = performance.now();
+  for (let first = 0; first < size; first += batch) {
+    const entries = [];
+    for (let id = first; id < Math.min(size, first + batch); id += 1) {
+      entries.push({ id, vector: data.subarray(id * dimensions, (id + 1) * dimensions) });
+    }
+    await segmented.add(entries);
+  }
+  await segmented.save();
+  const segmentedBuildMs = performance.now() - segmentedStarted;
+  const segmentedLatencies: number[] = [];
+  let segmentedFound = 0;
+  for (let q = 0; q < input.queries; q += 1) {
+    const vector = queries.subarray(q * dimensions, (q + 1) * dimensions);
+    // The first query loads the segments from disk: not a search's cost.
+    if (q === 0) await segmented.query({ vector, k: K });
+    const started = performance.now();
+    const matches = await segmented.query({ vector, k: K });
+    segmentedLatencies.push(performance.now() - started);
+    for (const match of matches) if (truth[q]!.has(match.id)) segmentedFound += 1;
+  }
+  const segments = Math.ceil(size / DefaultHnswOptions.segmentSize);
+  await segmented.close();
   return {
     size,
     defaultEf,
@@ -169,6 +206,12 @@ export async function runScale(input: ScaleInput): Promise<ScaleOutput> {
     exact: summarize(exactTimes),
     rows,
     queries: input.queries,
+    segmented: {
+      segments,
+      buildMs: segmentedBuildMs,
+      recallAt10: segmentedFound / (K * input.queries),
+      latency: summarize(segmentedLatencies),
+    },
   };
 }
 

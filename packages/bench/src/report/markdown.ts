@@ -3,7 +3,7 @@ import { format } from '../format.js';
 import type { BulkIngestOutput } from '../phases/bulk.js';
 import type { DiscordLoadOutput } from '../phases/discord-load.js';
 import type { EmbedVariantsOutput } from '../phases/ingest.js';
-import { defaultRow } from '../phases/scale.js';
+import { defaultRow, type ScaleOutput } from '../phases/scale.js';
 import type { IngestCorpusResult, Results, RunMeta } from '../results.js';
 import type { LatencySummary } from '../statistics.js';
 import { cpuRatio, encoderParameters, flopsPerToken, fp32Peak, interleavedRatio } from './analysis.js';
@@ -606,10 +606,49 @@ function scaleSection(results: Results, chartFile: string | undefined): string {
       ]),
     ),
     '',
+    ...segmentedLines(entries.map(({ output }) => output.output)),
     ...(entries.some(({ output }) => output.output.size >= 1_000_000)
       ? []
       : ['1M vectors run with `pnpm bench --scale full` (tens of minutes); not measured yet.', '']),
   ].join('\n');
+}
+
+function segmentedLines(outputs: readonly ScaleOutput[]): string[] {
+  const measured = outputs.filter((output) => output.segmented);
+  if (measured.length === 0) return [];
+  return [
+    'The local store keeps the graph in segments of at most 32,768 vectors (`SegmentedVectorStore`, so that ingest holds one',
+    'segment in memory), searches each at the breadth for its own size and merges: the same vectors, built and queried that way',
+    "in the same run, against the single graph at its default ef (a segmented search's first query loads the segments and is not timed):",
+    '',
+    table(
+      [
+        'Vectors',
+        'Segments',
+        'Build',
+        'Recall@10',
+        'p50 / p95',
+        'Single graph: recall@10, p50 / p95',
+        'p50 ratio',
+      ],
+      measured.map((output) => {
+        const segmented = output.segmented!;
+        const single = defaultRow(output, 0);
+        return [
+          f.count(output.size),
+          String(segmented.segments),
+          `${f.seconds(segmented.buildMs)} s`,
+          segmented.recallAt10.toFixed(4),
+          `${f.ms(segmented.latency.p50)} / ${f.ms(segmented.latency.p95)} ms`,
+          single
+            ? `${single.recallAt10.toFixed(4)}, ${f.ms(single.latency.p50)} / ${f.ms(single.latency.p95)} ms`
+            : '–',
+          single ? `${(segmented.latency.p50 / single.latency.p50).toFixed(2)}x` : '–',
+        ];
+      }),
+    ),
+    '',
+  ];
 }
 
 function qualityRows(corpus: string, sets: { name: string; metrics: EvalMetrics }[]): string[][] {
@@ -1059,11 +1098,13 @@ function collectionReport(results: Results): string {
     'no two chunk texts repeat), ingested into a new local index with `qa.ingest` in one process, its resident',
     'memory sampled every second; then the same ingest again, which finds everything unchanged (what a',
     'stopped ingest does when restarted: it skips what was committed). `pnpm bench --full --only collection`',
-    'runs 1k, 10k and 100k documents.',
+    'runs 1k, 10k and 100k documents. "Vector graph": runs since the local store keeps its HNSW graph in',
+    'segments hold one segment in memory while ingesting; earlier runs held the whole graph.',
     '',
     table(
       [
         'Documents',
+        'Vector graph',
         'Chunks',
         'Ingest s',
         'chunks/s',
@@ -1077,6 +1118,7 @@ function collectionReport(results: Results): string {
         const o = output.output;
         return [
           o.documents.toLocaleString('en-US'),
+          o.segmentSize ? `segments of ${o.segmentSize.toLocaleString('en-US')}` : 'one graph',
           o.chunks.toLocaleString('en-US'),
           (o.ingestMs / 1000).toFixed(0),
           (o.chunksEmbedded / (o.ingestMs / 1000)).toFixed(1),
