@@ -30,6 +30,8 @@ export interface BulkIngestOutput {
   /** The same ingest again: everything unchanged (how a stopped ingest resumes: it skips what is stored). */
   rerunMs: number;
   rerunUnchanged: number;
+  /** Highest RSS sampled during the re-run (every 250 ms); absent in older results. */
+  rerunPeakRssBytes?: number;
   /** The local store's HNSW segment size; absent in runs from before segments (one graph in memory). */
   segmentSize?: number;
 }
@@ -94,8 +96,18 @@ export async function runBulkIngest(input: BulkIngestInput): Promise<BulkIngestO
     }
     sample();
     const ingestMs = performance.now() - started;
+    // The peak RSS comes after the sampled ingest: sample the re-run too, to tell whether it is there.
+    let rerunPeakRssBytes = process.memoryUsage.rss();
+    const rerunTimer = setInterval(() => {
+      rerunPeakRssBytes = Math.max(rerunPeakRssBytes, process.memoryUsage.rss());
+    }, 250);
     const rerunStarted = performance.now();
-    const rerun = await qa.ingest([corpus]);
+    let rerun: Awaited<ReturnType<typeof qa.ingest>>;
+    try {
+      rerun = await qa.ingest([corpus]);
+    } finally {
+      clearInterval(rerunTimer);
+    }
     return {
       documents: summary.documents,
       chunks: summary.chunks,
@@ -105,6 +117,7 @@ export async function runBulkIngest(input: BulkIngestInput): Promise<BulkIngestO
       samples,
       rerunMs: performance.now() - rerunStarted,
       rerunUnchanged: rerun.unchanged,
+      rerunPeakRssBytes,
       segmentSize: DefaultHnswOptions.segmentSize,
     };
   } finally {

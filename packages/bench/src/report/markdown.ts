@@ -1111,7 +1111,7 @@ function collectionReport(results: Results): string {
         'chunks/s first / last quarter',
         'RSS MB at 25% / 50% / 100%',
         'Peak RSS MB',
-        'Again: unchanged, s',
+        'Again: unchanged, s, peak RSS',
         'Measured',
       ],
       sizes.map(([, { meta, output }]) => {
@@ -1125,7 +1125,7 @@ function collectionReport(results: Results): string {
           `${rateOver(o, 0, 0.25)} / ${rateOver(o, 0.75, 1)}`,
           `${rssAt(o, 0.25)} / ${rssAt(o, 0.5)} / ${rssAt(o, 1)}`,
           mb(output.peakRssBytes),
-          `${o.rerunUnchanged.toLocaleString('en-US')}, ${(o.rerunMs / 1000).toFixed(1)}`,
+          `${o.rerunUnchanged.toLocaleString('en-US')}, ${(o.rerunMs / 1000).toFixed(1)}${o.rerunPeakRssBytes ? `, peak ${mb(o.rerunPeakRssBytes)} MB` : ''}`,
           `${meta.date.slice(0, 10)} ${meta.mode}`,
         ];
       }),
