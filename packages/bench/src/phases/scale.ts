@@ -8,6 +8,7 @@ import {
   loadDocument,
   SegmentedVectorStore,
   splitSentences,
+  type VectorStore,
 } from '@articleqa/core';
 import { gaussian, type LatencySummary, sample, seededRandom, summarize } from '../statistics.js';
 
@@ -128,14 +129,17 @@ export async function runScale(input: ScaleInput): Promise<ScaleOutput> {
   const path = join(input.dir, `scale-${size}.hnsw`);
   const store = HnswVectorStore.create(path, dimensions, { initialCapacity: size });
   const buildStarted = performance.now();
-  const batch = 1000;
-  for (let first = 0; first < size; first += batch) {
-    const entries = [];
-    for (let id = first; id < Math.min(size, first + batch); id += 1) {
-      entries.push({ id, vector: data.subarray(id * dimensions, (id + 1) * dimensions) });
+  // Vector `id` is row `id` of `data`, added in batches of 1,000.
+  const addAll = async (target: VectorStore) => {
+    for (let first = 0; first < size; first += 1000) {
+      const entries = [];
+      for (let id = first; id < Math.min(size, first + 1000); id += 1) {
+        entries.push({ id, vector: data.subarray(id * dimensions, (id + 1) * dimensions) });
+      }
+      await target.add(entries);
     }
-    await store.add(entries);
-  }
+  };
+  await addAll(store);
   const buildMs = performance.now() - buildStarted;
   const memoryBytesPerVector = (process.memoryUsage().rss - rssBefore) / size;
   const saveStarted = performance.now();
@@ -170,13 +174,7 @@ export async function runScale(input: ScaleInput): Promise<ScaleOutput> {
 
   const segmented = SegmentedVectorStore.create(join(input.dir, `scale-${size}-segments`), dimensions);
   const segmentedStarted = performance.now();
-  for (let first = 0; first < size; first += batch) {
-    const entries = [];
-    for (let id = first; id < Math.min(size, first + batch); id += 1) {
-      entries.push({ id, vector: data.subarray(id * dimensions, (id + 1) * dimensions) });
-    }
-    await segmented.add(entries);
-  }
+  await addAll(segmented);
   await segmented.save();
   const segmentedBuildMs = performance.now() - segmentedStarted;
   const segmentedLatencies: number[] = [];
