@@ -52,6 +52,17 @@ export interface AnswerSignals {
   sourceUnmatchedName?: number;
   /** 1 when the question is negated ("not", "never", "n't") and the answer's sentences are not. */
   negation?: number;
+  /**
+   * The reader's margin of the short answer given (it differs from `readerMargin` when the sentence
+   * answerer's score moved the choice away from the reader's best span).
+   */
+  chosenMargin?: number;
+  /** 1 when the question asks for a quantity or date ("How many ...?") and the short answer states none. */
+  typeMismatch?: number;
+  /** 1 when another passage's best reading gives the same short answer. */
+  support?: number;
+  /** The share of the short answer's terms that are the question's own (a wrong span often repeats it). */
+  answerInQuestion?: number;
 }
 
 /** What an answerer is given. */

@@ -3,22 +3,9 @@ import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
 import type { AnswerInput } from './answerer.js';
 import type { ChatMessage } from './chat-model.js';
 import { ABSTENTION_PHRASE, buildAnswerMessages, formatSources, rewriteQuestionMessages } from './prompt.js';
+import { retrievedSource } from './sources.fixture.js';
 
-function source(n: number, text: string, extra: Partial<RetrievedChunk> = {}): RetrievedChunk {
-  return {
-    rank: n,
-    chunkId: n,
-    documentId: `doc-${n}`,
-    title: `Article ${n}`,
-    source: `doc-${n}.md`,
-    text,
-    start: 0,
-    end: text.length,
-    score: 1,
-    scores: {},
-    ...extra,
-  };
-}
+const source = retrievedSource;
 
 const input: AnswerInput = {
   question: 'When did it open?',

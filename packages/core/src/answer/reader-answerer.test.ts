@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { abstentionConfidence, balanceQuotes, unmatchedNumber } from './reader-answerer.js';
+import type { PassageReading, Reader } from '../read/reader.js';
+import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
+import {
+  abstentionConfidence,
+  balanceQuotes,
+  createReaderAnswerer,
+  DefaultAbstention,
+  supported,
+  unmatchedNumber,
+} from './reader-answerer.js';
+import { retrievedSource } from './sources.fixture.js';
 
 describe('balanceQuotes', () => {
   it('closes a quote the span opens, and leaves balanced spans alone', () => {
@@ -40,5 +50,88 @@ describe('abstentionConfidence', () => {
     const probe = { ...base, cls: [1, -1] };
     expect(abstentionConfidence({}, probe, [2, 1])).toBeCloseTo(1 / (1 + Math.exp(-1)));
     expect(abstentionConfidence({}, probe, [2, 1, 0])).toBeCloseTo(0.5);
+  });
+});
+
+/** A reader that finds `answers[i]` in passage i (a margin of 10) and nothing where it is absent. */
+function scriptedReader(answers: readonly (string | undefined)[]): Reader {
+  return {
+    id: 'scripted',
+    async read(_question, passages) {
+      return passages.map((text, passage): PassageReading => {
+        const words = [...text.matchAll(/\S+/g)];
+        const answer = answers[passage];
+        const from = answer ? text.indexOf(answer) : -1;
+        const first = words.findIndex((word) => word.index === from);
+        const last = words.findIndex((word) => word.index + word[0].length === from + (answer?.length ?? 0));
+        const start = new Float32Array(words.length).fill(-5);
+        const end = new Float32Array(words.length).fill(-5);
+        if (first >= 0 && last >= 0) {
+          start[first] = 5;
+          end[last] = 5;
+        }
+        const found = first >= 0 && last >= 0;
+        return {
+          passage,
+          start: found ? from : 0,
+          end: found ? from + answer!.length : 0,
+          text: found ? answer! : '',
+          spanScore: found ? 10 : -10,
+          nullScore: 0,
+          margin: found ? 10 : -10,
+          tokens: {
+            starts: words.map((word) => word.index),
+            ends: words.map((word) => word.index + word[0].length),
+            start,
+            end,
+          },
+        };
+      });
+    },
+  };
+}
+
+function passage(n: number, text: string): RetrievedChunk {
+  return retrievedSource(n, text, { scores: { dense: 0.5 } });
+}
+
+describe('ReaderAnswerer signals', () => {
+  const question = 'How many offices did the Ministry open in 2015?';
+  const sources = [
+    passage(1, 'The Ministry opened 50 offices in 2015 across the country.'),
+    passage(2, 'Officials said that 50 offices were opened that year.'),
+  ];
+  const ask = async (answers: (string | undefined)[]) => {
+    const answerer = createReaderAnswerer(scriptedReader(answers), {
+      sentenceWeight: 0,
+      abstention: { ...DefaultAbstention, threshold: 0 },
+    });
+    const output = await answerer.answer({ question, standaloneQuestion: question, history: [], sources });
+    return { shortAnswer: output.shortAnswer, signals: output.signals };
+  };
+
+  it('marks a short answer that another passage also gives, and one of the type the question asks for', async () => {
+    const { shortAnswer, signals } = await ask(['50', '50']);
+    expect(shortAnswer).toBe('50');
+    expect(signals).toMatchObject({ support: 1, typeMismatch: 0, answerInQuestion: 0, chosenMargin: 10 });
+  });
+
+  it('marks a short answer with no number for a "How many" question, alone, made of the question\'s words', async () => {
+    const { shortAnswer, signals } = await ask(['The Ministry', undefined]);
+    expect(shortAnswer).toBe('The Ministry');
+    expect(signals).toMatchObject({ support: 0, typeMismatch: 1, answerInQuestion: 1 });
+  });
+});
+
+describe('supported', () => {
+  const reading = (passage: number, text: string, margin = 3) =>
+    ({ passage, text, margin }) as PassageReading;
+  it('counts other passages whose confident reading holds the answer or lies inside it', () => {
+    expect(supported('50 offices', 0, [reading(0, '50 offices'), reading(1, '50')])).toBe(true);
+    expect(supported('50', 0, [reading(0, '50'), reading(1, 'about 50 offices')])).toBe(true);
+    expect(supported('50', 0, [reading(0, '50'), reading(1, '50', -1)])).toBe(false);
+    expect(supported('50', 0, [reading(0, '50'), reading(1, '60')])).toBe(false);
+    expect(supported('5', 0, [reading(0, '5'), reading(1, '50 offices')])).toBe(false);
+    expect(supported('', 0, [reading(1, '')])).toBe(false);
   });
 });

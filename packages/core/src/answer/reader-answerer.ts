@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { bundledCalibration } from '../read/bundled-calibration.js';
 import type { PassageReading, Reader } from '../read/reader.js';
 import { bestSpan } from '../read/span-decode.js';
 import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
 import { throwIfAborted } from '../shared/errors.js';
 import { splitSentences } from '../text/sentences.js';
 import { stemmedTerms, type WeightedQuery, weighQuery, weightedCoverage } from '../text/terms.js';
+import { asksForQuantity, statesQuantity } from './answer-type.js';
 import type {
   AnswerCallOptions,
   Answerer,
@@ -34,6 +34,10 @@ export interface Abstention {
   unmatchedNumber?: number;
   sourceUnmatchedName?: number;
   negation?: number;
+  chosenMargin?: number;
+  typeMismatch?: number;
+  support?: number;
+  answerInQuestion?: number;
   /**
    * Weights over the reader's [CLS] state of the best passage (a linear no-answer probe), fitted with
    * the rest; absent, the probe adds nothing.
@@ -130,6 +134,11 @@ export class ReaderAnswerer implements Answerer {
     const source = choice.source;
     const window = windowText(source, choice, input.sentences?.get(source.chunkId));
     const query = weighOverSources(question, sources);
+    const shortAnswer = tidy(
+      balanceQuotes(source.text, choice.answerStart - source.start, choice.answerEnd - source.start),
+    );
+    const questionTerms = stemmedTerms(question);
+    const answerTerms = [...stemmedTerms(shortAnswer)];
     const signals: AnswerSignals = {
       readerMargin: best.margin,
       topDense: Math.max(0, ...sources.map((chunk) => chunk.scores.dense ?? 0)),
@@ -140,13 +149,17 @@ export class ReaderAnswerer implements Answerer {
       unmatchedNumber: unmatchedNumber(question, source.text) ? 1 : 0,
       sourceUnmatchedName: unmatchedName(question, [source]) ? 1 : 0,
       negation: NEGATION.test(question) && !NEGATION.test(window) ? 1 : 0,
+      chosenMargin: choice.margin,
+      typeMismatch: asksForQuantity(question) && !statesQuantity(shortAnswer) ? 1 : 0,
+      support: supported(shortAnswer, sources.indexOf(source), readings) ? 1 : 0,
+      answerInQuestion:
+        answerTerms.length === 0
+          ? 0
+          : answerTerms.filter((term) => questionTerms.has(term)).length / answerTerms.length,
     };
     const confidence = abstentionConfidence(signals, this.#abstention, best.cls);
     if (confidence < this.#abstention.threshold) return abstain(confidence, signals);
 
-    const shortAnswer = tidy(
-      balanceQuotes(source.text, choice.answerStart - source.start, choice.answerEnd - source.start),
-    );
     const evidence = { start: choice.start, end: choice.end };
     const quote = source.text.slice(evidence.start - source.start, evidence.end - source.start);
     const citation: Citation = {
@@ -204,6 +217,7 @@ export class ReaderAnswerer implements Answerer {
           answerStart: sentence.source.start + tokens.starts[span.first]!,
           answerEnd: sentence.source.start + tokens.ends[span.last]!,
           sentenceScore: sentence.score,
+          margin,
         };
       }
     }
@@ -219,6 +233,8 @@ interface Choice {
   answerStart: number;
   answerEnd: number;
   sentenceScore: number;
+  /** The reader's margin of the short answer (its span score minus the passage's no-answer score). */
+  margin: number;
 }
 
 /** The reader's best span alone, with the sentence(s) that hold it (for readers without token scores). */
@@ -235,28 +251,23 @@ function fromReading(
     answerStart: source.start + reading.start,
     answerEnd: source.start + reading.end,
     sentenceScore: 0,
+    margin: reading.margin,
   };
 }
-
-let bundled: (Abstention & { sentenceWeight?: number }) | undefined;
 
 /**
  * The abstention calibrated for the shipped reader, with the sentence weight chosen beside it
  * (`models/reader/abstention.json`, written by `pnpm bench --full --only reader` from the SQuAD dev
  * half); {@link DefaultAbstention} when absent.
  */
-export function bundledAbstention(): Abstention & { sentenceWeight?: number } {
-  if (bundled) return bundled;
-  try {
-    const parsed = JSON.parse(
-      readFileSync(fileURLToPath(new URL('../../models/reader/abstention.json', import.meta.url)), 'utf8'),
-    ) as Abstention & { sentenceWeight?: number };
-    bundled =
-      typeof parsed.threshold === 'number' && typeof parsed.bias === 'number' ? parsed : DefaultAbstention;
-  } catch {
-    bundled = DefaultAbstention;
-  }
-  return bundled;
+export function bundledAbstention(): Abstention & { sentenceWeight?: number; promoteAbove?: number } {
+  const parsed = bundledCalibration() as Partial<Abstention> & {
+    sentenceWeight?: number;
+    promoteAbove?: number;
+  };
+  return typeof parsed.threshold === 'number' && typeof parsed.bias === 'number'
+    ? (parsed as Abstention & { sentenceWeight?: number; promoteAbove?: number })
+    : DefaultAbstention;
 }
 
 /** Builds the offline answerer that reads. */
@@ -283,6 +294,10 @@ export const AbstentionSignals: readonly (readonly [AbstentionWeight, (signals: 
     ['unmatchedNumber', (signals) => signals.unmatchedNumber ?? 0],
     ['sourceUnmatchedName', (signals) => signals.sourceUnmatchedName ?? 0],
     ['negation', (signals) => signals.negation ?? 0],
+    ['chosenMargin', (signals) => Math.max(-20, Math.min(20, signals.chosenMargin ?? -20))],
+    ['typeMismatch', (signals) => signals.typeMismatch ?? 0],
+    ['support', (signals) => signals.support ?? 0],
+    ['answerInQuestion', (signals) => signals.answerInQuestion ?? 0],
   ];
 
 /**
@@ -300,6 +315,26 @@ export function abstentionConfidence(
     for (let d = 0; d < cls.length; d++) z += abstention.cls[d]! * cls[d]!;
   }
   return 1 / (1 + Math.exp(-z));
+}
+
+/**
+ * True when another passage's best reading gives the short answer too (the same words, or one inside
+ * the other): two passages agreeing is evidence a lone reading lacks.
+ */
+export function supported(shortAnswer: string, chosen: number, readings: readonly PassageReading[]): boolean {
+  const answer = comparable(shortAnswer);
+  if (!answer) return false;
+  return readings.some((reading) => {
+    if (reading.passage === chosen || !(reading.margin > 0)) return false;
+    const other = comparable(reading.text);
+    return other.length > 0 && (other.includes(answer) || answer.includes(other));
+  });
+}
+
+/** Lower-cased words between spaces, so that containment matches whole words ("5" is not in "50"). */
+function comparable(text: string): string {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu);
+  return words ? ` ${words.join(' ')} ` : '';
 }
 
 // A capitalised word after the question's first: a name, title or place ("Eiffel", "Jaws", "Tokyo").

@@ -27,6 +27,10 @@ export interface EvalRecord {
   /** What the confidence was computed from, when the answerer reports it. */
   signals?: AskResult['signals'];
   citations: Pick<Citation, 'title' | 'quote' | 'start' | 'end' | 'documentId'>[];
+  /**
+   * The chunks in their final order (`rank`, after reranking when a reranker ran); `score` is the fused
+   * retrieval score, which the reranker's order need not follow.
+   */
   retrieved: Pick<RetrievedChunk, 'rank' | 'title' | 'text' | 'score' | 'documentId' | 'start' | 'end'>[];
   latencyMs: number;
   /** 1-based rank of the first retrieved chunk holding a gold answer, if any. */

@@ -1,3 +1,4 @@
+import { bundledCalibration } from '../read/bundled-calibration.js';
 import type { Reader } from '../read/reader.js';
 import type { RetrievedChunk } from './retrieved-chunk.js';
 
@@ -29,8 +30,9 @@ export interface ReaderRerankerOptions {
   depth?: number;
   /**
    * Margin (answer span score minus "no answer" score) above which a chunk is moved ahead of the fused
-   * order; `-Infinity` orders every read chunk by margin alone.
-   * @defaultValue 0
+   * order; `-Infinity` orders every read chunk by margin alone. Margins shift from one trained reader to
+   * the next, so the value is fitted per reader: the default is the bundled reader's (`promoteAbove` in
+   * `models/reader/abstention.json`, chosen on article folds by `pnpm bench`), else 0.
    */
   promoteAbove?: number;
 }
@@ -50,7 +52,8 @@ export class ReaderReranker implements Reranker {
   constructor(reader: Reader, options: ReaderRerankerOptions = {}) {
     this.#reader = reader;
     this.#depth = options.depth ?? 5;
-    this.#promoteAbove = options.promoteAbove ?? 0;
+    const fitted = bundledCalibration().promoteAbove;
+    this.#promoteAbove = options.promoteAbove ?? (typeof fitted === 'number' ? fitted : 0);
     this.id = `reader:${reader.id}`;
   }
 
