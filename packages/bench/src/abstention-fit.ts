@@ -192,7 +192,10 @@ export function auc(scores: readonly number[], labels: readonly boolean[]): numb
 }
 
 /** The fold of each article: articles sorted by title, dealt round-robin. */
-export function articleFolds(rows: readonly SignalRow[], folds: number): (row: SignalRow) => number {
+export function articleFolds<Row extends { article: string }>(
+  rows: readonly Row[],
+  folds: number,
+): (row: Row) => number {
   const articles = [...new Set(rows.map((row) => row.article))].sort();
   const foldOf = new Map(articles.map((article, index) => [article, index % folds]));
   return (row) => foldOf.get(row.article) ?? 0;

@@ -420,9 +420,13 @@ export async function readerSection(run: BenchRun, results: Results): Promise<vo
   );
   log(
     `    recall@1 ${format.pct(o.recall.fusedAt1)} -> ${format.pct(o.recall.rerankedAt1)}, within 2,500 chars ` +
-      `${format.pct(o.recall.fusedBudget)} -> ${format.pct(o.recall.rerankedBudget)}; off-topic abstained ${o.offTopic.abstained}/${o.offTopic.questions}; ` +
+      `${format.pct(o.recall.fusedBudget)} -> ${format.pct(o.recall.rerankedBudget)} (promoteAbove by fold ${o.promoteAbove?.chosenByFold.join(', ')}, shipped ${o.promoteAbove?.shipped}); off-topic abstained ${o.offTopic.abstained}/${o.offTopic.questions}; ` +
       `ask p50 ${o.latency.ask.p50.toFixed(0)} ms (previous ${o.latency.previousAsk.p50.toFixed(1)} ms)`,
   );
+  if (o.promoteAbove)
+    log(
+      `    recall@1 by promoteAbove (all articles): ${o.promoteAbove.curve.map((point) => `${point.promoteAbove}: ${format.pct(point.at1)}`).join(', ')}`,
+    );
   const { cls, ...scalars } = o.shipped;
   log(`    shipped abstention: ${JSON.stringify(scalars)}${cls ? ` + ${cls.length} [CLS] weights` : ''}`);
   if (run.options.workload.mode === 'full') {
@@ -431,7 +435,11 @@ export async function readerSection(run: BenchRun, results: Results): Promise<vo
     // Formatted as the repository's formatter writes JSON, so a run leaves the linter nothing to fix.
     writeFileSync(
       path,
-      `${JSON.stringify({ ...o.shipped, sentenceWeight: o.sentenceWeights.shipped }, null, 2)}\n`,
+      `${JSON.stringify(
+        { ...o.shipped, sentenceWeight: o.sentenceWeights.shipped, promoteAbove: o.promoteAbove?.shipped },
+        null,
+        2,
+      )}\n`,
     );
     log(`    wrote ${path}`);
   }

@@ -21,6 +21,7 @@ import {
   type SignalRow,
 } from '../abstention-fit.js';
 import { isAnswerHit } from '../dataset.js';
+import { fitPromoteAbove, PROMOTE_CANDIDATES, type PromoteRow } from '../promote-fit.js';
 import { type LatencySummary, summarize } from '../statistics.js';
 
 /** The reader measured against the previous sentence answerer on the same questions. */
@@ -74,8 +75,27 @@ export interface ReaderOutput {
   unabstained: { sentenceWeight: number; answerHit: number; shortF1: number }[];
   /** Sentence weights tried, the one each fold chose, and the one shipped (chosen on all articles). */
   sentenceWeights: { tried: number[]; chosenByFold: number[]; shipped: number };
-  /** Retrieval order: fused (as before) and reranked by the reader. */
-  recall: { fusedAt1: number; rerankedAt1: number; fusedBudget: number; rerankedBudget: number };
+  /**
+   * Retrieval order: fused (as before) and reranked by the reader, its promotion threshold chosen on the
+   * other folds' articles (`rerankedAt1`, `rerankedBudget`); `runAt1`/`runBudget` are the run's own
+   * reranking, at the threshold the package had when the run started.
+   */
+  recall: {
+    fusedAt1: number;
+    rerankedAt1: number;
+    fusedBudget: number;
+    rerankedBudget: number;
+    runAt1?: number;
+    runBudget?: number;
+  };
+  /** The reranker's promotion threshold: tried, chosen by each fold, shipped (chosen on all articles). */
+  promoteAbove?: {
+    tried: number[];
+    chosenByFold: number[];
+    shipped: number;
+    /** Each threshold's recall on all articles (not held out). */
+    curve: { promoteAbove: number; at1: number; budget: number }[];
+  };
   /** Held-out curve: at each threshold quantile, answerable answered and unanswerable abstained. */
   curve: { answered: number; abstained: number }[];
   /** Fitted on all articles: the values shipped as DefaultAbstention. */
@@ -126,6 +146,7 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
     confidence: number;
   }[] = [];
   const recall = { fusedAt1: 0, rerankedAt1: 0, fusedBudget: 0, rerankedBudget: 0 };
+  const promoteRows: PromoteRow[] = [];
   const latency = {
     ask: [] as number[],
     rerank: [] as number[],
@@ -181,11 +202,28 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
       if (result.retrieved[0] && hit(result.retrieved[0])) recall.rerankedAt1++;
       if (withinBudget(noRerank.retrieved, input.contextBudget).some(hit)) recall.fusedBudget++;
       if (withinBudget(result.retrieved, input.contextBudget).some(hit)) recall.rerankedBudget++;
+      promoteRows.push({
+        article: question.article ?? '',
+        question: question.question,
+        fused: noRerank.retrieved,
+        margins: new Map(
+          result.retrieved.flatMap((chunk) =>
+            chunk.scores.rerank === undefined ? [] : [[chunk.chunkId, chunk.scores.rerank] as const],
+          ),
+        ),
+        hit,
+      });
     }
     if ((index + 1) % 500 === 0) process.stderr.write(`    reader: ${index + 1}/${input.questions.length}\n`);
   }
 
   const answerable = input.questions.filter((question) => question.answerable).length;
+  const promote = await fitPromoteAbove(
+    promoteRows,
+    input.folds,
+    input.contextBudget,
+    DefaultReaderAnswererOptions.maxSources,
+  );
   const unanswerable = input.questions.length - answerable;
   const hits = (rows: readonly Row[]) => rows.filter((row) => row.answerable && row.hit).length;
   // The operating point first, then the curve's points (answering exactly each share).
@@ -285,9 +323,17 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
     },
     recall: {
       fusedAt1: recall.fusedAt1 / answerable,
-      rerankedAt1: recall.rerankedAt1 / answerable,
+      rerankedAt1: promote.heldOut.at1,
       fusedBudget: recall.fusedBudget / answerable,
-      rerankedBudget: recall.rerankedBudget / answerable,
+      rerankedBudget: promote.heldOut.budget,
+      runAt1: recall.rerankedAt1 / answerable,
+      runBudget: recall.rerankedBudget / answerable,
+    },
+    promoteAbove: {
+      tried: PROMOTE_CANDIDATES,
+      chosenByFold: promote.chosenByFold,
+      shipped: promote.shipped,
+      curve: promote.curve,
     },
     curve,
     shipped,

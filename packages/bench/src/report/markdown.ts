@@ -845,7 +845,9 @@ function readerReport(results: Results): string {
     'question is answered by the previous answerer and by the reader in one run. Abstention is a logistic model over the reader margin, the best',
     'dense similarity, term coverage, a question name found in no source, the sentence score (the first five signals), the',
     "coverage of the question in the answer's sentence and its neighbours, a question number or name missing from the answer's",
-    "chunk, a negated question against an affirmative passage, and the reader's [CLS] state (each fit keeps the signal set whose",
+    "chunk, a negated question against an affirmative passage, four signals of the short answer itself (the reader's margin of",
+    'the span given, no number for a quantity question, another passage giving the same answer, the share of its words that are',
+    "the question's own), and the reader's [CLS] state (each fit keeps the signal set whose",
     `out-of-fold AUC on inner folds is highest), fitted on ${o.folds.length} article-level folds: every reader number below comes from`,
     o.readerAtAnswered
       ? 'articles its abstention fit did not see, at the operating point that answers >= 90% of answerable questions on the fitted articles, and more while it still abstains on a third of their unanswerable ones (the row below it: exactly 90%).'
@@ -885,6 +887,17 @@ function readerReport(results: Results): string {
       : []),
     `Retrieval order (k = 10): recall@1 ${pct(o.recall.fusedAt1)} fused, ${pct(o.recall.rerankedAt1)} reranked by the reader;`,
     `answer within the first 2,500 characters ${pct(o.recall.fusedBudget)} fused, ${pct(o.recall.rerankedBudget)} reranked.`,
+    ...(o.promoteAbove
+      ? [
+          `The reranker moves a chunk ahead of the fused order when the reader's margin is above \`promoteAbove\`, chosen per reader:`,
+          `tried ${o.promoteAbove.tried.join(', ')}; each fold takes the lowest within one standard error of the best recall@1 on the other`,
+          `folds (chosen ${o.promoteAbove.chosenByFold.join(', ')}; the reranked figures above are those folds' own), shipped ${o.promoteAbove.shipped}. Recall@1 on all`,
+          `articles by threshold: ${o.promoteAbove.curve.map((point) => `${point.promoteAbove}: ${pct(point.at1)}`).join(', ')}.` +
+            (o.recall.runAt1 !== undefined
+              ? ` The run's own reranking (the threshold the package had): ${pct(o.recall.runAt1)} / ${pct(o.recall.runBudget ?? 0)}.`
+              : ''),
+        ]
+      : []),
     ...(results.peer?.peers[0]
       ? [
           `LangChain.js on the same questions (section 2, retrieval only: it ships no offline answerer): recall@1 ${pct(results.peer.peers[0].output.recall.recallAt1)},`,

@@ -1,0 +1,129 @@
+// Fits the reranker's promotion threshold (`ReaderRerankerOptions.promoteAbove`) for a reader on
+// article-level folds. The reader's margins are recorded once per question; each candidate threshold then
+// reorders the same fused lists through the real ReaderReranker, so nothing here re-implements it.
+
+import {
+  type PassageReading,
+  type Reader,
+  ReaderReranker,
+  type RetrievedChunk,
+  withinBudget,
+} from '@articleqa/core';
+import { articleFolds } from './abstention-fit.js';
+
+/** One answerable question: its fused (unreranked) list and the reader's margin of each chunk it read. */
+export interface PromoteRow {
+  article: string;
+  question: string;
+  fused: RetrievedChunk[];
+  /** Margin by chunk id, for the chunks the reranker read. */
+  margins: Map<number, number>;
+  hit: (chunk: RetrievedChunk) => boolean;
+}
+
+export interface PromoteScore {
+  at1: number;
+  budget: number;
+}
+
+/**
+ * Thresholds tried, lowest first: from nearly every read chunk ordered by margin alone (-20, the
+ * margin's clamp elsewhere) to promoting only clear answers.
+ */
+export const PROMOTE_CANDIDATES = [-20, -8, -6, -4, -3, -2, -1, 0, 1, 2];
+
+/** A reader that answers from recorded margins (the chunk texts identify the chunks). */
+function recordedReader(row: PromoteRow): Reader {
+  const byText = new Map(row.fused.map((chunk) => [chunk.text, row.margins.get(chunk.chunkId)]));
+  return {
+    id: 'recorded',
+    async read(_question, passages) {
+      return passages.map((text, passage): PassageReading => {
+        const margin = byText.get(text) ?? Number.NEGATIVE_INFINITY;
+        return { passage, start: 0, end: 0, text: '', spanScore: margin, nullScore: 0, margin };
+      });
+    },
+  };
+}
+
+/** Recall@1 and recall within `budget` characters of the rows reordered at `promoteAbove`. */
+export async function promoteScore(
+  rows: readonly PromoteRow[],
+  promoteAbove: number,
+  budget: number,
+  depth: number,
+): Promise<PromoteScore> {
+  let at1 = 0;
+  let within = 0;
+  for (const row of rows) {
+    const reranker = new ReaderReranker(recordedReader(row), { depth, promoteAbove });
+    const ordered = await reranker.rerank(row.question, row.fused);
+    if (ordered[0] && row.hit(ordered[0])) at1++;
+    if (withinBudget(ordered, budget).some(row.hit)) within++;
+  }
+  return { at1: at1 / Math.max(1, rows.length), budget: within / Math.max(1, rows.length) };
+}
+
+/**
+ * The threshold for `rows`: the lowest candidate whose recall@1 is within one standard error of the
+ * best one's (the one-standard-error rule). Recall@1 is flat over a wide range of thresholds, where
+ * the best is noise; the lowest of that range trusts the reader most, and the reader is what reads.
+ */
+export async function choosePromoteAbove(
+  rows: readonly PromoteRow[],
+  budget: number,
+  depth: number,
+): Promise<number> {
+  const scores = await Promise.all(
+    PROMOTE_CANDIDATES.map((candidate) => promoteScore(rows, candidate, budget, depth)),
+  );
+  const best = Math.max(...scores.map((score) => score.at1));
+  const standardError = Math.sqrt((best * (1 - best)) / Math.max(1, rows.length));
+  const index = scores.findIndex((score) => score.at1 >= best - standardError);
+  return PROMOTE_CANDIDATES[index]!;
+}
+
+/**
+ * Each fold's threshold is chosen ({@link choosePromoteAbove}) on the other folds' articles and scored
+ * on its own; the shipped one is chosen on all rows.
+ */
+export async function fitPromoteAbove(
+  rows: readonly PromoteRow[],
+  folds: number,
+  budget: number,
+  depth: number,
+): Promise<{
+  heldOut: PromoteScore;
+  chosenByFold: number[];
+  shipped: number;
+  /** Each candidate's recall on all rows (not held out: for seeing how flat it is). */
+  curve: ({ promoteAbove: number } & PromoteScore)[];
+}> {
+  const foldOf = articleFolds(rows, folds);
+  const chosenByFold: number[] = [];
+  let at1 = 0;
+  let within = 0;
+  for (let fold = 0; fold < folds; fold++) {
+    const chosen = await choosePromoteAbove(
+      rows.filter((row) => foldOf(row) !== fold),
+      budget,
+      depth,
+    );
+    chosenByFold.push(chosen);
+    const own = rows.filter((row) => foldOf(row) === fold);
+    const s = await promoteScore(own, chosen, budget, depth);
+    at1 += s.at1 * own.length;
+    within += s.budget * own.length;
+  }
+  return {
+    heldOut: { at1: at1 / Math.max(1, rows.length), budget: within / Math.max(1, rows.length) },
+    chosenByFold,
+    shipped: await choosePromoteAbove(rows, budget, depth),
+    curve: await Promise.all(
+      PROMOTE_CANDIDATES.map(async (promoteAbove) => ({
+        promoteAbove,
+        ...(await promoteScore(rows, promoteAbove, budget, depth)),
+      })),
+    ),
+  };
+}
