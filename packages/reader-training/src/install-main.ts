@@ -6,19 +6,42 @@ import { copyFile, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { run: { type: 'string' }, target: { type: 'string' } } });
-if (!values.run || !values.target) {
-  process.stderr.write('usage: install-main.js --run DIR --target DIR\n');
+const usage = 'usage: install-main.js --run DIR --target DIR\n';
+let values: { run?: string; target?: string; help?: boolean };
+try {
+  ({ values } = parseArgs({
+    options: { run: { type: 'string' }, target: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  }));
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n${usage}`);
   process.exit(2);
 }
-const events = (await readFile(join(values.run, 'train.log'), 'utf8'))
+if (values.help) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+if (!values.run || !values.target) {
+  process.stderr.write(usage);
+  process.exit(2);
+}
+const fail = (message: string): never => {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+};
+const log = await readFile(join(values.run, 'train.log'), 'utf8').catch(() =>
+  fail(
+    `${join(values.run!, 'train.log')} is missing: --run names a training run's folder (.run by default).`,
+  ),
+);
+const events = log
   .split('\n')
   .filter(Boolean)
   .map((line) => JSON.parse(line) as { event: string; step?: number; [key: string]: unknown });
-const exported = events.filter((event) => event.event === 'exported').at(-1);
+const exported =
+  events.filter((event) => event.event === 'exported').at(-1) ??
+  fail(`${values.run}/train.log records no export: the run did not finish.`);
 const start = events.find((event) => event.event === 'start');
 const finalEval = events.filter((event) => event.event === 'eval').at(-1);
-if (!exported) throw new Error(`${values.run}/train.log records no export: the run did not finish.`);
 const manifestPath = join(values.target, 'reader.json');
 const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
 const date = new Date().toISOString().slice(0, 10);
