@@ -397,11 +397,11 @@ describe('eval', () => {
       for (const citation of record.citations) {
         expect(Object.keys(citation).sort()).toEqual(['documentId', 'end', 'quote', 'start', 'title']);
       }
-      // The index holds three chunks, fewer than k = 5: all of them, best first.
+      // The index holds three chunks, fewer than k = 5: all of them, in the reranked order (the reader
+      // orders what it reads by its margin, so the fused `score` beside each need not decrease).
       expect(record.retrieved).toHaveLength(3);
       expect(record.retrieved.map((item) => item.rank)).toEqual([1, 2, 3]);
-      const scores = record.retrieved.map((item) => item.score as number);
-      expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+      expect(record.retrieved.every((item) => typeof item.score === 'number')).toBe(true);
       for (const item of record.retrieved) {
         expect(Object.keys(item).sort()).toEqual([
           'documentId',

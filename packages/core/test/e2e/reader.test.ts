@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ArticleQA,
+  bundledAbstention,
   createLocalEmbedder,
   createLocalReader,
   evaluate,
@@ -91,9 +92,11 @@ describe('the shipped reader on the seed article', () => {
     const reranked = await qa.ask(question);
     expect(plain.retrieved.every((chunk) => chunk.scores.rerank === undefined)).toBe(true);
     expect(plain.timings.rerankMs).toBe(0);
-    // Chunks the reader answers from (margin > 0) lead, best first; the rest keep the fused order.
+    // Chunks the reader answers from (margin above the threshold fitted for it) lead, best first; the
+    // rest keep the fused order.
+    const promoteAbove = bundledAbstention().promoteAbove ?? 0;
     const read = reranked.retrieved.filter((chunk) => chunk.scores.rerank !== undefined);
-    const promoted = read.filter((chunk) => chunk.scores.rerank! > 0);
+    const promoted = read.filter((chunk) => chunk.scores.rerank! > promoteAbove);
     expect(promoted.length).toBeGreaterThan(0);
     expect(read.slice(0, promoted.length)).toEqual(promoted);
     const margins = promoted.map((chunk) => chunk.scores.rerank!);
