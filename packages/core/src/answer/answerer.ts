@@ -59,7 +59,7 @@ export interface AnswerSignals {
   chosenMargin?: number;
   /** 1 when the question asks for a quantity or date ("How many ...?") and the short answer states none. */
   typeMismatch?: number;
-  /** 1 when another passage's best reading gives the same short answer. */
+  /** 1 when another passage's best reading, with a positive margin, gives the same short answer. */
   support?: number;
   /** The share of the short answer's terms that are the question's own (a wrong span often repeats it). */
   answerInQuestion?: number;
