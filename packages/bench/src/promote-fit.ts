@@ -64,23 +64,36 @@ export async function promoteScore(
   return { at1: at1 / Math.max(1, rows.length), budget: within / Math.max(1, rows.length) };
 }
 
+/** Each of {@link PROMOTE_CANDIDATES}' recall on `rows`, in that order. */
+function candidateScores(
+  rows: readonly PromoteRow[],
+  budget: number,
+  depth: number,
+): Promise<PromoteScore[]> {
+  return Promise.all(PROMOTE_CANDIDATES.map((candidate) => promoteScore(rows, candidate, budget, depth)));
+}
+
+/**
+ * The lowest candidate whose recall@1 is within one standard error of the best one's (the
+ * one-standard-error rule), from the candidates' scores on `n` rows.
+ */
+function lowestWithinOneError(scores: readonly PromoteScore[], n: number): number {
+  const best = Math.max(...scores.map((score) => score.at1));
+  const standardError = Math.sqrt((best * (1 - best)) / Math.max(1, n));
+  return PROMOTE_CANDIDATES[scores.findIndex((score) => score.at1 >= best - standardError)]!;
+}
+
 /**
  * The threshold for `rows`: the lowest candidate whose recall@1 is within one standard error of the
- * best one's (the one-standard-error rule). Recall@1 is flat over a wide range of thresholds, where
- * the best is noise; the lowest of that range trusts the reader most, and the reader is what reads.
+ * best one's. Recall@1 is flat over a wide range of thresholds, where the best is noise; the lowest of
+ * that range trusts the reader most, and the reader is what reads.
  */
 export async function choosePromoteAbove(
   rows: readonly PromoteRow[],
   budget: number,
   depth: number,
 ): Promise<number> {
-  const scores = await Promise.all(
-    PROMOTE_CANDIDATES.map((candidate) => promoteScore(rows, candidate, budget, depth)),
-  );
-  const best = Math.max(...scores.map((score) => score.at1));
-  const standardError = Math.sqrt((best * (1 - best)) / Math.max(1, rows.length));
-  const index = scores.findIndex((score) => score.at1 >= best - standardError);
-  return PROMOTE_CANDIDATES[index]!;
+  return lowestWithinOneError(await candidateScores(rows, budget, depth), rows.length);
 }
 
 /**
@@ -115,15 +128,12 @@ export async function fitPromoteAbove(
     at1 += s.at1 * own.length;
     within += s.budget * own.length;
   }
+  // All rows' scores give both the shipped threshold and the curve.
+  const all = await candidateScores(rows, budget, depth);
   return {
     heldOut: { at1: at1 / Math.max(1, rows.length), budget: within / Math.max(1, rows.length) },
     chosenByFold,
-    shipped: await choosePromoteAbove(rows, budget, depth),
-    curve: await Promise.all(
-      PROMOTE_CANDIDATES.map(async (promoteAbove) => ({
-        promoteAbove,
-        ...(await promoteScore(rows, promoteAbove, budget, depth)),
-      })),
-    ),
+    shipped: lowestWithinOneError(all, rows.length),
+    curve: all.map((score, index) => ({ promoteAbove: PROMOTE_CANDIDATES[index]!, ...score })),
   };
 }
