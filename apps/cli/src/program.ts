@@ -110,6 +110,10 @@ Questions (and search queries) may be up to 2,000 characters long.
     .argument('<paths...>', 'files, folders, URLs, feeds or sitemaps')
     .option('--json', 'print the summary as JSON')
     .option('--no-prune', 'keep indexed documents whose files left an ingested folder')
+    .option(
+      '--reread',
+      'read every file again, even those whose size and modification time are unchanged since they were stored',
+    )
     .option('--ignore-robots', "fetch pages even where a site's robots.txt disallows articleqa")
     .option('--wait [seconds]', WAIT_HELP, seconds)
     .option(
@@ -129,6 +133,7 @@ Limits: a file or downloaded page may be up to 20 MB; a URL that has not answere
 Fetching is polite: a User-Agent naming articleqa, each site's robots.txt obeyed (--ignore-robots
 overrides), at least 250 ms between requests to one host (more if robots.txt asks for a Crawl-delay),
 and 429/503 answers retried twice after the server's Retry-After (up to 30 s) or 1 s, 2 s.
+Files whose size and modification time are those stored are skipped without being read.
 Ctrl-C stops after the batch in hand (exit 130): what was stored stays, and running the same command
 again finishes the rest without embedding anything twice.
 `,

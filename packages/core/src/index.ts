@@ -207,6 +207,7 @@ export type {
   DocumentRecord,
   DocumentWrite,
   EmbeddedText,
+  FileStampUpdate,
   IndexManifest,
   LexicalMatch,
   LexicalQuery,
@@ -217,6 +218,7 @@ export type {
   SentenceVector,
   StoreCounts,
   StoredChunk,
+  StoredSourceState,
   StoredVector,
 } from './store/article-store.js';
 export {

@@ -9,6 +9,7 @@ import {
   decodeSentenceVectors,
   type EmbeddedText,
   encodeSentenceVectors,
+  type FileStampUpdate,
   IndexError,
   type IndexManifest,
   type LexicalMatch,
@@ -18,6 +19,7 @@ import {
   type QuantisedSentenceVector,
   type StoreCounts,
   type StoredChunk,
+  type StoredSourceState,
 } from '@articleqa/core';
 import pg from 'pg';
 import { AdvisoryWriteLock } from './advisory-write-lock.js';
@@ -232,6 +234,38 @@ export class PostgresStore implements ArticleStore {
       [documentId],
     );
     return rows[0]?.content_hash;
+  }
+
+  async sourceState(documentId: string): Promise<StoredSourceState | undefined> {
+    const { schema } = this.#state();
+    const { rows } = await this.#query<{ content_hash: string; title: string; file_stamp: string | null }>(
+      `SELECT content_hash, title,
+         CASE WHEN jsonb_typeof(metadata -> 'fileStamp') = 'string' THEN metadata ->> 'fileStamp' END AS file_stamp
+       FROM ${schema}.documents WHERE id = $1`,
+      [documentId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const state = { contentHash: row.content_hash, title: row.title };
+    return row.file_stamp === null ? state : { ...state, fileStamp: row.file_stamp };
+  }
+
+  async setFileStamps(updates: readonly FileStampUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    const { schema, lock } = this.#state();
+    // One statement for the batch: the updates as three parallel arrays.
+    await lock.run((client) =>
+      client.query(
+        `UPDATE ${schema}.documents d SET metadata = jsonb_set(d.metadata, '{fileStamp}', to_jsonb(u.stamp))
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, content_hash, stamp)
+         WHERE d.id = u.id AND d.content_hash = u.content_hash`,
+        [
+          updates.map((update) => update.documentId),
+          updates.map((update) => update.contentHash),
+          updates.map((update) => update.fileStamp),
+        ],
+      ),
+    );
   }
 
   async storedVectorHashes(hashes: readonly string[]): Promise<Set<string>> {

@@ -14,6 +14,8 @@ import { createProgress } from '../progress.js';
 export interface IngestCommandOptions extends GlobalOptions {
   json?: boolean;
   prune?: boolean;
+  /** Read every file again, whatever its size and modification time. */
+  reread?: boolean;
   wait?: number | boolean;
   /** Queue the sources for `articleqa worker` instead of ingesting them here. */
   queue?: boolean;
@@ -64,6 +66,7 @@ export async function ingestCommand(inputs: string[], options: IngestCommandOpti
         if (event.type === 'source') reported.set(event.status, (reported.get(event.status) ?? 0) + 1);
       },
       prune: options.prune !== false,
+      ...(options.reread ? { reread: true } : {}),
       waitForLock: waitForLock(options.wait),
       signal: controller.signal,
       ...(options.ignoreRobots ? { politeness: { respectRobots: false } } : {}),

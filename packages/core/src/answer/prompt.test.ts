@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
 import type { AnswerInput } from './answerer.js';
 import type { ChatMessage } from './chat-model.js';
 import { ABSTENTION_PHRASE, buildAnswerMessages, formatSources, rewriteQuestionMessages } from './prompt.js';

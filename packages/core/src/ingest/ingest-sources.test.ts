@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -105,6 +105,53 @@ describe('ingestSources', () => {
     const summary = await ingest(['corpus']);
     expect(summary).toMatchObject({ added: 0, updated: 0, unchanged: 2, chunksEmbedded: 0 });
     expect(embedder.embeddedTexts).toBe(before);
+  });
+
+  it('skips files whose size and modification time are unchanged without reading them', async () => {
+    const reads: string[] = [];
+    // A loader that counts what it reads: the built-in ones are claimed by their own extensions.
+    const noteLoader: SourceLoader = {
+      format: 'note',
+      extensions: ['.note'],
+      mediaTypes: [],
+      async parse({ content, source }) {
+        reads.push(source);
+        const [title = '', ...body] = content.split('\n');
+        return { documents: [{ title, text: body.join('\n').trim(), metadata: {} }] };
+      },
+    };
+    const note = join(corpus, 'three.note');
+    await writeFile(note, `Harbour note\n${paragraph('harbour', 20)}\n`);
+    const run = (options = {}) => ingest(['corpus'], { loaders: [noteLoader], ...options });
+    expect(await run()).toMatchObject({ added: 3 });
+    expect(reads).toEqual([note]);
+    const [id] = (await index.findDocuments(note)).map((document) => document.id);
+
+    const again = await run();
+    expect(again).toMatchObject({ unchanged: 3, chunksEmbedded: 0 });
+    expect(reads).toHaveLength(1);
+    expect(again.items.find((item) => item.source === note)).toMatchObject({
+      status: 'unchanged',
+      documentId: id,
+      title: 'Harbour note',
+    });
+
+    // Touched, same content: read once more and its new time recorded, so the run after skips it.
+    const later = new Date(Date.now() + 60_000);
+    await utimes(note, later, later);
+    expect(await run()).toMatchObject({ unchanged: 3, updated: 0, chunksEmbedded: 0 });
+    expect(reads).toHaveLength(2);
+    expect((await index.sourceState(id!))?.fileStamp).toContain(`|note|`);
+    await run();
+    expect(reads).toHaveLength(2);
+
+    // `reread` reads every file whatever its stamp, and an edit (new size) is always read.
+    expect(await run({ reread: true })).toMatchObject({ unchanged: 3 });
+    expect(reads).toHaveLength(3);
+    await writeFile(note, `Harbour note\n${paragraph('harbour', 20)} The ferry now leaves at noon.\n`);
+    expect(await run()).toMatchObject({ updated: 1, unchanged: 2 });
+    expect(reads).toHaveLength(4);
+    expect(await index.documentText(id!)).toContain('The ferry now leaves at noon.');
   });
 
   it('replaces exactly the chunks of a changed article', async () => {

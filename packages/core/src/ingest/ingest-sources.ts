@@ -11,11 +11,18 @@ import {
   throwIfAborted,
 } from '../shared/errors.js';
 import { withoutUndefined } from '../shared/options.js';
-import type { ArticleStore, DocumentWrite, EmbeddedText, SentenceVector } from '../store/article-store.js';
+import type {
+  ArticleStore,
+  DocumentWrite,
+  EmbeddedText,
+  FileStampUpdate,
+  SentenceVector,
+} from '../store/article-store.js';
 import { type Chunk, type ChunkOptions, chunkDocument } from './chunk-document.js';
 import { documentId } from './create-document.js';
 import { discoverSources } from './discover-sources.js';
 import type { HttpValidators } from './fetch-source.js';
+import { fileStamp } from './file-stamp.js';
 
 export type { HttpValidators } from './fetch-source.js';
 
@@ -69,6 +76,13 @@ export interface IngestOptions extends Omit<LoadDocumentOptions, 'signal' | 'loa
    * @defaultValue true
    */
   prune?: boolean;
+  /**
+   * Read every file again. By default a file whose size and modification time are those recorded when
+   * it was stored (and read by the same loader and library version) is reported `unchanged` without
+   * being read; files whose content is the same under a new time get the new one recorded.
+   * @defaultValue false
+   */
+  reread?: boolean;
   /**
    * New chunk texts collected before they are embedded and committed together. Larger batches pad
    * less (texts of similar length are grouped) but commit less often.
@@ -162,8 +176,9 @@ interface Pending {
 
 /**
  * Loads, cleans, chunks, embeds and stores the given files, directories and URLs. Unchanged documents
- * (same content hash) are skipped without embedding; changed ones replace their chunks; identical
- * chunk text is embedded once. Bad sources are reported in the summary and never stop the batch.
+ * are skipped without embedding (files whose size and modification time are unchanged without being
+ * read; anything else when its content hash is the stored one); changed ones replace their chunks;
+ * identical chunk text is embedded once. Bad sources are reported in the summary and never stop the batch.
  * Commits happen every `batchChunks` new chunks, so an interrupted ingest keeps what it committed.
  */
 export async function ingestSources(
@@ -244,6 +259,8 @@ export async function ingestSources(
   try {
     let pending: Pending[] = [];
     let newTexts = new Map<string, EmbedInput>();
+    /** New stamps of touched files whose content is the stored one, written in batches. */
+    let touched: FileStampUpdate[] = [];
 
     /**
      * Hands the staged batch to the embedder, to be written once embedded, and returns at once, so the
@@ -287,10 +304,20 @@ export async function ingestSources(
       }
     };
 
-    /** Commits what is staged and waits until every batch is written. */
+    /** Records the touched files' stamps, after the batch in flight: the store takes one write at a time. */
+    const writeStamps = async () => {
+      if (touched.length === 0) return;
+      const updates = touched;
+      touched = [];
+      await inFlight?.done;
+      await locked(() => store.setFileStamps(updates));
+    };
+
+    /** Commits what is staged and waits until every batch (and stamp) is written. */
     const flush = async () => {
       await commit();
       await inFlight?.done;
+      await writeStamps();
     };
 
     /**
@@ -313,7 +340,8 @@ export async function ingestSources(
 
     /** Chunks a loaded document and queues it for the next commit, unless it is unchanged. */
     const stage = async (source: string, document: SourceDocument) => {
-      const previous = await store.contentHash(document.id);
+      const stored = await store.sourceState(document.id);
+      const previous = stored?.contentHash;
       // Staged and not yet written: the batch being embedded, then the one being staged.
       const staging = [...(inFlight?.entries ?? []), ...pending];
       if (
@@ -328,6 +356,11 @@ export async function ingestSources(
         };
         items.push(item);
         report(item);
+        const { fileStamp } = document.metadata;
+        if (previous === document.contentHash && fileStamp && stored?.fileStamp !== fileStamp) {
+          touched.push({ documentId: document.id, contentHash: document.contentHash, fileStamp });
+          if (touched.length >= STAMP_BATCH) await writeStamps();
+        }
         return;
       }
       if (previous === undefined) {
@@ -402,6 +435,21 @@ export async function ingestSources(
     while (queue.length > 0) {
       const source = queue.shift()!;
       throwIfAborted(signal);
+      const stamp = isHttpUrl(source) ? undefined : await localStamp(source, cwd, loaders);
+      if (stamp && !options.reread) {
+        const state = await store.sourceState(stamp.documentId);
+        if (state?.fileStamp === stamp.value) {
+          const item: IngestItem = {
+            source,
+            status: 'unchanged',
+            documentId: stamp.documentId,
+            title: state.title,
+          };
+          items.push(item);
+          report(item);
+          continue;
+        }
+      }
       let loaded: LoadedSource;
       // A page stored with cache validators is fetched conditionally: a 304 costs no download.
       const stored = isHttpUrl(source) ? await storedValidators(store, source) : undefined;
@@ -454,8 +502,12 @@ export async function ingestSources(
         continue;
       }
       const hint = hints.get(source);
-      for (const document of loaded.documents)
-        await stage(source, hint ? withEntryMetadata(document, hint) : document);
+      const [only] = loaded.documents;
+      if (stamp && loaded.documents.length === 1 && only?.id === stamp.documentId)
+        await stage(source, { ...only, metadata: { ...only.metadata, fileStamp: stamp.value } });
+      else
+        for (const document of loaded.documents)
+          await stage(source, hint ? withEntryMetadata(document, hint) : document);
     }
     await flush();
 
@@ -488,6 +540,24 @@ export async function ingestSources(
     items,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Touched files' stamps written together. */
+const STAMP_BATCH = 1000;
+
+/**
+ * The stamp a local file would be stored with, and the id of the document it reads as; undefined for a
+ * path no loader claims or that is not a file (loading it reports why).
+ */
+async function localStamp(
+  source: string,
+  cwd: string,
+  loaders: LoaderRegistry,
+): Promise<{ documentId: string; value: string } | undefined> {
+  const path = normalizeSource(source, cwd);
+  const format = loaders.forPath(path)?.format;
+  const value = format === undefined ? undefined : await fileStamp(path, format);
+  return value === undefined ? undefined : { documentId: documentId(path), value };
 }
 
 /** Content hash of an embedded text: identical texts share one vector. */

@@ -14,6 +14,11 @@ export interface DocumentMetadata {
   publishedAt?: string;
   /** Publication or site name ("Wired UK"). */
   siteName?: string;
+  /**
+   * Set by an ingest on documents read from local files: the file's size and modification time and what
+   * read it (see {@link fileStamp}). The next ingest finds it unchanged and does not read the file again.
+   */
+  fileStamp?: string;
   /** Any other front matter fields, as given. */
   [key: string]: unknown;
 }

@@ -100,6 +100,21 @@ export interface DocumentRecord {
   ingestedAt: string;
 }
 
+/** What the next ingest of a stored document compares the source against. */
+export interface StoredSourceState {
+  contentHash: string;
+  title: string;
+  /** The stamp of the file it was read from (its `metadata.fileStamp`), when it has one. */
+  fileStamp?: string;
+}
+
+/** A new file stamp for a stored document, recorded only while its stored content is `contentHash`. */
+export interface FileStampUpdate {
+  documentId: string;
+  contentHash: string;
+  fileStamp: string;
+}
+
 /** A nearest-neighbour query over chunk vectors. */
 export interface DenseQuery {
   vector: Float32Array;
@@ -181,6 +196,17 @@ export interface ArticleStore {
   unlock(): Promise<void>;
   /** The content hash of the stored version of a document, or undefined when it is not stored. */
   contentHash(documentId: string): Promise<string | undefined>;
+  /**
+   * The content hash, title and file stamp of a stored document, or undefined when it is not stored: an
+   * ingest that finds a file's stamp unchanged does not read it again.
+   */
+  sourceState(documentId: string): Promise<StoredSourceState | undefined>;
+  /**
+   * Records new file stamps in the metadata of stored documents whose file was touched but whose
+   * content is the same (nothing else is rewritten). An update whose document is gone or holds other
+   * content by now is passed over.
+   */
+  setFileStamps(updates: readonly FileStampUpdate[]): Promise<void>;
   /** Which of these chunk-text hashes already have a stored vector (they are not embedded again). */
   storedVectorHashes(hashes: readonly string[]): Promise<Set<string>>;
   /**

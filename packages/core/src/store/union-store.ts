@@ -7,6 +7,7 @@ import type {
   DocumentRecord,
   DocumentWrite,
   EmbeddedText,
+  FileStampUpdate,
   IndexManifest,
   LexicalMatch,
   LexicalQuery,
@@ -15,6 +16,7 @@ import type {
   QuantisedSentenceVector,
   StoreCounts,
   StoredChunk,
+  StoredSourceState,
 } from './article-store.js';
 
 /** Options of {@link createUnionStore}. */
@@ -85,6 +87,15 @@ class UnionStore implements ArticleStore {
 
   contentHash(documentId: string): Promise<string | undefined> {
     return this.#first((store) => store.contentHash(documentId));
+  }
+
+  sourceState(documentId: string): Promise<StoredSourceState | undefined> {
+    return this.#first((store) => store.sourceState(documentId));
+  }
+
+  /** Stamps documents of the primary store only: the shared ones are another writer's. */
+  setFileStamps(updates: readonly FileStampUpdate[]): Promise<void> {
+    return this.#primary.setFileStamps(updates);
   }
 
   // Chunks written to the primary store must find their vectors there.

@@ -228,6 +228,44 @@ export function describeStoreContract(name: string, harness: StoreContractHarnes
       expect(await ids({ id: 'new', contentHash: 'c:new' })).toEqual([]);
     });
 
+    it('keeps a file stamp with a document and records a new one without rewriting the document', async () => {
+      const stamped: Fixture = { ...WEATHER, metadata: { fileStamp: 'v1|markdown|120|1000' } };
+      const store = await withDocuments(POLICE, stamped);
+      const weather = fixtureWrite(stamped).document;
+      expect(await store.sourceState(WEATHER.id)).toEqual({
+        contentHash: weather.contentHash,
+        title: WEATHER.title,
+        fileStamp: 'v1|markdown|120|1000',
+      });
+      expect(await store.sourceState(POLICE.id)).toEqual({
+        contentHash: fixtureWrite(POLICE).document.contentHash,
+        title: POLICE.title,
+      });
+      expect(await store.sourceState('nope')).toBeUndefined();
+      const chunksBefore = await store.neighbourChunks(WEATHER.id, 0, 5);
+
+      const updates = [
+        { documentId: WEATHER.id, contentHash: weather.contentHash, fileStamp: 'v1|markdown|120|2000' },
+        // Another writer stored other content meanwhile: this stamp is not the stored content's.
+        { documentId: POLICE.id, contentHash: 'c:older text', fileStamp: 'v1|markdown|99|2000' },
+        { documentId: 'gone', contentHash: 'c:gone', fileStamp: 'v1|markdown|1|1' },
+      ];
+      await expect(store.setFileStamps(updates)).rejects.toThrow();
+      await store.lock();
+      await store.setFileStamps(updates);
+      await store.unlock();
+
+      const again = await track(harness.reopen(store));
+      await again.open({ ...OPEN, create: false });
+      expect((await again.sourceState(WEATHER.id))?.fileStamp).toBe('v1|markdown|120|2000');
+      expect((await again.sourceState(POLICE.id))?.fileStamp).toBeUndefined();
+      expect(await again.sourceState('gone')).toBeUndefined();
+      const record = (await again.readDocument(WEATHER.id))!;
+      expect(record.document).toEqual({ ...weather, metadata: { fileStamp: 'v1|markdown|120|2000' } });
+      expect(await again.neighbourChunks(WEATHER.id, 0, 5)).toEqual(chunksBefore);
+      expect((await again.counts()).documents).toBe(2);
+    });
+
     it('stores identical chunk text once and reports which hashes it holds', async () => {
       const store = await withDocuments(WEATHER, FOOTBALL);
       const counts = await store.counts();

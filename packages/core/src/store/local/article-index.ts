@@ -1,7 +1,13 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { IndexError, isArticleQAError } from '../../shared/errors.js';
-import type { DocumentWrite, EmbeddedText, IndexManifest, LockOptions } from '../article-store.js';
+import type {
+  DocumentWrite,
+  EmbeddedText,
+  FileStampUpdate,
+  IndexManifest,
+  LockOptions,
+} from '../article-store.js';
 import { Catalog, SCHEMA_VERSION } from './catalog.js';
 import type { HnswOptions } from './hnsw-vector-store.js';
 import { SegmentedVectorStore } from './segmented-vector-store.js';
@@ -180,6 +186,12 @@ export class ArticleIndex {
     await this.vectors.add(added);
     await this.vectors.delete(orphaned);
     this.#dirty = true;
+  }
+
+  /** Records file stamps in one transaction. Only metadata changes: no generation bump, no vector write. */
+  setFileStamps(updates: readonly FileStampUpdate[]): void {
+    this.#assertLocked();
+    if (updates.length > 0) this.catalog.transaction(() => this.catalog.setFileStamps(updates));
   }
 
   /** Removes a document, its chunks and the vectors only it used. Returns false when it is not indexed. */

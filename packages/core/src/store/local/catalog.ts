@@ -7,10 +7,12 @@ import type {
 } from '../../shared/document.js';
 import type {
   DocumentRecord,
+  FileStampUpdate,
   NewChunk,
   QuantisedSentenceVector,
   SentenceVector,
   StoredChunk,
+  StoredSourceState,
   StoredVector,
 } from '../article-store.js';
 import { decodeSentenceVectors, encodeSentenceVectors } from './sentence-vectors.js';
@@ -128,6 +130,27 @@ export class Catalog {
       | { hash: string }
       | undefined;
     return row?.hash;
+  }
+
+  sourceState(documentId: string): StoredSourceState | undefined {
+    const row = this.#db
+      .prepare(
+        `SELECT content_hash AS contentHash, title, json_extract(metadata, '$.fileStamp') AS fileStamp
+         FROM documents WHERE id = ?`,
+      )
+      .get(documentId) as { contentHash: string; title: string; fileStamp: unknown } | undefined;
+    if (!row) return undefined;
+    const { contentHash, title, fileStamp } = row;
+    return typeof fileStamp === 'string' ? { contentHash, title, fileStamp } : { contentHash, title };
+  }
+
+  /** Sets `metadata.fileStamp` of each document still holding the given content; run in a transaction. */
+  setFileStamps(updates: readonly FileStampUpdate[]): void {
+    const update = this.#db.prepare(
+      `UPDATE documents SET metadata = json_set(metadata, '$.fileStamp', ?) WHERE id = ? AND content_hash = ?`,
+    );
+    for (const { documentId, contentHash, fileStamp } of updates)
+      update.run(fileStamp, documentId, contentHash);
   }
 
   /** Ids of the vectors already stored for these content hashes. */

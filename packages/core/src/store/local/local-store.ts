@@ -9,6 +9,7 @@ import type {
   DocumentRecord,
   DocumentWrite,
   EmbeddedText,
+  FileStampUpdate,
   IndexManifest,
   LexicalMatch,
   LexicalQuery,
@@ -17,6 +18,7 @@ import type {
   QuantisedSentenceVector,
   StoreCounts,
   StoredChunk,
+  StoredSourceState,
 } from '../article-store.js';
 import { ArticleIndex, IndexFiles } from './article-index.js';
 import { toFtsQuery } from './fts-query.js';
@@ -83,6 +85,14 @@ export class LocalStore implements ArticleStore {
 
   async contentHash(documentId: string): Promise<string | undefined> {
     return this.#opened().catalog.getContentHash(documentId);
+  }
+
+  async sourceState(documentId: string): Promise<StoredSourceState | undefined> {
+    return this.#opened().catalog.sourceState(documentId);
+  }
+
+  async setFileStamps(updates: readonly FileStampUpdate[]): Promise<void> {
+    this.#opened().setFileStamps(updates);
   }
 
   async storedVectorHashes(hashes: readonly string[]): Promise<Set<string>> {

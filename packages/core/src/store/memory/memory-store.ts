@@ -9,6 +9,7 @@ import type {
   DocumentRecord,
   DocumentWrite,
   EmbeddedText,
+  FileStampUpdate,
   IndexManifest,
   LexicalMatch,
   LexicalQuery,
@@ -17,6 +18,7 @@ import type {
   QuantisedSentenceVector,
   StoreCounts,
   StoredChunk,
+  StoredSourceState,
   StoredVector,
 } from '../article-store.js';
 import { decodeSentenceVectors, encodeSentenceVectors } from '../local/sentence-vectors.js';
@@ -129,6 +131,28 @@ export class MemoryStore implements ArticleStore {
 
   async contentHash(documentId: string): Promise<string | undefined> {
     return this.storage.documents.get(documentId)?.write.document.contentHash;
+  }
+
+  async sourceState(documentId: string): Promise<StoredSourceState | undefined> {
+    const document = this.storage.documents.get(documentId)?.write.document;
+    if (!document) return undefined;
+    const { contentHash, title } = document;
+    const { fileStamp } = document.metadata;
+    return typeof fileStamp === 'string' ? { contentHash, title, fileStamp } : { contentHash, title };
+  }
+
+  async setFileStamps(updates: readonly FileStampUpdate[]): Promise<void> {
+    this.#assertLocked();
+    for (const { documentId, contentHash, fileStamp } of updates) {
+      const stored = this.storage.documents.get(documentId);
+      if (stored?.write.document.contentHash !== contentHash) continue;
+      const { document } = stored.write;
+      // The caller's objects are never changed: the stored write gets a copy of its document.
+      stored.write = {
+        ...stored.write,
+        document: { ...document, metadata: { ...document.metadata, fileStamp } },
+      };
+    }
   }
 
   async storedVectorHashes(hashes: readonly string[]): Promise<Set<string>> {
