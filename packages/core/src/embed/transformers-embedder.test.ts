@@ -8,6 +8,7 @@ import { splitSentences } from '../text/sentences.js';
 import {
   createLocalEmbedder,
   joinPieces,
+  poolWithRanges,
   spanTokenRanges,
   type TransformersEmbedder,
 } from './transformers-embedder.js';
@@ -272,5 +273,47 @@ describe('TransformersEmbedder without a loaded model', () => {
       model: 'Xenova/not-in-cache',
     });
     await expect(embedder.ready()).rejects.toMatchObject({ name: 'ModelError', code: 'E_MODEL_NOT_FOUND' });
+  });
+});
+
+describe('poolWithRanges', () => {
+  // Four tokens of three dimensions: token t holds [t + 1, 1, 0].
+  const data = Float32Array.from([1, 1, 0, 2, 1, 0, 3, 1, 0, 4, 1, 0]);
+  const unit = (values: number[]) => {
+    const norm = Math.hypot(...values);
+    return values.map((value) => value / norm);
+  };
+  const near = (actual: Float32Array | undefined, expected: number[]) => {
+    for (const [d, value] of expected.entries()) expect(actual![d]).toBeCloseTo(value, 6);
+  };
+
+  it('pools the text from its sorted ranges and the tokens between them', () => {
+    const pooled = poolWithRanges(data, 0, 4, [[1, 2], undefined, [2, 3]], 3);
+    near(pooled.vector, unit([10, 4, 0]));
+    near(pooled.ranges[0], unit([2, 1, 0]));
+    expect(pooled.ranges[1]).toBeUndefined();
+    near(pooled.ranges[2], unit([3, 1, 0]));
+  });
+
+  it('pools the text on its own when ranges overlap or come out of order', () => {
+    for (const ranges of [
+      [
+        [0, 3],
+        [1, 2],
+      ],
+      [
+        [2, 3],
+        [0, 1],
+      ],
+    ] as [number, number][][]) {
+      const pooled = poolWithRanges(data, 0, 4, ranges, 3);
+      near(pooled.vector, unit([10, 4, 0]));
+      ranges.forEach(([from, to], index) => {
+        const sum = [0, 0, 0];
+        for (let token = from; token < to; token++)
+          for (let d = 0; d < 3; d++) sum[d]! += data[token * 3 + d]!;
+        near(pooled.ranges[index], unit(sum));
+      });
+    }
   });
 });

@@ -98,6 +98,11 @@ interface TokenStates {
   tokens: number;
   length: number;
   pool(from: number, to: number): Float32Array;
+  /** The whole text's vector and each range's, in one pass over the tokens (see {@link poolWithRanges}). */
+  poolWithRanges(ranges: readonly (readonly [number, number] | undefined)[]): {
+    vector: Float32Array;
+    ranges: (Float32Array | undefined)[];
+  };
 }
 
 interface LoadedModel {
@@ -242,16 +247,16 @@ export class TransformersEmbedder implements Embedder {
       const input = inputs[textIndex]!;
       const ranges =
         joined[textIndex]?.ranges ?? spanTokenRanges(input, (text) => this.countTokens(text), states.tokens);
-      results[textIndex] = {
-        vector: states.pool(0, states.length),
-        spans: input.spans.map((_, position) => {
+      const pooled = states.poolWithRanges(
+        input.spans.map((_, position) => {
           const range = ranges?.[position];
           if (!range) return undefined;
           // The last position holds [SEP] (truncation keeps it), so spans end before it.
           const [from, to] = [range[0], Math.min(range[1], states.length - 1)];
-          return to > from ? states.pool(from, to) : undefined;
+          return to > from ? [from, to] : undefined;
         }),
-      };
+      );
+      results[textIndex] = { vector: pooled.vector, spans: pooled.ranges };
     });
     return results;
   }
@@ -320,6 +325,14 @@ export class TransformersEmbedder implements Embedder {
             // Padding follows the text's own tokens; [CLS] and [SEP] count, as in transformers.js.
             length: Math.min(padded, maxTokens, lengths[textIndex]! + SPECIAL_TOKENS),
             pool: (from, to) => meanPool(data, offset, from, to, dimensions),
+            poolWithRanges: (ranges) =>
+              poolWithRanges(
+                data,
+                offset,
+                Math.min(padded, maxTokens, lengths[textIndex]! + SPECIAL_TOKENS),
+                ranges,
+                dimensions,
+              ),
           },
           textIndex,
         );
@@ -486,11 +499,60 @@ function meanPool(
   to: number,
   dimensions: number,
 ): Float32Array {
-  const vector = new Float32Array(dimensions);
+  return normalized(addTokens(data, offset, from, to, dimensions, new Float32Array(dimensions)));
+}
+
+/** Adds the token states `[from, to)` into `sum`. */
+function addTokens(
+  data: Float32Array,
+  offset: number,
+  from: number,
+  to: number,
+  dimensions: number,
+  sum: Float32Array,
+): Float32Array {
   for (let token = from; token < to; token += 1) {
     const base = offset + token * dimensions;
-    for (let d = 0; d < dimensions; d += 1) vector[d]! += data[base + d]!;
+    for (let d = 0; d < dimensions; d += 1) sum[d]! += data[base + d]!;
   }
+  return sum;
+}
+
+/**
+ * Mean-pooled unit vectors of the text's `length` tokens and of each range. Sentence ranges are sorted
+ * and disjoint, so the text's sum is built from theirs plus the tokens between them: each token state
+ * is read once instead of twice (pooling is main-thread work beside the model's threads). Ranges that
+ * overlap or are out of order fall back to pooling the text on its own. Exported for its tests.
+ */
+export function poolWithRanges(
+  data: Float32Array,
+  offset: number,
+  length: number,
+  ranges: readonly (readonly [number, number] | undefined)[],
+  dimensions: number,
+): { vector: Float32Array; ranges: (Float32Array | undefined)[] } {
+  let total: Float32Array | undefined = new Float32Array(dimensions);
+  let cursor = 0;
+  const sums = ranges.map((range) => {
+    if (!range) return undefined;
+    const [from, to] = range;
+    const sum = addTokens(data, offset, from, to, dimensions, new Float32Array(dimensions));
+    if (total && from >= cursor && to <= length) {
+      addTokens(data, offset, cursor, from, dimensions, total);
+      for (let d = 0; d < dimensions; d += 1) total[d]! += sum[d]!;
+      cursor = to;
+    } else total = undefined;
+    return sum;
+  });
+  const vector = total
+    ? normalized(addTokens(data, offset, cursor, length, dimensions, total))
+    : meanPool(data, offset, 0, length, dimensions);
+  return { vector, ranges: sums.map((sum) => sum && normalized(sum)) };
+}
+
+/** Scales `vector` to unit length in place (a zero vector stays zero). */
+function normalized(vector: Float32Array): Float32Array {
+  const dimensions = vector.length;
   let norm = 0;
   for (let d = 0; d < dimensions; d += 1) norm += vector[d]! * vector[d]!;
   norm = Math.sqrt(norm);
