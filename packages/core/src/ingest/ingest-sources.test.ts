@@ -298,6 +298,57 @@ describe('ingestSources', () => {
     expect((await index.counts()).documents).toBe(8);
   });
 
+  it('embeds the next batch while the one before is written, one batch at the model, writes in order', async () => {
+    for (let i = 0; i < 6; i++) {
+      await writeFile(join(corpus, `extra-${i}.md`), `# Extra ${i}\n\n${paragraph(`extra ${i}`, 12)}\n`);
+    }
+    const storage = createMemoryStorage();
+    const store = new MemoryStore(storage);
+    await store.open({ embedderId: embedder.id, dimensions: 32, chunker: DefaultChunkOptions });
+    const events: string[] = [];
+    let writing = 0;
+    let embedding = 0;
+    let embeddedDuringWrite = 0;
+    let mostEmbedding = 0;
+    const writeDocuments = store.writeDocuments.bind(store);
+    store.writeDocuments = async (writes, embedded) => {
+      writing += 1;
+      events.push(`write ${writes.map((write) => write.document.title).join(',')}`);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      await writeDocuments(writes, embedded);
+      writing -= 1;
+    };
+    const slow = new HashingEmbedder(32);
+    const original = slow.embedWithSpans.bind(slow);
+    slow.embedWithSpans = async (inputs, options) => {
+      embedding += 1;
+      mostEmbedding = Math.max(mostEmbedding, embedding);
+      if (writing > 0) embeddedDuringWrite += 1;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      embedding -= 1;
+      return original(inputs, options);
+    };
+    const order: string[] = [];
+    const summary = await ingestSources(
+      ['corpus'],
+      { store, embedder: slow, chunkOptions: { targetTokens: 60 } },
+      {
+        cwd: root,
+        batchChunks: 2,
+        onProgress: (event) => {
+          if (event.type === 'source' && event.status === 'added') order.push(event.source);
+        },
+      },
+    );
+    expect(summary).toMatchObject({ added: 8, failed: 0 });
+    expect(embeddedDuringWrite).toBeGreaterThan(0);
+    expect(mostEmbedding).toBe(1);
+    // Written (and reported) in the order the sources were staged.
+    expect(order).toEqual([...order].sort());
+    expect(events.length).toBeGreaterThan(2);
+    expect(await store.counts()).toMatchObject({ documents: 8 });
+  });
+
   it('fails with the error of a batch that failed to embed, keeping the batches written before it', async () => {
     for (let i = 0; i < 6; i++) {
       await writeFile(join(corpus, `extra-${i}.md`), `# Extra ${i}\n\n${paragraph(`extra ${i}`, 12)}\n`);

@@ -251,10 +251,21 @@ export async function ingestSources(
   };
 
   /**
-   * The batch handed to the embedder: while the model embeds it (in its worker thread), the next batch
-   * is loaded, cleaned and chunked here. `done` settles once it is written.
+   * The batches handed to the embedder and not yet known to be written, oldest first, at most two: while
+   * the model embeds the newest (in its worker thread), the one before is written and the next one is
+   * loaded, cleaned and chunked here. `embedded` settles once the model is done with a batch, `done`
+   * once it is written; batches are written in order.
    */
-  let inFlight: { entries: Pending[]; hashes: Set<string>; done: Promise<void> } | undefined;
+  let inFlight: {
+    entries: Pending[];
+    hashes: Set<string>;
+    embedded: Promise<unknown>;
+    done: Promise<void>;
+  }[] = [];
+  /** Waits until every batch handed over is written, surfacing the first failure. */
+  const allWritten = async () => {
+    for (const batch of inFlight) await batch.done;
+  };
   if (lockScope === 'ingest') await lock();
   try {
     let pending: Pending[] = [];
@@ -263,20 +274,29 @@ export async function ingestSources(
     let touched: FileStampUpdate[] = [];
 
     /**
-     * Hands the staged batch to the embedder, to be written once embedded, and returns at once, so the
-     * next batch is staged while the model works. The batch before must be embedded and written first:
-     * one batch at the model at a time keeps writes in order and memory bounded.
+     * Hands the staged batch to the embedder, to be written once embedded and once the batch before is
+     * written, and returns, so the next batch is staged while the model works. The model takes the
+     * batch once it is done with the one before (one batch at the model at a time), and the one before
+     * that must be written: the model never waits for a write, and at most three batches are in memory.
      */
     const commit = async () => {
       if (pending.length === 0) return;
       const [entries, texts] = [pending, newTexts];
       pending = [];
       newTexts = new Map();
-      await inFlight?.done;
-      const done = embedMap(texts).then((byHash) => writeBatch(entries, byHash));
-      // Awaited by the next commit or the flush; a failure must not surface as unhandled meanwhile.
+      const [older, last] = inFlight.length === 2 ? inFlight : [undefined, inFlight[0]];
+      await older?.done;
+      await last?.embedded;
+      const embedded = embedMap(texts);
+      const done = (async () => {
+        const byHash = await embedded;
+        await last?.done;
+        await writeBatch(entries, byHash);
+      })();
+      // Awaited by a later commit or the flush; a failure must not surface as unhandled meanwhile.
+      embedded.catch(() => undefined);
       done.catch(() => undefined);
-      inFlight = { entries, hashes: new Set(texts.keys()), done };
+      inFlight = [...(last ? [last] : []), { entries, hashes: new Set(texts.keys()), embedded, done }];
     };
 
     /** Stores an embedded batch and reports its items. */
@@ -309,14 +329,14 @@ export async function ingestSources(
       if (touched.length === 0) return;
       const updates = touched;
       touched = [];
-      await inFlight?.done;
+      await allWritten();
       await locked(() => store.setFileStamps(updates));
     };
 
     /** Commits what is staged and waits until every batch (and stamp) is written. */
     const flush = async () => {
       await commit();
-      await inFlight?.done;
+      await allWritten();
       await writeStamps();
     };
 
@@ -342,8 +362,8 @@ export async function ingestSources(
     const stage = async (source: string, document: SourceDocument) => {
       const stored = await store.sourceState(document.id);
       const previous = stored?.contentHash;
-      // Staged and not yet written: the batch being embedded, then the one being staged.
-      const staging = [...(inFlight?.entries ?? []), ...pending];
+      // Staged and not yet written: the batches handed over, then the one being staged.
+      const staging = [...inFlight.flatMap((batch) => batch.entries), ...pending];
       if (
         previous === document.contentHash ||
         staging.some((entry) => entry.write.document.id === document.id)
@@ -408,8 +428,8 @@ export async function ingestSources(
       for (const [position, chunk] of chunks.entries()) {
         const input = embedInput(drafts[position]!);
         inputs.set(chunk.vectorHash, input);
-        // A text the batch in flight embeds is stored before this batch is written.
-        if (!known.has(chunk.vectorHash) && !inFlight?.hashes.has(chunk.vectorHash))
+        // A text a batch handed over embeds is stored before this batch is written.
+        if (!known.has(chunk.vectorHash) && !inFlight.some((batch) => batch.hashes.has(chunk.vectorHash)))
           newTexts.set(chunk.vectorHash, input);
       }
       pending.push({
@@ -518,9 +538,9 @@ export async function ingestSources(
       report(item);
     }
   } finally {
-    // A batch still being embedded or written when the ingest fails or is cancelled ends before the
-    // lock is released (it is written whole, or not at all).
-    await inFlight?.done.catch(() => undefined);
+    // Batches still being embedded or written when the ingest fails or is cancelled end before the
+    // lock is released (each is written whole, or not at all).
+    await Promise.allSettled(inFlight.map((batch) => batch.done));
     if (lockScope === 'ingest') await store.unlock();
   }
 
