@@ -27,8 +27,13 @@ export interface BulkIngestOutput {
   failed: number;
   ingestMs: number;
   samples: RssSample[];
-  /** The same ingest again: everything unchanged (how a stopped ingest resumes: it skips what is stored). */
+  /**
+   * The same ingest again: everything unchanged (how a stopped ingest resumes: it skips what is stored).
+   * With `rerunByStamp`, files whose size and modification time are stored are skipped unread; before
+   * that (absent), every file was read and hashed.
+   */
   rerunMs: number;
+  rerunByStamp?: boolean;
   rerunUnchanged: number;
   /** Highest RSS sampled during the re-run (every 250 ms); absent in older results. */
   rerunPeakRssBytes?: number;
@@ -118,6 +123,7 @@ export async function runBulkIngest(input: BulkIngestInput): Promise<BulkIngestO
       rerunMs: performance.now() - rerunStarted,
       rerunUnchanged: rerun.unchanged,
       rerunPeakRssBytes,
+      rerunByStamp: true,
       segmentSize: DefaultHnswOptions.segmentSize,
     };
   } finally {
