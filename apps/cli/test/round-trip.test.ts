@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bakery, bakeryBody, glacier, lighthouse, testArticles, writeArticles } from './support/articles.js';
@@ -252,6 +252,26 @@ describe('ingest, ask, search, list, remove, stats round trip', () => {
       documents: 3,
       chunks: first.chunks,
     });
+  });
+
+  it('skips a file whose size and modification time are unchanged unread; --reread reads it', async () => {
+    // An edit that keeps the size, with the old modification time put back (as `cp -p` or tar do).
+    const file = join(articles, bakery.file);
+    const time = new Date('2026-01-01T00:00:00Z');
+    utimesSync(file, time, time);
+    // Touched, same content: the new time is recorded.
+    expect(json<IngestSummaryJson>(await cli(['ingest', articles, '--json']))).toMatchObject({ unchanged: 3 });
+    const content = readFileSync(file, 'utf8');
+    const edited = content.replace('harvest', 'HARVEST');
+    expect(edited).not.toBe(content);
+    writeFileSync(file, edited);
+    utimesSync(file, time, time);
+    expect(statSync(file).mtime).toEqual(time);
+    const trusted = json<IngestSummaryJson>(await cli(['ingest', articles, '--json']));
+    expect(trusted).toMatchObject({ added: 0, updated: 0, unchanged: 3, chunksEmbedded: 0 });
+    const reread = json<IngestSummaryJson>(await cli(['ingest', articles, '--reread', '--json']));
+    expect(reread).toMatchObject({ added: 0, updated: 1, unchanged: 2, failed: 0 });
+    expect(reread.items.find((item) => item.status === 'updated')?.title).toBe(bakery.title);
   });
 
   it('re-ingest after an edit updates one article and removes a deleted one', async () => {
