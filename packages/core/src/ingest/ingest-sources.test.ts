@@ -154,6 +154,25 @@ describe('ingestSources', () => {
     expect(await index.documentText(id!)).toContain('The ferry now leaves at noon.');
   });
 
+  it('keeps what a linking entry says about a file beside its stamp', async () => {
+    const listLoader: SourceLoader = {
+      format: 'dated-list',
+      extensions: ['.list'],
+      mediaTypes: [],
+      async parse() {
+        return {
+          documents: [],
+          links: [{ source: join(corpus, 'two.txt'), metadata: { publishedAt: '2020-05-04' } }],
+        };
+      },
+    };
+    await writeFile(join(root, 'dated.list'), 'two\n');
+    expect(await ingest(['dated.list'], { loaders: [listLoader] })).toMatchObject({ added: 1 });
+    const [two] = await index.listDocuments();
+    expect(two?.publishedAt).toBe('2020-05-04');
+    expect((await index.sourceState(two!.id))?.fileStamp).toContain('|text|');
+  });
+
   it('replaces exactly the chunks of a changed article', async () => {
     await ingest(['corpus']);
     const [one, two] = (await index.listDocuments()).sort((a, b) => a.source.localeCompare(b.source));

@@ -522,12 +522,15 @@ export async function ingestSources(
         continue;
       }
       const hint = hints.get(source);
-      const [only] = loaded.documents;
-      if (stamp && loaded.documents.length === 1 && only?.id === stamp.documentId)
-        await stage(source, { ...only, metadata: { ...only.metadata, fileStamp: stamp.value } });
-      else
-        for (const document of loaded.documents)
-          await stage(source, hint ? withEntryMetadata(document, hint) : document);
+      // A file read as one document of its own id carries the stamp it was read under.
+      const stamped = stamp && loaded.documents.length === 1 && loaded.documents[0]?.id === stamp.documentId;
+      for (const loadedDocument of loaded.documents) {
+        const document = hint ? withEntryMetadata(loadedDocument, hint) : loadedDocument;
+        await stage(
+          source,
+          stamped ? { ...document, metadata: { ...document.metadata, fileStamp: stamp.value } } : document,
+        );
+      }
     }
     await flush();
 
