@@ -319,20 +319,14 @@ export class TransformersEmbedder implements Embedder {
       const data = output.data;
       for (const [row, textIndex] of batch.entries()) {
         const offset = row * padded * dimensions;
+        // Padding follows the text's own tokens; [CLS] and [SEP] count, as in transformers.js.
+        const length = Math.min(padded, maxTokens, lengths[textIndex]! + SPECIAL_TOKENS);
         collect(
           {
             tokens: lengths[textIndex]!,
-            // Padding follows the text's own tokens; [CLS] and [SEP] count, as in transformers.js.
-            length: Math.min(padded, maxTokens, lengths[textIndex]! + SPECIAL_TOKENS),
+            length,
             pool: (from, to) => meanPool(data, offset, from, to, dimensions),
-            poolWithRanges: (ranges) =>
-              poolWithRanges(
-                data,
-                offset,
-                Math.min(padded, maxTokens, lengths[textIndex]! + SPECIAL_TOKENS),
-                ranges,
-                dimensions,
-              ),
+            poolWithRanges: (ranges) => poolWithRanges(data, offset, length, ranges, dimensions),
           },
           textIndex,
         );
