@@ -260,7 +260,9 @@ describe('ingest, ask, search, list, remove, stats round trip', () => {
     const time = new Date('2026-01-01T00:00:00Z');
     utimesSync(file, time, time);
     // Touched, same content: the new time is recorded.
-    expect(json<IngestSummaryJson>(await cli(['ingest', articles, '--json']))).toMatchObject({ unchanged: 3 });
+    expect(json<IngestSummaryJson>(await cli(['ingest', articles, '--json']))).toMatchObject({
+      unchanged: 3,
+    });
     const content = readFileSync(file, 'utf8');
     const edited = content.replace('harvest', 'HARVEST');
     expect(edited).not.toBe(content);
