@@ -227,15 +227,6 @@ export class PostgresStore implements ArticleStore {
     await this.#opened?.lock.release();
   }
 
-  async contentHash(documentId: string): Promise<string | undefined> {
-    const { schema } = this.#state();
-    const { rows } = await this.#query<{ content_hash: string }>(
-      `SELECT content_hash FROM ${schema}.documents WHERE id = $1`,
-      [documentId],
-    );
-    return rows[0]?.content_hash;
-  }
-
   async sourceState(documentId: string): Promise<StoredSourceState | undefined> {
     const { schema } = this.#state();
     const { rows } = await this.#query<{ content_hash: string; title: string; file_stamp: string | null }>(

@@ -348,7 +348,9 @@ export async function ingestSources(
     const recheckUnderLock = async (entries: readonly Pending[], byHash: Map<string, EmbeddedText>) => {
       const kept: Pending[] = [];
       for (const entry of entries)
-        if ((await store.contentHash(entry.write.document.id)) !== entry.write.document.contentHash)
+        if (
+          (await store.sourceState(entry.write.document.id))?.contentHash !== entry.write.document.contentHash
+        )
           kept.push(entry);
       const needed = new Map<string, EmbedInput>();
       for (const entry of kept)
@@ -719,7 +721,7 @@ async function storedValidators(
   source: string,
 ): Promise<{ id: string; title: string; validators: HttpValidators } | undefined> {
   const id = documentId(normalizeSource(source));
-  if ((await store.contentHash(id)) === undefined) return undefined;
+  if ((await store.sourceState(id)) === undefined) return undefined;
   const record = await store.readDocument(id);
   if (!record) return undefined;
   const { etag, lastModified } = record.document.metadata;

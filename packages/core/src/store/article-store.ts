@@ -194,11 +194,10 @@ export interface ArticleStore {
   lock(options?: LockOptions): Promise<void>;
   /** Makes pending writes durable and releases the lock. */
   unlock(): Promise<void>;
-  /** The content hash of the stored version of a document, or undefined when it is not stored. */
-  contentHash(documentId: string): Promise<string | undefined>;
   /**
-   * The content hash, title and file stamp of a stored document, or undefined when it is not stored: an
-   * ingest that finds a file's stamp unchanged does not read it again.
+   * The content hash, title and file stamp of the stored version of a document, or undefined when it
+   * is not stored: an ingest skips a document whose hash is unchanged, and does not even read a file
+   * whose stamp is.
    */
   sourceState(documentId: string): Promise<StoredSourceState | undefined>;
   /**

@@ -98,7 +98,7 @@ export async function copyCollection(
       throwIfAborted(signal);
       const records: DocumentRecord[] = [];
       for (const info of documents.slice(offset, offset + batchDocuments)) {
-        if ((await to.contentHash(info.id)) === info.contentHash) {
+        if ((await to.sourceState(info.id))?.contentHash === info.contentHash) {
           unchanged += 1;
           continue;
         }

@@ -85,10 +85,6 @@ class UnionStore implements ArticleStore {
     return this.#primary.unlock();
   }
 
-  contentHash(documentId: string): Promise<string | undefined> {
-    return this.#first((store) => store.contentHash(documentId));
-  }
-
   sourceState(documentId: string): Promise<StoredSourceState | undefined> {
     return this.#first((store) => store.sourceState(documentId));
   }

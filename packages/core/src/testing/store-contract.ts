@@ -195,8 +195,10 @@ export function describeStoreContract(name: string, harness: StoreContractHarnes
         expect(chunk.publishedAt).toBe('2015-08-05');
         expect(chunk.byline).toBe('Reuters staff');
       }
-      expect(await again.contentHash(POLICE.id)).toBe(fixtureWrite(POLICE).document.contentHash);
-      expect(await again.contentHash('nope')).toBeUndefined();
+      expect((await again.sourceState(POLICE.id))?.contentHash).toBe(
+        fixtureWrite(POLICE).document.contentHash,
+      );
+      expect(await again.sourceState('nope')).toBeUndefined();
       const byIds = await again.chunksByIds([chunks[2]!.id, chunks[0]!.id]);
       expect(byIds.map((chunk) => chunk.id).sort((a, b) => a - b)).toEqual(
         [chunks[0]!.id, chunks[2]!.id].sort((a, b) => a - b),

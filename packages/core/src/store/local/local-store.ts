@@ -83,10 +83,6 @@ export class LocalStore implements ArticleStore {
     return this.#opened().unlock();
   }
 
-  async contentHash(documentId: string): Promise<string | undefined> {
-    return this.#opened().catalog.getContentHash(documentId);
-  }
-
   async sourceState(documentId: string): Promise<StoredSourceState | undefined> {
     return this.#opened().catalog.sourceState(documentId);
   }

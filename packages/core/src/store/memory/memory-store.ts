@@ -129,10 +129,6 @@ export class MemoryStore implements ArticleStore {
     this.#holding = false;
   }
 
-  async contentHash(documentId: string): Promise<string | undefined> {
-    return this.storage.documents.get(documentId)?.write.document.contentHash;
-  }
-
   async sourceState(documentId: string): Promise<StoredSourceState | undefined> {
     const document = this.storage.documents.get(documentId)?.write.document;
     if (!document) return undefined;
