@@ -216,8 +216,10 @@ export type {
   OpenStoreOptions,
   QuantisedSentenceVector,
   SentenceVector,
+  SourcePage,
   StoreCounts,
   StoredChunk,
+  StoredSource,
   StoredSourceState,
   StoredVector,
 } from './store/article-store.js';

@@ -119,6 +119,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX feeds_by_next_poll ON ${schema}.feeds (next_poll_at)`,
     ],
   },
+  {
+    version: 4,
+    description: "documents by source, in byte order: a folder's documents a page at a time",
+    statements: ({ schema }) => [
+      `CREATE INDEX documents_by_source ON ${schema}.documents (source COLLATE "C", id COLLATE "C")`,
+    ],
+  },
 ];
 
 /** SQL counting the positions of a chunk tsvector's text lexemes (weight A), the chunk's BM25 length. */

@@ -17,8 +17,10 @@ import {
   type LockOptions,
   type OpenStoreOptions,
   type QuantisedSentenceVector,
+  type SourcePage,
   type StoreCounts,
   type StoredChunk,
+  type StoredSource,
   type StoredSourceState,
 } from '@articleqa/core';
 import pg from 'pg';
@@ -379,6 +381,19 @@ export class PostgresStore implements ArticleStore {
       `SELECT ${documentColumns(schema)} FROM ${schema}.documents d ORDER BY d.title, d.id`,
     );
     return rows.map(toDocumentInfo);
+  }
+
+  async listSources({ prefix, after, limit }: SourcePage): Promise<StoredSource[]> {
+    const { schema } = this.#state();
+    // Byte order ("C"), as every store pages, on documents_by_source (migration 4).
+    const { rows } = await this.#query<StoredSource>(
+      `SELECT id, source, title FROM ${schema}.documents
+       WHERE starts_with(source, $1)
+         AND (source COLLATE "C", id COLLATE "C") > ($2::text COLLATE "C", $3::text COLLATE "C")
+       ORDER BY source COLLATE "C", id COLLATE "C" LIMIT $4`,
+      [prefix, after?.source ?? prefix, after?.id ?? '', limit],
+    );
+    return rows;
   }
 
   async findDocuments(reference: string): Promise<DocumentInfo[]> {

@@ -77,17 +77,17 @@ describe('PostgresStore', () => {
     );
     const error = await again.open(OPEN).catch((caught: unknown) => caught);
     expect(isArticleQAError(error, 'E_INDEX_MISMATCH')).toBe(true);
-    expect((error as { details: unknown }).details).toEqual({ reason: 'schema', found: 99, expected: 3 });
+    expect((error as { details: unknown }).details).toEqual({ reason: 'schema', found: 99, expected: 4 });
   });
 
   it('records migrations and builds the tables, indexes and column types of every migration', async () => {
     const store = track(freshStore());
     const manifest = await store.open(OPEN);
-    expect(manifest.schemaVersion).toBe(3);
+    expect(manifest.schemaVersion).toBe(4);
     const { rows: migrations } = await admin.query(
       `SELECT version FROM "${store.schema}".migrations ORDER BY version`,
     );
-    expect(migrations).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(migrations).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     const { rows: indexes } = await admin.query<{ indexdef: string }>(
       'SELECT indexdef FROM pg_indexes WHERE schemaname = $1',
       [store.schema],
@@ -97,6 +97,7 @@ describe('PostgresStore', () => {
     expect(definitions).toMatch(/USING gin \(tsv\)/);
     expect(definitions).toMatch(/\(content_hash\)/);
     expect(definitions).toMatch(/\(url\)/);
+    expect(definitions).toMatch(/\(source COLLATE "C", id COLLATE "C"\)/);
     const { rows: columns } = await admin.query<{ type: string }>(
       `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute
        WHERE attrelid = $1::regclass AND attname = 'embedding'`,
@@ -163,15 +164,17 @@ describe('PostgresStore', () => {
     await store.unlock();
     const before = await statistics();
 
-    // A collection written by version 1 has no statistics: migration 2 computes them from the chunks.
+    // A collection written by version 1 has no statistics: migration 2 computes them from the chunks
+    // (and the later migrations add what they add).
     await store.close();
     await admin.query(`ALTER TABLE ${schema}.chunks DROP COLUMN terms`);
     await admin.query(`DROP TABLE ${schema}.term_stats, ${schema}.chunk_stats, ${schema}.feeds`);
+    await admin.query(`DROP INDEX ${schema}.documents_by_source`);
     await admin.query(`DELETE FROM ${schema}.migrations WHERE version >= 2`);
     const again = track(
       new PostgresStore({ connectionString: server.connectionString, schema: store.schema }),
     );
-    expect((await again.open(OPEN)).schemaVersion).toBe(3);
+    expect((await again.open(OPEN)).schemaVersion).toBe(4);
     expect(await statistics()).toEqual(before);
     const [best] = await again.lexicalSearch({ text: 'which offices watch firms', limit: 3 });
     expect((await again.chunksByIds([best!.chunkId]))[0]!.text).toBe('The offices watch firms for crime.');

@@ -196,6 +196,31 @@ describe('ingestSources', () => {
     expect(summary).toMatchObject({ removed: 1, unchanged: 1, documents: 1 });
   });
 
+  it('prunes a folder of more files than one page of the store lists, and only inside the folders given', async () => {
+    const many = join(corpus, 'many');
+    await mkdir(many);
+    const names = Array.from({ length: 1203 }, (_, i) => `note-${String(i).padStart(4, '0')}.txt`);
+    for (const name of names) await writeFile(join(many, name), `Note ${name}\n\nThe body of ${name}.\n`);
+    const beside = join(root, 'corpus-old');
+    await mkdir(beside);
+    await writeFile(
+      join(beside, 'kept.txt'),
+      'Kept\n\nIt was ingested on its own and is not in the folder.\n',
+    );
+    expect((await ingest(['corpus', 'corpus/many', 'corpus-old/kept.txt'])).added).toBe(1206);
+    // Gone: the first and last of the listing, two around the first page's end, one in the last page.
+    const gone = ['note-0000.txt', 'note-0997.txt', 'note-0998.txt', 'note-1100.txt', 'note-1202.txt'];
+    for (const name of gone) await unlink(join(many, name));
+    await unlink(join(beside, 'kept.txt'));
+    const summary = await ingest(['corpus', 'corpus/many']);
+    expect(summary).toMatchObject({ removed: 5, unchanged: 1200, failed: 0 });
+    const removed = summary.items.filter((item) => item.status === 'removed');
+    expect(removed.map((item) => item.source).sort()).toEqual(gone.map((name) => join(many, name)));
+    expect(removed.every((item) => item.documentId && item.title?.startsWith('Note '))).toBe(true);
+    // A document from outside the folders given stays, even though its file is gone.
+    expect(summary.documents).toBe(1201);
+  });
+
   it('reports bad inputs one line each and still ingests the rest', async () => {
     await writeFile(join(corpus, 'empty.md'), '');
     await writeFile(join(corpus, 'binary.txt'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 2, 3]));

@@ -17,6 +17,7 @@ import type {
   EmbeddedText,
   FileStampUpdate,
   SentenceVector,
+  StoredSource,
 } from '../store/article-store.js';
 import { type Chunk, type ChunkOptions, chunkDocument } from './chunk-document.js';
 import { documentId } from './create-document.js';
@@ -649,21 +650,35 @@ async function pruneMissing(
   seenSources: readonly string[],
   store: ArticleStore,
 ): Promise<IngestItem[]> {
-  const directories: string[] = [];
+  const directories = new Set<string>();
   for (const input of inputs) {
     if (isHttpUrl(input)) continue;
     const path = normalizeSource(input, cwd);
     const info = await stat(path).catch(() => undefined);
-    if (info?.isDirectory()) directories.push(path.endsWith(sep) ? path : `${path}${sep}`);
+    if (info?.isDirectory()) directories.add(path.endsWith(sep) ? path : `${path}${sep}`);
   }
-  if (directories.length === 0) return [];
+  if (directories.size === 0) return [];
   const seen = new Set(seenSources);
   const removed: IngestItem[] = [];
-  for (const document of await store.listDocuments()) {
-    if (seen.has(document.source)) continue;
-    if (!directories.some((directory) => document.source.startsWith(directory))) continue;
-    const info = await stat(document.source).catch(() => undefined);
-    if (info) continue;
+  const gone: StoredSource[] = [];
+  // A folder inside another one given is listed with it.
+  const outermost = [...directories].filter(
+    (directory) => ![...directories].some((other) => other !== directory && directory.startsWith(other)),
+  );
+  for (const prefix of outermost) {
+    // A page at a time: a folder of 100,000 files is never listed, let alone the collection, at once.
+    let after: StoredSource | undefined;
+    for (;;) {
+      const page = await store.listSources({ prefix, limit: PRUNE_PAGE, ...(after ? { after } : {}) });
+      for (const document of page) {
+        if (seen.has(document.source)) continue;
+        if (!(await stat(document.source).catch(() => undefined))) gone.push(document);
+      }
+      if (page.length < PRUNE_PAGE) break;
+      after = page.at(-1);
+    }
+  }
+  for (const document of gone) {
     await store.removeDocument(document.id);
     removed.push({
       source: document.source,
@@ -674,6 +689,9 @@ async function pruneMissing(
   }
   return removed;
 }
+
+/** Stored sources listed per page while looking for files that left an ingested folder. */
+const PRUNE_PAGE = 1000;
 
 function failedItem(source: string, error: unknown): IngestItem {
   if (isArticleQAError(error)) {

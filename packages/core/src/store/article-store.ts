@@ -108,6 +108,23 @@ export interface StoredSourceState {
   fileStamp?: string;
 }
 
+/** A stored document named by where it came from: what {@link ArticleStore.listSources} pages through. */
+export interface StoredSource {
+  id: string;
+  source: string;
+  title: string;
+}
+
+/**
+ * One page of {@link ArticleStore.listSources}: sources starting with `prefix`, in (source, id) order,
+ * the `limit` first after `after` (the last entry of the page before; absent for the first page).
+ */
+export interface SourcePage {
+  prefix: string;
+  after?: { source: string; id: string };
+  limit: number;
+}
+
 /** A new file stamp for a stored document, recorded only while its stored content is `contentHash`. */
 export interface FileStampUpdate {
   documentId: string;
@@ -221,6 +238,11 @@ export interface ArticleStore {
 
   /** Every document, by title. */
   listDocuments(): Promise<DocumentInfo[]>;
+  /**
+   * The documents whose source starts with a prefix (a folder's files), a page at a time, without
+   * counting or listing the rest of the collection: what an ingest of a folder prunes from.
+   */
+  listSources(page: SourcePage): Promise<StoredSource[]>;
   /**
    * Documents a reference names: the one whose id or source (path, URL) equals it, else those whose
    * id starts with it (several when the prefix is ambiguous).

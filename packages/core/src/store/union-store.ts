@@ -14,10 +14,13 @@ import type {
   LockOptions,
   OpenStoreOptions,
   QuantisedSentenceVector,
+  SourcePage,
   StoreCounts,
   StoredChunk,
+  StoredSource,
   StoredSourceState,
 } from './article-store.js';
+import { pageOf } from './source-page.js';
 
 /** Options of {@link createUnionStore}. */
 export interface UnionStoreOptions {
@@ -114,6 +117,19 @@ class UnionStore implements ArticleStore {
   async listDocuments(): Promise<DocumentInfo[]> {
     const lists = await Promise.all(this.#stores.map((store) => store.listDocuments()));
     return byTitle(firstOfEachId(lists));
+  }
+
+  /** Each store's page, merged: a document in several stores counts once (the first store's). */
+  async listSources(page: SourcePage): Promise<StoredSource[]> {
+    const pages = await Promise.all(this.#stores.map((store) => store.listSources(page)));
+    const seen = new Set<string>();
+    const merged: StoredSource[] = [];
+    for (const entry of pages.flat()) {
+      if (seen.has(entry.id)) continue;
+      seen.add(entry.id);
+      merged.push(entry);
+    }
+    return pageOf(merged, page);
   }
 
   async findDocuments(reference: string): Promise<DocumentInfo[]> {

@@ -215,6 +215,49 @@ export function describeStoreContract(name: string, harness: StoreContractHarnes
       expect(await store.findDocuments('missing')).toEqual([]);
     });
 
+    it("pages through a folder's documents in byte order, and nothing outside the folder", async () => {
+      const at = (id: string, source: string): Fixture => ({
+        id,
+        source,
+        title: `Title of ${id}`,
+        chunks: [`The text of ${id}.`],
+      });
+      const inside = [
+        at('b-1', '/corpus/a/b.md'),
+        at('b-2', '/corpus/a/b.md'),
+        at('pct', '/corpus/a%_.md'),
+        at('top', '/corpus/top.md'),
+        at('zed', '/corpus/z.md'),
+        at('accent', '/corpus/\u00e9t\u00e9.md'),
+      ];
+      const outside = [
+        at('old', '/corpus-old/a.md'),
+        at('zero', '/corpus0/a.md'),
+        at('url', 'https://x.example/corpus/'),
+      ];
+      const store = await withDocuments(...outside, ...[...inside].reverse());
+      const pages: string[][] = [];
+      let after: { source: string; id: string } | undefined;
+      for (;;) {
+        const page = await store.listSources({ prefix: '/corpus/', limit: 2, ...(after ? { after } : {}) });
+        if (page.length === 0) break;
+        pages.push(page.map((entry) => entry.id));
+        after = page.at(-1)!;
+      }
+      // UTF-8 byte order: '%' < '/' < 't' < 'z' < the accented letter; one source's documents by id.
+      expect(pages).toEqual([
+        ['pct', 'b-1'],
+        ['b-2', 'top'],
+        ['zed', 'accent'],
+      ]);
+      expect(await store.listSources({ prefix: '/corpus/a/', limit: 10 })).toEqual([
+        { id: 'b-1', source: '/corpus/a/b.md', title: 'Title of b-1' },
+        { id: 'b-2', source: '/corpus/a/b.md', title: 'Title of b-2' },
+      ]);
+      expect(await store.listSources({ prefix: '/corpus/a_', limit: 10 })).toEqual([]);
+      expect(await store.listSources({ prefix: '/nowhere/', limit: 10 })).toEqual([]);
+    });
+
     it('finds the documents that duplicate an article by content or canonical URL', async () => {
       const store = await withDocuments(POLICE, WEATHER);
       const police = fixtureWrite(POLICE).document;

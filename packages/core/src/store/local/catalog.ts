@@ -11,7 +11,9 @@ import type {
   NewChunk,
   QuantisedSentenceVector,
   SentenceVector,
+  SourcePage,
   StoredChunk,
+  StoredSource,
   StoredSourceState,
   StoredVector,
 } from '../article-store.js';
@@ -53,6 +55,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id, position);
 CREATE INDEX IF NOT EXISTS documents_by_hash ON documents(content_hash);
 CREATE INDEX IF NOT EXISTS documents_by_url ON documents(url);
+CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source, id);
 CREATE INDEX IF NOT EXISTS chunks_by_vector ON chunks(vector_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
   text, title, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2'
@@ -318,6 +321,19 @@ export class Catalog {
 
   listDocuments(): DocumentInfo[] {
     return (this.#db.prepare(`${DOCUMENT_INFO} ORDER BY d.title, d.id`).all() as DocumentRow[]).map(toInfo);
+  }
+
+  /** A page of the documents whose source starts with a prefix, by (source, id), on `documents_by_source`. */
+  listSources({ prefix, after, limit }: SourcePage): StoredSource[] {
+    // The range opens the index at the prefix (or past the last page); substr, not LIKE, keeps % and _
+    // literal; the scan ends at the limit, or once past the prefix's range at the collection's end.
+    return this.#db
+      .prepare(
+        `SELECT id, source, title FROM documents
+         WHERE (source, id) > (?, ?) AND substr(source, 1, length(?)) = ?
+         ORDER BY source, id LIMIT ?`,
+      )
+      .all(after?.source ?? prefix, after?.id ?? '', prefix, prefix, limit) as StoredSource[];
   }
 
   /** The document whose id or source equals `reference`, else those whose id starts with it. */

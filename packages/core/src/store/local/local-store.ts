@@ -16,8 +16,10 @@ import type {
   LockOptions,
   OpenStoreOptions,
   QuantisedSentenceVector,
+  SourcePage,
   StoreCounts,
   StoredChunk,
+  StoredSource,
   StoredSourceState,
 } from '../article-store.js';
 import { ArticleIndex, IndexFiles } from './article-index.js';
@@ -108,6 +110,10 @@ export class LocalStore implements ArticleStore {
 
   async listDocuments(): Promise<DocumentInfo[]> {
     return this.#opened().catalog.listDocuments();
+  }
+
+  async listSources(page: SourcePage): Promise<StoredSource[]> {
+    return this.#opened().catalog.listSources(page);
   }
 
   async findDocuments(reference: string): Promise<DocumentInfo[]> {

@@ -16,12 +16,15 @@ import type {
   LockOptions,
   OpenStoreOptions,
   QuantisedSentenceVector,
+  SourcePage,
   StoreCounts,
   StoredChunk,
+  StoredSource,
   StoredSourceState,
   StoredVector,
 } from '../article-store.js';
 import { decodeSentenceVectors, encodeSentenceVectors } from '../local/sentence-vectors.js';
+import { pageOf } from '../source-page.js';
 
 interface HeldVector extends StoredVector {
   hash: string;
@@ -225,6 +228,15 @@ export class MemoryStore implements ArticleStore {
     return [...this.storage.documents.values()]
       .map((stored) => this.#info(stored))
       .sort((a, b) => a.title.localeCompare(b.title) || a.id.localeCompare(b.id));
+  }
+
+  async listSources(page: SourcePage): Promise<StoredSource[]> {
+    const sources = [...this.storage.documents.values()].map(({ write: { document } }) => ({
+      id: document.id,
+      source: document.source,
+      title: document.title,
+    }));
+    return pageOf(sources, page);
   }
 
   async findDocuments(reference: string): Promise<DocumentInfo[]> {
