@@ -7,7 +7,10 @@ export interface BulkIngestInput {
   /** Article files the documents are generated from (the SQuAD half's). */
   files: string[];
   documents: number;
-  /** Scratch folder: the generated documents and the index go here and are removed after. */
+  /**
+   * Scratch folder: the generated documents and the index go here. The caller removes it after the
+   * re-run ({@link runBulkRerun}), which reads the same folder in a process of its own.
+   */
   dir: string;
   cacheDir: string;
 }
@@ -30,13 +33,16 @@ export interface BulkIngestOutput {
   /**
    * The same ingest again: everything unchanged (how a stopped ingest resumes: it skips what is stored).
    * With `rerunByStamp`, files whose size and modification time are stored are skipped unread; before
-   * that (absent), every file was read and hashed.
+   * that (absent), every file was read and hashed. Since `rerunProcessPeakRssBytes`, the re-run is a
+   * process of its own, as a second `articleqa ingest` is; before, it followed the ingest in its process.
    */
   rerunMs: number;
   rerunByStamp?: boolean;
   rerunUnchanged: number;
   /** Highest RSS sampled during the re-run (every 250 ms); absent in older results. */
   rerunPeakRssBytes?: number;
+  /** The re-run's process peak (maxRSS), when it ran in a process of its own. */
+  rerunProcessPeakRssBytes?: number;
   /** The local store's HNSW segment size; absent in runs from before segments (one graph in memory). */
   segmentSize?: number;
 }
@@ -68,13 +74,13 @@ async function generate(files: string[], count: number, dir: string): Promise<vo
   }
 }
 
-export async function runBulkIngest(input: BulkIngestInput): Promise<BulkIngestOutput> {
+/** The ingest, in this process; the re-run is {@link runBulkRerun}'s, in a fresh one. */
+export async function runBulkIngest(input: BulkIngestInput): Promise<BulkIngestResult> {
   const corpus = join(input.dir, 'corpus');
-  const indexDir = join(input.dir, 'index');
   await rm(input.dir, { recursive: true, force: true });
   await generate(input.files, input.documents, corpus);
   const embedder = createLocalEmbedder({ cacheDir: input.cacheDir });
-  const qa = await openArticleQA({ dir: indexDir, embedder });
+  const qa = await openArticleQA({ dir: join(input.dir, 'index'), embedder });
   try {
     const samples: RssSample[] = [];
     let done = 0;
@@ -100,35 +106,61 @@ export async function runBulkIngest(input: BulkIngestInput): Promise<BulkIngestO
       clearInterval(timer);
     }
     sample();
-    const ingestMs = performance.now() - started;
-    // The peak RSS comes after the sampled ingest: sample the re-run too, to tell whether it is there.
-    let rerunPeakRssBytes = process.memoryUsage.rss();
-    const rerunTimer = setInterval(() => {
-      rerunPeakRssBytes = Math.max(rerunPeakRssBytes, process.memoryUsage.rss());
-    }, 250);
-    const rerunStarted = performance.now();
-    let rerun: Awaited<ReturnType<typeof qa.ingest>>;
-    try {
-      rerun = await qa.ingest([corpus]);
-    } finally {
-      clearInterval(rerunTimer);
-    }
     return {
       documents: summary.documents,
       chunks: summary.chunks,
       chunksEmbedded: summary.chunksEmbedded,
       failed: summary.failed,
-      ingestMs,
+      ingestMs: performance.now() - started,
       samples,
-      rerunMs: performance.now() - rerunStarted,
-      rerunUnchanged: rerun.unchanged,
-      rerunPeakRssBytes,
-      rerunByStamp: true,
       segmentSize: DefaultHnswOptions.segmentSize,
     };
   } finally {
     await qa.close();
     await embedder.close();
-    await rm(input.dir, { recursive: true, force: true });
+  }
+}
+
+/** What {@link runBulkIngest} measures: the output less the re-run's fields. */
+export type BulkIngestResult = Omit<
+  BulkIngestOutput,
+  'rerunMs' | 'rerunByStamp' | 'rerunUnchanged' | 'rerunPeakRssBytes' | 'rerunProcessPeakRssBytes'
+>;
+
+export interface BulkRerunInput {
+  /** The folder {@link runBulkIngest} filled. */
+  dir: string;
+  cacheDir: string;
+}
+
+export interface BulkRerunOutput {
+  rerunMs: number;
+  rerunUnchanged: number;
+  rerunFailed: number;
+  /** Highest RSS sampled every 250 ms. */
+  rerunPeakRssBytes: number;
+}
+
+/** The same ingest again, in a fresh process as a second `articleqa ingest` would be. */
+export async function runBulkRerun(input: BulkRerunInput): Promise<BulkRerunOutput> {
+  const embedder = createLocalEmbedder({ cacheDir: input.cacheDir });
+  const qa = await openArticleQA({ dir: join(input.dir, 'index'), embedder, create: false });
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 250);
+  try {
+    const started = performance.now();
+    const rerun = await qa.ingest([join(input.dir, 'corpus')]);
+    return {
+      rerunMs: performance.now() - started,
+      rerunUnchanged: rerun.unchanged,
+      rerunFailed: rerun.failed,
+      rerunPeakRssBytes: Math.max(peak, process.memoryUsage.rss()),
+    };
+  } finally {
+    clearInterval(timer);
+    await qa.close();
+    await embedder.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { BulkIngestInput, BulkIngestOutput } from './bulk.js';
+import type { BulkIngestInput, BulkIngestResult, BulkRerunInput, BulkRerunOutput } from './bulk.js';
 import type {
   EmbedVariantsInput,
   EmbedVariantsOutput,
@@ -28,7 +28,8 @@ interface PhaseTable {
   postgres: [PostgresInput, PostgresOutput];
   'scale-centres': [ScaleCentresInput, ScaleCentresOutput];
   scale: [ScaleInput, ScaleOutput];
-  'bulk-ingest': [BulkIngestInput, BulkIngestOutput];
+  'bulk-ingest': [BulkIngestInput, BulkIngestResult];
+  'bulk-rerun': [BulkRerunInput, BulkRerunOutput];
 }
 
 export type PhaseName = keyof PhaseTable;
@@ -50,6 +51,7 @@ const loaders: { [Name in PhaseName]: () => Promise<Phase<Name>> } = {
   'scale-centres': () => import('./scale.js').then((module) => module.runScaleCentres),
   scale: () => import('./scale.js').then((module) => module.runScale),
   'bulk-ingest': () => import('./bulk.js').then((module) => module.runBulkIngest),
+  'bulk-rerun': () => import('./bulk.js').then((module) => module.runBulkRerun),
 };
 
 export function isPhaseName(name: unknown): name is PhaseName {

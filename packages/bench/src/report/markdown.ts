@@ -1114,7 +1114,10 @@ function collectionReport(results: Results): string {
     'runs 1k, 10k and 100k documents. "Vector graph": runs since the local store keeps its HNSW graph in',
     'segments hold one segment in memory while ingesting; earlier runs held the whole graph. "Again": since',
     'file stamps, the re-run skips each file whose size and modification time are stored without reading',
-    'it ("unread"); earlier runs read and hashed every file again ("read").',
+    'it ("unread"); earlier runs read and hashed every file again ("read"). "Peak RSS" is the process\'s',
+    'maxRSS. Rows marked "own process" ran the re-run in a fresh process, as a second `articleqa ingest`',
+    'is: "Peak RSS" is then the ingest\'s alone and the re-run\'s process peak follows "Again"; in earlier',
+    'rows the re-run followed the ingest in one process and "Peak RSS" covers both.',
     '',
     table(
       [
@@ -1140,7 +1143,12 @@ function collectionReport(results: Results): string {
           `${rateOver(o, 0, 0.25)} / ${rateOver(o, 0.75, 1)}`,
           `${rssAt(o, 0.25)} / ${rssAt(o, 0.5)} / ${rssAt(o, 1)}`,
           mb(output.peakRssBytes),
-          `${o.rerunUnchanged.toLocaleString('en-US')} ${o.rerunByStamp ? 'unread' : 'read'}, ${(o.rerunMs / 1000).toFixed(1)}${o.rerunPeakRssBytes ? `, peak ${mb(o.rerunPeakRssBytes)} MB` : ''}`,
+          `${o.rerunUnchanged.toLocaleString('en-US')} ${o.rerunByStamp ? 'unread' : 'read'}, ${(o.rerunMs / 1000).toFixed(1)}` +
+            (o.rerunProcessPeakRssBytes
+              ? `, own process, peak ${mb(o.rerunProcessPeakRssBytes)} MB`
+              : o.rerunPeakRssBytes
+                ? `, peak ${mb(o.rerunPeakRssBytes)} MB sampled`
+                : ''),
           `${meta.date.slice(0, 10)} ${meta.mode}`,
         ];
       }),
