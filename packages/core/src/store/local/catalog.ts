@@ -325,8 +325,8 @@ export class Catalog {
 
   /** A page of the documents whose source starts with a prefix, by (source, id), on `documents_by_source`. */
   listSources({ prefix, after, limit }: SourcePage): StoredSource[] {
-    // The range opens the index at the prefix (or past the last page); substr, not LIKE, keeps % and _
-    // literal; the scan ends at the limit, or once past the prefix's range at the collection's end.
+    // The row-value range starts the index scan at the prefix (or just past the last page), and the
+    // limit ends it; substr, not LIKE, so that % and _ in a path match literally.
     return this.#db
       .prepare(
         `SELECT id, source, title FROM documents
