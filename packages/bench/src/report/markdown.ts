@@ -102,11 +102,27 @@ function summarySection(results: Results): string {
       `**${interleavedRatio(squad).toFixed(2)}** interleaved (by CPU time ${cpuRatio(squad).toFixed(2)}; separate runs ${rates.ratio.toFixed(2)}: ${f.rate(rates.pipeline)} vs ${f.rate(rates.raw)} chunks/s)`,
       yesNo(interleavedRatio(squad) >= 0.95),
     ]);
+    // The largest generated collection's ingest and re-run count too: the goal is flat up to 100k.
+    const largest = Object.entries(results.collection?.sizes ?? {})
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .at(-1)?.[1];
+    const peaks = [squad.pipeline.peakRssBytes];
+    let collection = '';
+    if (largest) {
+      const o = largest.output.output;
+      const rerun = o.rerunProcessPeakRssBytes;
+      peaks.push(largest.output.peakRssBytes, ...(rerun ? [rerun] : []));
+      collection =
+        `; ${o.documents.toLocaleString('en-US')} documents (section 8): **${f.mb(largest.output.peakRssBytes)} MB**` +
+        (rerun
+          ? `, its re-run in a process of its own **${f.mb(rerun)} MB**`
+          : ' with its re-run in the same process');
+    }
     rows.push([
       'Ingest peak RSS',
       '≤ 500 MB',
-      `**${f.mb(squad.pipeline.peakRssBytes)} MB**`,
-      yesNo(squad.pipeline.peakRssBytes <= 500 * 2 ** 20),
+      `**${f.mb(squad.pipeline.peakRssBytes)} MB** (SQuAD half)${collection}`,
+      yesNo(Math.max(...peaks) <= 500 * 2 ** 20),
     ]);
   }
   const peer = results.peer;
