@@ -245,6 +245,7 @@ export {
 export { decodeSentenceVectors, encodeSentenceVectors } from './store/local/sentence-vectors.js';
 export type { VectorEntry, VectorMatch, VectorQuery, VectorStore } from './store/local/vector-store.js';
 export { createMemoryStorage, type MemoryStorage, MemoryStore } from './store/memory/memory-store.js';
+export { storedSourceState } from './store/source-state.js';
 export { createUnionStore, type UnionStoreOptions } from './store/union-store.js';
 // Text utilities
 export { type SentenceSpan, splitSentences } from './text/sentences.js';

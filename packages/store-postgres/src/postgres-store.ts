@@ -22,6 +22,7 @@ import {
   type StoredChunk,
   type StoredSource,
   type StoredSourceState,
+  storedSourceState,
 } from '@articleqa/core';
 import pg from 'pg';
 import { AdvisoryWriteLock } from './advisory-write-lock.js';
@@ -231,16 +232,20 @@ export class PostgresStore implements ArticleStore {
 
   async sourceState(documentId: string): Promise<StoredSourceState | undefined> {
     const { schema } = this.#state();
-    const { rows } = await this.#query<{ content_hash: string; title: string; file_stamp: string | null }>(
-      `SELECT content_hash, title,
-         CASE WHEN jsonb_typeof(metadata -> 'fileStamp') = 'string' THEN metadata ->> 'fileStamp' END AS file_stamp
+    const { rows } = await this.#query<{
+      content_hash: string;
+      title: string;
+      fileStamp: unknown;
+      etag: unknown;
+      lastModified: unknown;
+    }>(
+      `SELECT content_hash, title, metadata -> 'fileStamp' AS "fileStamp", metadata -> 'etag' AS etag,
+         metadata -> 'lastModified' AS "lastModified"
        FROM ${schema}.documents WHERE id = $1`,
       [documentId],
     );
     const row = rows[0];
-    if (!row) return undefined;
-    const state = { contentHash: row.content_hash, title: row.title };
-    return row.file_stamp === null ? state : { ...state, fileStamp: row.file_stamp };
+    return row ? storedSourceState(row.content_hash, row.title, row) : undefined;
   }
 
   async setFileStamps(updates: readonly FileStampUpdate[]): Promise<void> {

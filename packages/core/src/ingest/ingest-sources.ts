@@ -739,14 +739,13 @@ async function storedValidators(
   source: string,
 ): Promise<{ id: string; title: string; validators: HttpValidators } | undefined> {
   const id = documentId(normalizeSource(source));
-  if ((await store.sourceState(id)) === undefined) return undefined;
-  const record = await store.readDocument(id);
-  if (!record) return undefined;
-  const { etag, lastModified } = record.document.metadata;
-  const validators: HttpValidators = {
-    ...(typeof etag === 'string' && etag ? { etag } : {}),
-    ...(typeof lastModified === 'string' && lastModified ? { lastModified } : {}),
+  // The validators come with the source's state: the document itself (text, chunks, vectors) is not read.
+  const state = await store.sourceState(id);
+  if (!state?.etag && !state?.lastModified) return undefined;
+  const { etag, lastModified } = state;
+  return {
+    id,
+    title: state.title,
+    validators: { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) },
   };
-  if (!validators.etag && !validators.lastModified) return undefined;
-  return { id, title: record.document.title, validators };
 }

@@ -106,6 +106,12 @@ export interface StoredSourceState {
   title: string;
   /** The stamp of the file it was read from (its `metadata.fileStamp`), when it has one. */
   fileStamp?: string;
+  /**
+   * The cache validators of the page it was fetched from (its `metadata.etag`, `metadata.lastModified`),
+   * when it has them: the next fetch is conditional.
+   */
+  etag?: string;
+  lastModified?: string;
 }
 
 /** A stored document named by where it came from: what {@link ArticleStore.listSources} pages through. */

@@ -311,6 +311,25 @@ export function describeStoreContract(name: string, harness: StoreContractHarnes
       expect((await again.counts()).documents).toBe(2);
     });
 
+    it("gives a fetched page's cache validators with its state, and only string values", async () => {
+      const page: Fixture = {
+        ...FOOTBALL,
+        metadata: { url: FOOTBALL.source, etag: '"v7"', lastModified: 'Mon, 30 Nov 2026 10:00:00 GMT' },
+      };
+      const odd: Fixture = { ...WEATHER, metadata: { etag: '', lastModified: 1_700_000_000 } };
+      const store = await withDocuments(page, odd);
+      expect(await store.sourceState(FOOTBALL.id)).toEqual({
+        contentHash: fixtureWrite(page).document.contentHash,
+        title: FOOTBALL.title,
+        etag: '"v7"',
+        lastModified: 'Mon, 30 Nov 2026 10:00:00 GMT',
+      });
+      expect(await store.sourceState(WEATHER.id)).toEqual({
+        contentHash: fixtureWrite(odd).document.contentHash,
+        title: WEATHER.title,
+      });
+    });
+
     it('stores identical chunk text once and reports which hashes it holds', async () => {
       const store = await withDocuments(WEATHER, FOOTBALL);
       const counts = await store.counts();

@@ -17,6 +17,7 @@ import type {
   StoredSourceState,
   StoredVector,
 } from '../article-store.js';
+import { storedSourceState } from '../source-state.js';
 import { decodeSentenceVectors, encodeSentenceVectors } from './sentence-vectors.js';
 
 /** Bumped when the on-disk layout changes; an index with another version must be rebuilt. */
@@ -138,13 +139,14 @@ export class Catalog {
   sourceState(documentId: string): StoredSourceState | undefined {
     const row = this.#db
       .prepare(
-        `SELECT content_hash AS contentHash, title, json_extract(metadata, '$.fileStamp') AS fileStamp
+        `SELECT content_hash AS contentHash, title, json_extract(metadata, '$.fileStamp') AS fileStamp,
+           json_extract(metadata, '$.etag') AS etag, json_extract(metadata, '$.lastModified') AS lastModified
          FROM documents WHERE id = ?`,
       )
-      .get(documentId) as { contentHash: string; title: string; fileStamp: unknown } | undefined;
-    if (!row) return undefined;
-    const { contentHash, title, fileStamp } = row;
-    return typeof fileStamp === 'string' ? { contentHash, title, fileStamp } : { contentHash, title };
+      .get(documentId) as
+      | { contentHash: string; title: string; fileStamp: unknown; etag: unknown; lastModified: unknown }
+      | undefined;
+    return row ? storedSourceState(row.contentHash, row.title, row) : undefined;
   }
 
   /** Sets `metadata.fileStamp` of each document still holding the given content; run in a transaction. */

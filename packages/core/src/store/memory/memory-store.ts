@@ -25,6 +25,7 @@ import type {
 } from '../article-store.js';
 import { decodeSentenceVectors, encodeSentenceVectors } from '../local/sentence-vectors.js';
 import { pageOf } from '../source-page.js';
+import { storedSourceState } from '../source-state.js';
 
 interface HeldVector extends StoredVector {
   hash: string;
@@ -135,9 +136,7 @@ export class MemoryStore implements ArticleStore {
   async sourceState(documentId: string): Promise<StoredSourceState | undefined> {
     const document = this.storage.documents.get(documentId)?.write.document;
     if (!document) return undefined;
-    const { contentHash, title } = document;
-    const { fileStamp } = document.metadata;
-    return typeof fileStamp === 'string' ? { contentHash, title, fileStamp } : { contentHash, title };
+    return storedSourceState(document.contentHash, document.title, document.metadata);
   }
 
   async setFileStamps(updates: readonly FileStampUpdate[]): Promise<void> {
