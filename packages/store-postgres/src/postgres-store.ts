@@ -9,7 +9,6 @@ import {
   decodeSentenceVectors,
   type EmbeddedText,
   encodeSentenceVectors,
-  type FileStampUpdate,
   IndexError,
   type IndexManifest,
   type LexicalMatch,
@@ -18,6 +17,7 @@ import {
   type OpenStoreOptions,
   type QuantisedSentenceVector,
   type SourcePage,
+  type SourceStampUpdate,
   type StoreCounts,
   type StoredChunk,
   type StoredSource,
@@ -248,19 +248,19 @@ export class PostgresStore implements ArticleStore {
     return row ? storedSourceState(row.content_hash, row.title, row) : undefined;
   }
 
-  async setFileStamps(updates: readonly FileStampUpdate[]): Promise<void> {
+  async setSourceStamps(updates: readonly SourceStampUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     const { schema, lock } = this.#state();
-    // One statement for the batch: the updates as three parallel arrays.
+    // One statement for the batch: the updates as three parallel arrays; || merges the stamps in.
     await lock.run((client) =>
       client.query(
-        `UPDATE ${schema}.documents d SET metadata = jsonb_set(d.metadata, '{fileStamp}', to_jsonb(u.stamp))
-         FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, content_hash, stamp)
+        `UPDATE ${schema}.documents d SET metadata = d.metadata || u.stamps
+         FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS u(id, content_hash, stamps)
          WHERE d.id = u.id AND d.content_hash = u.content_hash`,
         [
           updates.map((update) => update.documentId),
           updates.map((update) => update.contentHash),
-          updates.map((update) => update.fileStamp),
+          updates.map((update) => JSON.stringify(update.stamps)),
         ],
       ),
     );

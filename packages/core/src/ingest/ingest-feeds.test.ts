@@ -14,6 +14,8 @@ let server: Server;
 let base: string;
 const requests: string[] = [];
 const notModified: string[] = [];
+/** The ETag /rotating serves now: a test changes it while the page's text stays the same. */
+let rotatingEtag = '"r1"';
 
 beforeAll(async () => {
   const routes: Record<string, [string, string]> = {
@@ -92,8 +94,9 @@ beforeAll(async () => {
       response.writeHead(302, { location: '/loop' }).end();
       return;
     }
-    if (request.url === '/cached' || request.url === '/dated') {
-      const etag = request.url === '/cached' ? '"v1"' : undefined;
+    if (request.url === '/cached' || request.url === '/dated' || request.url === '/rotating') {
+      const etag =
+        request.url === '/cached' ? '"v1"' : request.url === '/rotating' ? rotatingEtag : undefined;
       const lastModified = request.url === '/dated' ? 'Mon, 01 Jan 2018 08:00:00 GMT' : undefined;
       if (
         (etag && request.headers['if-none-match'] === etag) ||
@@ -190,6 +193,24 @@ describe('ingesting feeds and sitemaps', () => {
     expect(second).toMatchObject({ added: 0, unchanged: 2, chunksEmbedded: 0 });
     expect(notModified.sort()).toEqual(['/cached', '/dated']);
     expect(second.items.map((item) => item.title).sort()).toEqual(['Page /cached', 'Page /dated']);
+  });
+
+  it('records a new ETag served with the same text, so the next request is conditional on it', async () => {
+    const store = new MemoryStore();
+    const embedder = new HashingEmbedder(32);
+    await store.open({ embedderId: embedder.id, dimensions: 32, chunker: DefaultChunkOptions });
+    const run = () =>
+      ingestSources([`${base}/rotating`], { store, embedder, chunkOptions: { targetTokens: 60 } });
+    const [document] = (await run()).items;
+    expect(document).toMatchObject({ status: 'added' });
+    // The page is rebuilt (new ETag) with the same article text: unchanged, and the new ETag recorded.
+    rotatingEtag = '"r2"';
+    const before = notModified.length;
+    expect(await run()).toMatchObject({ unchanged: 1, updated: 0, chunksEmbedded: 0 });
+    expect(notModified.length).toBe(before);
+    expect((await store.sourceState(document!.documentId!))?.etag).toBe('"r2"');
+    expect(await run()).toMatchObject({ unchanged: 1 });
+    expect(notModified.slice(before)).toEqual(['/rotating']);
   });
 
   it('reads Atom and JSON Feed entries into clean documents with author and date; a malformed feed and a redirect loop are one line each', async () => {

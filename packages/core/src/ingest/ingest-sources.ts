@@ -15,10 +15,13 @@ import type {
   ArticleStore,
   DocumentWrite,
   EmbeddedText,
-  FileStampUpdate,
   SentenceVector,
+  SourceStamps,
+  SourceStampUpdate,
   StoredSource,
+  StoredSourceState,
 } from '../store/article-store.js';
+import { SOURCE_STAMP_KEYS } from '../store/source-state.js';
 import { type Chunk, type ChunkOptions, chunkDocument } from './chunk-document.js';
 import { documentId } from './create-document.js';
 import { discoverSources } from './discover-sources.js';
@@ -271,8 +274,8 @@ export async function ingestSources(
   try {
     let pending: Pending[] = [];
     let newTexts = new Map<string, EmbedInput>();
-    /** New stamps of touched files whose content is the stored one, written in batches. */
-    let touched: FileStampUpdate[] = [];
+    /** New stamps of sources read again with the content stored, written in batches. */
+    let touched: SourceStampUpdate[] = [];
 
     /**
      * Hands the staged batch to the embedder, to be written once embedded and once the batch before is
@@ -325,13 +328,13 @@ export async function ingestSources(
       }
     };
 
-    /** Records the touched files' stamps, after the batch in flight: the store takes one write at a time. */
+    /** Records the new stamps, after the batches in flight: the store takes one write at a time. */
     const writeStamps = async () => {
       if (touched.length === 0) return;
       const updates = touched;
       touched = [];
       await allWritten();
-      await locked(() => store.setFileStamps(updates));
+      await locked(() => store.setSourceStamps(updates));
     };
 
     /** Commits what is staged and waits until every batch (and stamp) is written. */
@@ -379,9 +382,12 @@ export async function ingestSources(
         };
         items.push(item);
         report(item);
-        const { fileStamp } = document.metadata;
-        if (previous === document.contentHash && fileStamp && stored?.fileStamp !== fileStamp) {
-          touched.push({ documentId: document.id, contentHash: document.contentHash, fileStamp });
+        // The same content read under new stamps (a touched file, a page served with new validators):
+        // the stamps are recorded, so the next ingest skips the file unread or asks conditionally.
+        const stamps =
+          previous === document.contentHash && stored ? newStamps(document.metadata, stored) : {};
+        if (Object.keys(stamps).length > 0) {
+          touched.push({ documentId: document.id, contentHash: document.contentHash, stamps });
           if (touched.length >= STAMP_BATCH) await writeStamps();
         }
         return;
@@ -568,7 +574,20 @@ export async function ingestSources(
   };
 }
 
-/** Touched files' stamps written together. */
+/**
+ * The stamps a source was read under now that differ from the stored ones: its file stamp, its cache
+ * validators (a page served again with a new ETag or Last-Modified, its text unchanged).
+ */
+function newStamps(metadata: SourceDocument['metadata'], stored: StoredSourceState): SourceStamps {
+  const stamps: SourceStamps = {};
+  for (const key of SOURCE_STAMP_KEYS) {
+    const value = metadata[key];
+    if (typeof value === 'string' && value.length > 0 && value !== stored[key]) stamps[key] = value;
+  }
+  return stamps;
+}
+
+/** New stamps written together. */
 const STAMP_BATCH = 1000;
 
 /**

@@ -131,11 +131,18 @@ export interface SourcePage {
   limit: number;
 }
 
-/** A new file stamp for a stored document, recorded only while its stored content is `contentHash`. */
-export interface FileStampUpdate {
+/** The metadata keys that say how a source was read: a file's stamp, a page's cache validators. */
+export type SourceStamps = Partial<Record<'fileStamp' | 'etag' | 'lastModified', string>>;
+
+/**
+ * New stamps for a stored document, recorded only while its stored content is `contentHash`: a file
+ * touched, or a page served with new validators, whose content is the one stored.
+ */
+export interface SourceStampUpdate {
   documentId: string;
   contentHash: string;
-  fileStamp: string;
+  /** Set in the document's metadata; the keys not given are kept. */
+  stamps: SourceStamps;
 }
 
 /** A nearest-neighbour query over chunk vectors. */
@@ -224,11 +231,11 @@ export interface ArticleStore {
    */
   sourceState(documentId: string): Promise<StoredSourceState | undefined>;
   /**
-   * Records new file stamps in the metadata of stored documents whose file was touched but whose
-   * content is the same (nothing else is rewritten). An update whose document is gone or holds other
-   * content by now is passed over.
+   * Records new stamps in the metadata of stored documents whose source was read again with the same
+   * content (a touched file, a page with new cache validators); nothing else is rewritten. An update
+   * whose document is gone or holds other content by now is passed over.
    */
-  setFileStamps(updates: readonly FileStampUpdate[]): Promise<void>;
+  setSourceStamps(updates: readonly SourceStampUpdate[]): Promise<void>;
   /** Which of these chunk-text hashes already have a stored vector (they are not embedded again). */
   storedVectorHashes(hashes: readonly string[]): Promise<Set<string>>;
   /**

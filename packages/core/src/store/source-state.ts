@@ -1,4 +1,7 @@
-import type { StoredSourceState } from './article-store.js';
+import type { SourceStamps, StoredSourceState } from './article-store.js';
+
+/** The metadata keys of {@link SourceStamps}: how a source was read (a file's stamp, a page's validators). */
+export const SOURCE_STAMP_KEYS = ['fileStamp', 'etag', 'lastModified'] as const;
 
 /**
  * A document's {@link StoredSourceState} from its stored columns and the metadata values a store read
@@ -11,7 +14,7 @@ export function storedSourceState(
   metadata: { fileStamp?: unknown; etag?: unknown; lastModified?: unknown },
 ): StoredSourceState {
   const state: StoredSourceState = { contentHash, title };
-  for (const key of ['fileStamp', 'etag', 'lastModified'] as const) {
+  for (const key of SOURCE_STAMP_KEYS) {
     const value = metadata[key];
     if (typeof value === 'string' && value.length > 0) state[key] = value;
   }

@@ -7,7 +7,6 @@ import type {
   DocumentRecord,
   DocumentWrite,
   EmbeddedText,
-  FileStampUpdate,
   IndexManifest,
   LexicalMatch,
   LexicalQuery,
@@ -15,6 +14,7 @@ import type {
   OpenStoreOptions,
   QuantisedSentenceVector,
   SourcePage,
+  SourceStampUpdate,
   StoreCounts,
   StoredChunk,
   StoredSource,
@@ -93,8 +93,8 @@ class UnionStore implements ArticleStore {
   }
 
   /** Stamps documents of the primary store only: the shared ones are another writer's. */
-  setFileStamps(updates: readonly FileStampUpdate[]): Promise<void> {
-    return this.#primary.setFileStamps(updates);
+  setSourceStamps(updates: readonly SourceStampUpdate[]): Promise<void> {
+    return this.#primary.setSourceStamps(updates);
   }
 
   // Chunks written to the primary store must find their vectors there.

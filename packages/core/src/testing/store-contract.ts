@@ -290,14 +290,18 @@ export function describeStoreContract(name: string, harness: StoreContractHarnes
       const chunksBefore = await store.neighbourChunks(WEATHER.id, 0, 5);
 
       const updates = [
-        { documentId: WEATHER.id, contentHash: weather.contentHash, fileStamp: 'v1|markdown|120|2000' },
+        {
+          documentId: WEATHER.id,
+          contentHash: weather.contentHash,
+          stamps: { fileStamp: 'v1|markdown|120|2000' },
+        },
         // Another writer stored other content meanwhile: this stamp is not the stored content's.
-        { documentId: POLICE.id, contentHash: 'c:older text', fileStamp: 'v1|markdown|99|2000' },
-        { documentId: 'gone', contentHash: 'c:gone', fileStamp: 'v1|markdown|1|1' },
+        { documentId: POLICE.id, contentHash: 'c:older text', stamps: { fileStamp: 'v1|markdown|99|2000' } },
+        { documentId: 'gone', contentHash: 'c:gone', stamps: { fileStamp: 'v1|markdown|1|1' } },
       ];
-      await expect(store.setFileStamps(updates)).rejects.toThrow();
+      await expect(store.setSourceStamps(updates)).rejects.toThrow();
       await store.lock();
-      await store.setFileStamps(updates);
+      await store.setSourceStamps(updates);
       await store.unlock();
 
       const again = await track(harness.reopen(store));
@@ -327,6 +331,21 @@ export function describeStoreContract(name: string, harness: StoreContractHarnes
       expect(await store.sourceState(WEATHER.id)).toEqual({
         contentHash: fixtureWrite(odd).document.contentHash,
         title: WEATHER.title,
+      });
+      // A new ETag for the same content is merged in: the other metadata stays.
+      await store.lock();
+      await store.setSourceStamps([
+        {
+          documentId: FOOTBALL.id,
+          contentHash: fixtureWrite(page).document.contentHash,
+          stamps: { etag: '"v8"' },
+        },
+      ]);
+      await store.unlock();
+      expect((await store.readDocument(FOOTBALL.id))?.document.metadata).toEqual({
+        url: FOOTBALL.source,
+        etag: '"v8"',
+        lastModified: 'Mon, 30 Nov 2026 10:00:00 GMT',
       });
     });
 

@@ -4,9 +4,9 @@ import { IndexError, isArticleQAError } from '../../shared/errors.js';
 import type {
   DocumentWrite,
   EmbeddedText,
-  FileStampUpdate,
   IndexManifest,
   LockOptions,
+  SourceStampUpdate,
 } from '../article-store.js';
 import { Catalog, SCHEMA_VERSION } from './catalog.js';
 import type { HnswOptions } from './hnsw-vector-store.js';
@@ -189,9 +189,9 @@ export class ArticleIndex {
   }
 
   /** Records file stamps in one transaction. Only metadata changes: no generation bump, no vector write. */
-  setFileStamps(updates: readonly FileStampUpdate[]): void {
+  setSourceStamps(updates: readonly SourceStampUpdate[]): void {
     this.#assertLocked();
-    if (updates.length > 0) this.catalog.transaction(() => this.catalog.setFileStamps(updates));
+    if (updates.length > 0) this.catalog.transaction(() => this.catalog.setSourceStamps(updates));
   }
 
   /** Removes a document, its chunks and the vectors only it used. Returns false when it is not indexed. */

@@ -7,11 +7,11 @@ import type {
 } from '../../shared/document.js';
 import type {
   DocumentRecord,
-  FileStampUpdate,
   NewChunk,
   QuantisedSentenceVector,
   SentenceVector,
   SourcePage,
+  SourceStampUpdate,
   StoredChunk,
   StoredSource,
   StoredSourceState,
@@ -149,13 +149,14 @@ export class Catalog {
     return row ? storedSourceState(row.contentHash, row.title, row) : undefined;
   }
 
-  /** Sets `metadata.fileStamp` of each document still holding the given content; run in a transaction. */
-  setFileStamps(updates: readonly FileStampUpdate[]): void {
+  /** Sets the given stamps in the metadata of each document still holding the given content; run in a transaction. */
+  setSourceStamps(updates: readonly SourceStampUpdate[]): void {
+    // json_patch merges the stamps into the stored object (RFC 7396), keeping every other key.
     const update = this.#db.prepare(
-      `UPDATE documents SET metadata = json_set(metadata, '$.fileStamp', ?) WHERE id = ? AND content_hash = ?`,
+      'UPDATE documents SET metadata = json_patch(metadata, ?) WHERE id = ? AND content_hash = ?',
     );
-    for (const { documentId, contentHash, fileStamp } of updates)
-      update.run(fileStamp, documentId, contentHash);
+    for (const { documentId, contentHash, stamps } of updates)
+      update.run(JSON.stringify(stamps), documentId, contentHash);
   }
 
   /** Ids of the vectors already stored for these content hashes. */

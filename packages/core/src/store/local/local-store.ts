@@ -9,7 +9,6 @@ import type {
   DocumentRecord,
   DocumentWrite,
   EmbeddedText,
-  FileStampUpdate,
   IndexManifest,
   LexicalMatch,
   LexicalQuery,
@@ -17,6 +16,7 @@ import type {
   OpenStoreOptions,
   QuantisedSentenceVector,
   SourcePage,
+  SourceStampUpdate,
   StoreCounts,
   StoredChunk,
   StoredSource,
@@ -89,8 +89,8 @@ export class LocalStore implements ArticleStore {
     return this.#opened().catalog.sourceState(documentId);
   }
 
-  async setFileStamps(updates: readonly FileStampUpdate[]): Promise<void> {
-    this.#opened().setFileStamps(updates);
+  async setSourceStamps(updates: readonly SourceStampUpdate[]): Promise<void> {
+    this.#opened().setSourceStamps(updates);
   }
 
   async storedVectorHashes(hashes: readonly string[]): Promise<Set<string>> {

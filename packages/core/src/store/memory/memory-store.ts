@@ -9,7 +9,6 @@ import type {
   DocumentRecord,
   DocumentWrite,
   EmbeddedText,
-  FileStampUpdate,
   IndexManifest,
   LexicalMatch,
   LexicalQuery,
@@ -17,6 +16,7 @@ import type {
   OpenStoreOptions,
   QuantisedSentenceVector,
   SourcePage,
+  SourceStampUpdate,
   StoreCounts,
   StoredChunk,
   StoredSource,
@@ -139,16 +139,16 @@ export class MemoryStore implements ArticleStore {
     return storedSourceState(document.contentHash, document.title, document.metadata);
   }
 
-  async setFileStamps(updates: readonly FileStampUpdate[]): Promise<void> {
+  async setSourceStamps(updates: readonly SourceStampUpdate[]): Promise<void> {
     this.#assertLocked();
-    for (const { documentId, contentHash, fileStamp } of updates) {
+    for (const { documentId, contentHash, stamps } of updates) {
       const stored = this.storage.documents.get(documentId);
       if (stored?.write.document.contentHash !== contentHash) continue;
       const { document } = stored.write;
       // The caller's objects are never changed: the stored write gets a copy of its document.
       stored.write = {
         ...stored.write,
-        document: { ...document, metadata: { ...document.metadata, fileStamp } },
+        document: { ...document, metadata: { ...document.metadata, ...stamps } },
       };
     }
   }
