@@ -406,7 +406,8 @@ describe('HnswVectorStore', () => {
     await index.writeDocuments([documentWith('old', ['an old chunk'])], await vectorsFor(['an old chunk']));
     await index.close();
     const db = new Database(join(dir, IndexFiles.catalog));
-    db.exec('ALTER TABLE vectors DROP COLUMN sentences');
+    // As written before sentence vectors: no column, so no index on it either.
+    db.exec('DROP INDEX vectors_with_sentences; ALTER TABLE vectors DROP COLUMN sentences');
     db.close();
 
     const reopened = await open();

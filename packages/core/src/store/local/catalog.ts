@@ -75,6 +75,8 @@ const CHUNK_COLUMNS = `c.id AS id, c.document_id AS documentId, c.position AS po
  */
 export class Catalog {
   readonly #db: Database.Database;
+  /** Statements run once per document of an ingest, prepared once. */
+  readonly #prepared = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -99,6 +101,15 @@ export class Catalog {
 
   close(): void {
     if (this.#db.open) this.#db.close();
+  }
+
+  #statement(sql: string): Database.Statement {
+    let statement = this.#prepared.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#prepared.set(sql, statement);
+    }
+    return statement;
   }
 
   getMeta(key: string): string | undefined {
@@ -137,13 +148,11 @@ export class Catalog {
   }
 
   sourceState(documentId: string): StoredSourceState | undefined {
-    const row = this.#db
-      .prepare(
-        `SELECT content_hash AS contentHash, title, json_extract(metadata, '$.fileStamp') AS fileStamp,
-           json_extract(metadata, '$.etag') AS etag, json_extract(metadata, '$.lastModified') AS lastModified
-         FROM documents WHERE id = ?`,
-      )
-      .get(documentId) as
+    const row = this.#statement(
+      `SELECT content_hash AS contentHash, title, json_extract(metadata, '$.fileStamp') AS fileStamp,
+         json_extract(metadata, '$.etag') AS etag, json_extract(metadata, '$.lastModified') AS lastModified
+       FROM documents WHERE id = ?`,
+    ).get(documentId) as
       | { contentHash: string; title: string; fileStamp: unknown; etag: unknown; lastModified: unknown }
       | undefined;
     return row ? storedSourceState(row.contentHash, row.title, row) : undefined;
@@ -330,13 +339,11 @@ export class Catalog {
   listSources({ prefix, after, limit }: SourcePage): StoredSource[] {
     // The row-value range starts the index scan at the prefix (or just past the last page), and the
     // limit ends it; substr, not LIKE, so that % and _ in a path match literally.
-    return this.#db
-      .prepare(
-        `SELECT id, source, title FROM documents
-         WHERE (source, id) > (?, ?) AND substr(source, 1, length(?)) = ?
-         ORDER BY source, id LIMIT ?`,
-      )
-      .all(after?.source ?? prefix, after?.id ?? '', prefix, prefix, limit) as StoredSource[];
+    return this.#statement(
+      `SELECT id, source, title FROM documents
+       WHERE (source, id) > (?, ?) AND substr(source, 1, length(?)) = ?
+       ORDER BY source, id LIMIT ?`,
+    ).all(after?.source ?? prefix, after?.id ?? '', prefix, prefix, limit) as StoredSource[];
   }
 
   /** The document whose id or source equals `reference`, else those whose id starts with it. */
@@ -378,7 +385,7 @@ export class Catalog {
       .get() as { documents: number; chunks: number; vectors: number };
   }
 
-  /** Vectors stored with sentence vectors. Reads every vector row: for `stats`, not hot paths. */
+  /** Vectors stored with sentence vectors, counted on the partial index `vectors_with_sentences`. */
   countVectorsWithSentences(): number {
     return this.#db
       .prepare('SELECT count(*) FROM vectors WHERE sentences IS NOT NULL')
@@ -553,4 +560,6 @@ function addSentenceColumn(db: Database.Database): void {
   if (!columns.some((column) => column.name === 'sentences')) {
     db.exec('ALTER TABLE vectors ADD COLUMN sentences BLOB');
   }
+  // After the column: an index written before sentence vectors has none to index yet.
+  db.exec('CREATE INDEX IF NOT EXISTS vectors_with_sentences ON vectors(id) WHERE sentences IS NOT NULL');
 }
