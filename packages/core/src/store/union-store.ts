@@ -122,14 +122,7 @@ class UnionStore implements ArticleStore {
   /** Each store's page, merged: a document in several stores counts once (the first store's). */
   async listSources(page: SourcePage): Promise<StoredSource[]> {
     const pages = await Promise.all(this.#stores.map((store) => store.listSources(page)));
-    const seen = new Set<string>();
-    const merged: StoredSource[] = [];
-    for (const entry of pages.flat()) {
-      if (seen.has(entry.id)) continue;
-      seen.add(entry.id);
-      merged.push(entry);
-    }
-    return pageOf(merged, page);
+    return pageOf(firstOfEachId(pages), page);
   }
 
   async findDocuments(reference: string): Promise<DocumentInfo[]> {
@@ -255,9 +248,9 @@ class UnionStore implements ArticleStore {
 }
 
 /** Each document id once, from the first list (the primary store's) that holds it. */
-function firstOfEachId(lists: readonly (readonly DocumentInfo[])[]): DocumentInfo[] {
+function firstOfEachId<T extends { id: string }>(lists: readonly (readonly T[])[]): T[] {
   const seen = new Set<string>();
-  const out: DocumentInfo[] = [];
+  const out: T[] = [];
   for (const list of lists)
     for (const info of list) {
       if (seen.has(info.id)) continue;
