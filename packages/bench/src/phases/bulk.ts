@@ -136,7 +136,6 @@ export interface BulkRerunInput {
 export interface BulkRerunOutput {
   rerunMs: number;
   rerunUnchanged: number;
-  rerunFailed: number;
   /** Highest RSS sampled every 250 ms. */
   rerunPeakRssBytes: number;
 }
@@ -155,7 +154,6 @@ export async function runBulkRerun(input: BulkRerunInput): Promise<BulkRerunOutp
     return {
       rerunMs: performance.now() - started,
       rerunUnchanged: rerun.unchanged,
-      rerunFailed: rerun.failed,
       rerunPeakRssBytes: Math.max(peak, process.memoryUsage.rss()),
     };
   } finally {
