@@ -100,18 +100,19 @@ export interface DocumentRecord {
   ingestedAt: string;
 }
 
-/** What the next ingest of a stored document compares the source against. */
-export interface StoredSourceState {
-  contentHash: string;
-  title: string;
-  /** The stamp of the file it was read from (its `metadata.fileStamp`), when it has one. */
+/** The metadata keys that say how a source was read: a file's stamp, a page's cache validators. */
+export interface SourceStamps {
+  /** The stamp of the file it was read from (`metadata.fileStamp`). */
   fileStamp?: string;
-  /**
-   * The cache validators of the page it was fetched from (its `metadata.etag`, `metadata.lastModified`),
-   * when it has them: the next fetch is conditional.
-   */
+  /** The cache validators of the page it was fetched from: the next fetch is conditional. */
   etag?: string;
   lastModified?: string;
+}
+
+/** What the next ingest of a stored document compares the source against: its hash, title and stamps. */
+export interface StoredSourceState extends SourceStamps {
+  contentHash: string;
+  title: string;
 }
 
 /** A stored document named by where it came from: what {@link ArticleStore.listSources} pages through. */
@@ -130,9 +131,6 @@ export interface SourcePage {
   after?: { source: string; id: string };
   limit: number;
 }
-
-/** The metadata keys that say how a source was read: a file's stamp, a page's cache validators. */
-export type SourceStamps = Partial<Record<'fileStamp' | 'etag' | 'lastModified', string>>;
 
 /**
  * New stamps for a stored document, recorded only while its stored content is `contentHash`: a file

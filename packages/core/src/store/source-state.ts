@@ -1,7 +1,11 @@
 import type { SourceStamps, StoredSourceState } from './article-store.js';
 
 /** The metadata keys of {@link SourceStamps}: how a source was read (a file's stamp, a page's validators). */
-export const SOURCE_STAMP_KEYS = ['fileStamp', 'etag', 'lastModified'] as const;
+export const SOURCE_STAMP_KEYS = [
+  'fileStamp',
+  'etag',
+  'lastModified',
+] as const satisfies readonly (keyof SourceStamps)[];
 
 /**
  * A document's {@link StoredSourceState} from its stored columns and the metadata values a store read
@@ -11,7 +15,7 @@ export const SOURCE_STAMP_KEYS = ['fileStamp', 'etag', 'lastModified'] as const;
 export function storedSourceState(
   contentHash: string,
   title: string,
-  metadata: { fileStamp?: unknown; etag?: unknown; lastModified?: unknown },
+  metadata: { readonly [key in keyof SourceStamps]?: unknown },
 ): StoredSourceState {
   const state: StoredSourceState = { contentHash, title };
   for (const key of SOURCE_STAMP_KEYS) {
