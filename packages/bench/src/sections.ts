@@ -9,7 +9,7 @@ import type { BulkIngestOutput, BulkIngestResult, BulkRerunOutput } from './phas
 import { runDiscordLoad } from './phases/discord-load.js';
 import type { IngestPipelineOutput, RawEmbedOutput } from './phases/ingest.js';
 import type { PeerOutput } from './phases/peer.js';
-import { OFF_TOPIC_QUESTIONS } from './phases/reader.js';
+import { choiceLabel, OFF_TOPIC_QUESTIONS, rerankLabel } from './phases/reader.js';
 import { defaultRow, type ScaleOutput } from './phases/scale.js';
 import { cpuRatio, interleavedRatio } from './report/analysis.js';
 import type {
@@ -414,21 +414,21 @@ export async function readerSection(run: BenchRun, results: Results): Promise<vo
   row('reader + rerank', o.reader);
   if (o.readerAtAnswered) row('reader, 90% answered', o.readerAtAnswered);
   log(
-    `    abstention off: ${o.unabstained.map((u) => `w ${u.sentenceWeight}: hit ${format.pct(u.answerHit)} F1 ${format.pct(u.shortF1)}`).join('; ')}`,
+    `    abstention off: ${o.unabstained.map((u) => `${choiceLabel(u)}: hit ${format.pct(u.answerHit)} F1 ${format.pct(u.shortF1)}`).join('; ')}`,
   );
   row('reader alone', o.readerAlone);
   log(
-    `    sentence weight by fold ${o.sentenceWeights.chosenByFold.join(', ')}, shipped ${o.sentenceWeights.shipped}`,
+    `    choice weights by fold ${o.choiceWeights.chosenByFold.map(choiceLabel).join(', ')}, shipped ${choiceLabel(o.choiceWeights.shipped)}`,
   );
   log(
     `    recall@1 ${format.pct(o.recall.fusedAt1)} -> ${format.pct(o.recall.rerankedAt1)}, within 2,500 chars ` +
-      `${format.pct(o.recall.fusedBudget)} -> ${format.pct(o.recall.rerankedBudget)} (promoteAbove by fold ${o.promoteAbove?.chosenByFold.join(', ')}, shipped ${o.promoteAbove?.shipped}); off-topic abstained ${o.offTopic.abstained}/${o.offTopic.questions}; ` +
+      `${format.pct(o.recall.fusedBudget)} -> ${format.pct(o.recall.rerankedBudget)} (rerank by fold ${o.rerank.chosenByFold.map(rerankLabel).join(', ')}, shipped ${rerankLabel(o.rerank.shipped)}); off-topic abstained ${o.offTopic.abstained}/${o.offTopic.questions}; ` +
       `ask p50 ${o.latency.ask.p50.toFixed(0)} ms (previous ${o.latency.previousAsk.p50.toFixed(1)} ms)`,
   );
-  if (o.promoteAbove)
-    log(
-      `    recall@1 by promoteAbove (all articles): ${o.promoteAbove.curve.map((point) => `${point.promoteAbove}: ${format.pct(point.at1)}`).join(', ')}`,
-    );
+  const curve = o.rerank.curve.filter((point) => point.retrievalWeight === o.rerank.shipped.retrievalWeight);
+  log(
+    `    recall@1 by promoteAbove at retrieval weight ${o.rerank.shipped.retrievalWeight} (all articles): ${curve.map((point) => `${point.promoteAbove}: ${format.pct(point.at1)}`).join(', ')}`,
+  );
   const { cls, ...scalars } = o.shipped;
   log(`    shipped abstention: ${JSON.stringify(scalars)}${cls ? ` + ${cls.length} [CLS] weights` : ''}`);
   if (run.options.workload.mode === 'full') {
@@ -438,7 +438,12 @@ export async function readerSection(run: BenchRun, results: Results): Promise<vo
     writeFileSync(
       path,
       `${JSON.stringify(
-        { ...o.shipped, sentenceWeight: o.sentenceWeights.shipped, promoteAbove: o.promoteAbove?.shipped },
+        {
+          ...o.shipped,
+          ...o.choiceWeights.shipped,
+          promoteAbove: o.rerank.shipped.promoteAbove,
+          rerankRetrievalWeight: o.rerank.shipped.retrievalWeight,
+        },
         null,
         2,
       )}\n`,

@@ -21,7 +21,7 @@ import {
   type SignalRow,
 } from '../abstention-fit.js';
 import { isAnswerHit } from '../dataset.js';
-import { fitPromoteAbove, PROMOTE_CANDIDATES, type PromoteRow } from '../promote-fit.js';
+import { fitRerankSetting, type PromoteRow, RERANK_CANDIDATES, type RerankSetting } from '../promote-fit.js';
 import { type LatencySummary, summarize } from '../statistics.js';
 
 /** The reader measured against the previous sentence answerer on the same questions. */
@@ -65,20 +65,20 @@ export interface ReaderOutput {
   reader: AnswerRates;
   /** As `reader`, its threshold answering exactly `operating.answered` (no more). */
   readerAtAnswered?: AnswerRates;
-  /** The reader alone choosing the sentence (sentence weight 0), abstention fitted the same way. */
+  /** The reader alone choosing the sentence (both choice weights 0), abstention fitted the same way. */
   readerAlone: AnswerRates;
   /** As `reader`, abstention limited to the five signals the first calibration used. */
   readerFirstSignals: AnswerRates;
   /** The signal set each fold's fit chose (out-of-fold AUC on inner folds), and the shipped one's. */
   featureSets: { chosenByFold: FeatureSet[]; shipped: FeatureSet };
-  /** Answer hit and short-answer F1 of each sentence weight with abstention off, over answerable questions. */
-  unabstained: { sentenceWeight: number; answerHit: number; shortF1: number }[];
-  /** Sentence weights tried, the one each fold chose, and the one shipped (chosen on all articles). */
-  sentenceWeights: { tried: number[]; chosenByFold: number[]; shipped: number };
+  /** Answer hit and short-answer F1 of each pair of choice weights with abstention off, over answerable questions. */
+  unabstained: (ChoiceWeights & { answerHit: number; shortF1: number })[];
+  /** Choice weights tried, the pair each fold chose, and the pair shipped (chosen on all articles). */
+  choiceWeights: { tried: ChoiceWeights[]; chosenByFold: ChoiceWeights[]; shipped: ChoiceWeights };
   /**
-   * Retrieval order: fused (as before) and reranked by the reader, its promotion threshold chosen on the
-   * other folds' articles (`rerankedAt1`, `rerankedBudget`); `runAt1`/`runBudget` are the run's own
-   * reranking, at the threshold the package had when the run started.
+   * Retrieval order: fused (as before) and reranked by the reader, its settings chosen on the other
+   * folds' articles (`rerankedAt1`, `rerankedBudget`); `runAt1`/`runBudget` are the run's own
+   * reranking, at the settings the package had when the run started.
    */
   recall: {
     fusedAt1: number;
@@ -88,13 +88,16 @@ export interface ReaderOutput {
     runAt1?: number;
     runBudget?: number;
   };
-  /** The reranker's promotion threshold: tried, chosen by each fold, shipped (chosen on all articles). */
-  promoteAbove?: {
-    tried: number[];
-    chosenByFold: number[];
-    shipped: number;
-    /** Each threshold's recall on all articles (not held out). */
-    curve: { promoteAbove: number; at1: number; budget: number }[];
+  /**
+   * The reranker's promotion threshold and retrieval weight: tried, chosen by each fold, shipped (chosen
+   * on all articles).
+   */
+  rerank: {
+    tried: RerankSetting[];
+    chosenByFold: RerankSetting[];
+    shipped: RerankSetting;
+    /** Each setting's recall on all articles (not held out). */
+    curve: (RerankSetting & { at1: number; budget: number })[];
   };
   /** Held-out curve: at each threshold quantile, answerable answered and unanswerable abstained. */
   curve: { answered: number; abstained: number }[];
@@ -108,6 +111,22 @@ export interface ReaderOutput {
     answer: LatencySummary;
     previousAsk: LatencySummary;
   };
+}
+
+/** How the reader answerer chooses the sentence to answer from (its options of the same names). */
+export interface ChoiceWeights {
+  sentenceWeight: number;
+  retrievalWeight: number;
+}
+
+/** `s16 r20`: sentence weight 16, retrieval weight 20. */
+export function choiceLabel(weights: ChoiceWeights): string {
+  return `s${weights.sentenceWeight} r${weights.retrievalWeight}`;
+}
+
+/** `-20 r20`: promote above -20, retrieval weight 20. */
+export function rerankLabel(setting: RerankSetting): string {
+  return `${setting.promoteAbove} r${setting.retrievalWeight}`;
 }
 
 interface Row extends SignalRow {
@@ -125,19 +144,19 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
   // Abstention off: every question gets the reader's answer and signals; abstention is applied after,
   // from fits on other articles.
   const open = await Promise.all(
-    SENTENCE_WEIGHTS.map((sentenceWeight) =>
+    CHOICE_WEIGHTS.map((weights) =>
       openArticleQA({
         dir: input.indexDir,
         embedder,
         reader,
         create: false,
-        readerAnswerer: { sentenceWeight, abstention: { ...DefaultAbstention, threshold: -1 } },
+        readerAnswerer: { ...weights, abstention: { ...DefaultAbstention, threshold: -1 } },
       }),
     ),
   );
   await reader.ready();
 
-  const byWeight: Row[][] = SENTENCE_WEIGHTS.map(() => []);
+  const byWeight: Row[][] = CHOICE_WEIGHTS.map(() => []);
   const prev: {
     answerable: boolean;
     hit: boolean;
@@ -218,7 +237,7 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
   }
 
   const answerable = input.questions.filter((question) => question.answerable).length;
-  const promote = await fitPromoteAbove(
+  const promote = await fitRerankSetting(
     promoteRows,
     input.folds,
     input.contextBudget,
@@ -259,7 +278,7 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
       rowsOut,
       byWeight
         .flatMap((rows, v) =>
-          rows.map((row) => JSON.stringify({ ...row, cls: undefined, sentenceWeight: SENTENCE_WEIGHTS[v] })),
+          rows.map((row) => JSON.stringify({ ...row, cls: undefined, ...CHOICE_WEIGHTS[v] })),
         )
         .join('\n'),
     );
@@ -270,7 +289,7 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
     embedder,
     reader,
     create: false,
-    readerAnswerer: { abstention: shipped, sentenceWeight: SENTENCE_WEIGHTS[shippedWeight]! },
+    readerAnswerer: { abstention: shipped, ...CHOICE_WEIGHTS[shippedWeight]! },
   });
   const answeredOffTopic: string[] = [];
   for (const question of input.offTopic) {
@@ -312,14 +331,14 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
     ),
     featureSets: { chosenByFold: heldOut.sets, shipped: calibrated.set },
     unabstained: byWeight.map((rows, v) => ({
-      sentenceWeight: SENTENCE_WEIGHTS[v]!,
+      ...CHOICE_WEIGHTS[v]!,
       answerHit: hits(rows) / answerable,
       shortF1: rows.filter((row) => row.answerable).reduce((sum, row) => sum + row.f1, 0) / answerable,
     })),
-    sentenceWeights: {
-      tried: SENTENCE_WEIGHTS,
-      chosenByFold: heldOut.chosen.map((v) => SENTENCE_WEIGHTS[v]!),
-      shipped: SENTENCE_WEIGHTS[shippedWeight]!,
+    choiceWeights: {
+      tried: CHOICE_WEIGHTS,
+      chosenByFold: heldOut.chosen.map((v) => CHOICE_WEIGHTS[v]!),
+      shipped: CHOICE_WEIGHTS[shippedWeight]!,
     },
     recall: {
       fusedAt1: recall.fusedAt1 / answerable,
@@ -329,8 +348,8 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
       runAt1: recall.rerankedAt1 / answerable,
       runBudget: recall.rerankedBudget / answerable,
     },
-    promoteAbove: {
-      tried: PROMOTE_CANDIDATES,
+    rerank: {
+      tried: RERANK_CANDIDATES,
       chosenByFold: promote.chosenByFold,
       shipped: promote.shipped,
       curve: promote.curve,
@@ -379,8 +398,16 @@ export async function runReader(input: ReaderInput): Promise<ReaderOutput> {
   }
 }
 
-/** Sentence weights tried (the reader answerer's `sentenceWeight`); the first is the reader alone. */
-const SENTENCE_WEIGHTS = [0, 4, 8, 16, 32, 100];
+/**
+ * Choice weights tried: sentence weights alone (the first, both 0, is the reader alone), then the middle
+ * sentence weights with the chunk's retrieval score added at three weights.
+ */
+const CHOICE_WEIGHTS: ChoiceWeights[] = [
+  ...[0, 4, 8, 16, 32, 100].map((sentenceWeight) => ({ sentenceWeight, retrievalWeight: 0 })),
+  ...[8, 16, 32].flatMap((sentenceWeight) =>
+    [10, 20, 40].map((retrievalWeight) => ({ sentenceWeight, retrievalWeight })),
+  ),
+];
 
 /** Questions about none of the SQuAD half's 24 articles (the first three from the issue that asked for it). */
 export const OFF_TOPIC_QUESTIONS = [

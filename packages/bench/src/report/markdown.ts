@@ -3,7 +3,9 @@ import { format } from '../format.js';
 import type { BulkIngestOutput } from '../phases/bulk.js';
 import type { DiscordLoadOutput } from '../phases/discord-load.js';
 import type { EmbedVariantsOutput } from '../phases/ingest.js';
+import type { ChoiceWeights } from '../phases/reader.js';
 import { defaultRow, type ScaleOutput } from '../phases/scale.js';
+import type { RerankSetting } from '../promote-fit.js';
 import type { IngestCorpusResult, Results, RunMeta } from '../results.js';
 import type { LatencySummary } from '../statistics.js';
 import { cpuRatio, encoderParameters, flopsPerToken, fp32Peak, interleavedRatio } from './analysis.js';
@@ -835,6 +837,44 @@ function methodSection(): string {
   ].join('\n');
 }
 
+type ReaderOutput = NonNullable<Results['reader']>['output'];
+
+/** How the sentence was chosen, and which weights the folds took. */
+function choiceLines(o: ReaderOutput): string[] {
+  const w = o.choiceWeights;
+  const label = (c: ChoiceWeights) => `(${c.sentenceWeight}, ${c.retrievalWeight})`;
+  const unabstained = o.unabstained.map((u) => `${label(u)} ${(u.answerHit * 100).toFixed(1)}%`).join(', ');
+  return [
+    "Sentence choice: the reader's margin plus `sentenceWeight` x the previous answerer's sentence score plus",
+    "`retrievalWeight` x the chunk's fused retrieval score (min-max normalised over the candidates, in [0, 1]);",
+    '(sentenceWeight, retrievalWeight) chosen per fold by answer hit with abstention off on the fitted articles:',
+    `${w.chosenByFold.map(label).join(', ')}; shipped ${label(w.shipped)} (chosen on all articles). Answer hit with`,
+    `abstention off, all articles (not held out): ${unabstained}.`,
+  ];
+}
+
+/** How the reranker's two settings were chosen, and the recall@1 curve at the shipped weight. */
+function rerankLines(o: ReaderOutput, pct: (value: number) => string): string[] {
+  const r = o.rerank;
+  const label = (s: RerankSetting) => `(${s.promoteAbove}, ${s.retrievalWeight})`;
+  const weights = [...new Set(r.tried.map((s) => s.retrievalWeight))];
+  const thresholds = [...new Set(r.tried.map((s) => s.promoteAbove))];
+  const atShipped = r.curve.filter((point) => point.retrievalWeight === r.shipped.retrievalWeight);
+  const atThreshold = r.curve.filter((point) => point.promoteAbove === r.shipped.promoteAbove);
+  return [
+    "The reranker moves a chunk ahead of the fused order when the reader's margin is above `promoteAbove`, and orders",
+    'the chunks it moves by margin plus `retrievalWeight` x fused score; both chosen per reader: thresholds',
+    `${thresholds.join(', ')} x weights ${weights.join(', ')}; each fold takes, of the settings within one standard error of the best`,
+    'recall@1 on the other folds, the lowest threshold, then the lowest weight (chosen (promoteAbove, retrievalWeight)',
+    `${r.chosenByFold.map(label).join(', ')}; the reranked figures above are those folds' own), shipped ${label(r.shipped)}.`,
+    `Recall@1 on all articles, by threshold at weight ${r.shipped.retrievalWeight}: ${atShipped.map((point) => `${point.promoteAbove}: ${pct(point.at1)}`).join(', ')};`,
+    `by weight at threshold ${r.shipped.promoteAbove}: ${atThreshold.map((point) => `${point.retrievalWeight}: ${pct(point.at1)}`).join(', ')}.` +
+      (o.recall.runAt1 !== undefined
+        ? ` The run's own reranking (the settings the package had): ${pct(o.recall.runAt1)} / ${pct(o.recall.runBudget ?? 0)}.`
+        : ''),
+  ];
+}
+
 function readerReport(results: Results): string {
   const reader = results.reader;
   if (!reader) return '## 6. The reader\n\n_Not measured yet._\n';
@@ -894,8 +934,7 @@ function readerReport(results: Results): string {
       ]),
     ),
     '',
-    `Sentence choice: the reader's margin plus \`sentenceWeight\` x the previous answerer's sentence score; tried ${o.sentenceWeights.tried.join(', ')},`,
-    `chosen per fold ${o.sentenceWeights.chosenByFold.join(', ')}, shipped ${o.sentenceWeights.shipped} (chosen on all articles).`,
+    ...choiceLines(o),
     ...(o.featureSets
       ? [
           `Abstention signals (first five, all, all with [CLS]): chosen per fold ${o.featureSets.chosenByFold.join(', ')}, shipped ${o.featureSets.shipped}.`,
@@ -903,17 +942,7 @@ function readerReport(results: Results): string {
       : []),
     `Retrieval order (k = 10): recall@1 ${pct(o.recall.fusedAt1)} fused, ${pct(o.recall.rerankedAt1)} reranked by the reader;`,
     `answer within the first 2,500 characters ${pct(o.recall.fusedBudget)} fused, ${pct(o.recall.rerankedBudget)} reranked.`,
-    ...(o.promoteAbove
-      ? [
-          `The reranker moves a chunk ahead of the fused order when the reader's margin is above \`promoteAbove\`, chosen per reader:`,
-          `tried ${o.promoteAbove.tried.join(', ')}; each fold takes the lowest within one standard error of the best recall@1 on the other`,
-          `folds (chosen ${o.promoteAbove.chosenByFold.join(', ')}; the reranked figures above are those folds' own), shipped ${o.promoteAbove.shipped}. Recall@1 on all`,
-          `articles by threshold: ${o.promoteAbove.curve.map((point) => `${point.promoteAbove}: ${pct(point.at1)}`).join(', ')}.` +
-            (o.recall.runAt1 !== undefined
-              ? ` The run's own reranking (the threshold the package had): ${pct(o.recall.runAt1)} / ${pct(o.recall.runBudget ?? 0)}.`
-              : ''),
-        ]
-      : []),
+    ...rerankLines(o, pct),
     ...(results.peer?.peers[0]
       ? [
           `LangChain.js on the same questions (section 2, retrieval only: it ships no offline answerer): recall@1 ${pct(results.peer.peers[0].output.recall.recallAt1)},`,

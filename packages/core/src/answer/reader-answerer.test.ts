@@ -53,8 +53,11 @@ describe('abstentionConfidence', () => {
   });
 });
 
-/** A reader that finds `answers[i]` in passage i (a margin of 10) and nothing where it is absent. */
-function scriptedReader(answers: readonly (string | undefined)[]): Reader {
+/**
+ * A reader that finds `answers[i]` in passage i (a margin of `margins[i]`, 10 when not given) and nothing
+ * where it is absent.
+ */
+function scriptedReader(answers: readonly (string | undefined)[], margins: readonly number[] = []): Reader {
   return {
     id: 'scripted',
     async read(_question, passages) {
@@ -66,9 +69,10 @@ function scriptedReader(answers: readonly (string | undefined)[]): Reader {
         const last = words.findIndex((word) => word.index + word[0].length === from + (answer?.length ?? 0));
         const start = new Float32Array(words.length).fill(-5);
         const end = new Float32Array(words.length).fill(-5);
+        const margin = margins[passage] ?? 10;
         if (first >= 0 && last >= 0) {
-          start[first] = 5;
-          end[last] = 5;
+          start[first] = margin / 2;
+          end[last] = margin / 2;
         }
         const found = first >= 0 && last >= 0;
         return {
@@ -76,9 +80,9 @@ function scriptedReader(answers: readonly (string | undefined)[]): Reader {
           start: found ? from : 0,
           end: found ? from + answer!.length : 0,
           text: found ? answer! : '',
-          spanScore: found ? 10 : -10,
+          spanScore: found ? margin : -10,
           nullScore: 0,
-          margin: found ? 10 : -10,
+          margin: found ? margin : -10,
           tokens: {
             starts: words.map((word) => word.index),
             ends: words.map((word) => word.index + word[0].length),
@@ -120,6 +124,46 @@ describe('ReaderAnswerer signals', () => {
     const { shortAnswer, signals } = await ask(['The Ministry', undefined]);
     expect(shortAnswer).toBe('The Ministry');
     expect(signals).toMatchObject({ support: 0, typeMismatch: 1, answerInQuestion: 1 });
+  });
+});
+
+describe('ReaderAnswerer retrievalWeight', () => {
+  const question = 'Who chairs the committee?';
+  // The reader slightly prefers the second chunk; retrieval strongly prefers the first.
+  const sources = [
+    retrievedSource(1, 'The committee is chaired by Ana Lima since March.', { score: 1 }),
+    retrievedSource(2, 'A former committee was led by Rui Costa in 2019.', { score: 0.2 }),
+  ];
+  const shortAnswer = async (retrievalWeight: number) => {
+    const answerer = createReaderAnswerer(scriptedReader(['Ana Lima', 'Rui Costa'], [9, 10]), {
+      sentenceWeight: 0,
+      retrievalWeight,
+      abstention: { ...DefaultAbstention, threshold: 0 },
+    });
+    const output = await answerer.answer({ question, standaloneQuestion: question, history: [], sources });
+    return { short: output.shortAnswer, cited: output.citations[0]?.documentId };
+  };
+
+  it('leaves the choice to the reader at 0, and lets the chunk retrieval ranks far higher win above it', async () => {
+    expect(await shortAnswer(0)).toEqual({ short: 'Rui Costa', cited: 'doc-2' });
+    expect(await shortAnswer(2)).toEqual({ short: 'Ana Lima', cited: 'doc-1' });
+  });
+
+  it('keeps a retrieval score outside [0, 1] from outweighing the reader', async () => {
+    const skewed = [sources[0]!, { ...sources[1]!, score: 50 }];
+    const answerer = createReaderAnswerer(scriptedReader(['Ana Lima', 'Rui Costa'], [10, 1]), {
+      sentenceWeight: 0,
+      retrievalWeight: 2,
+      abstention: { ...DefaultAbstention, threshold: 0 },
+    });
+    const output = await answerer.answer({
+      question,
+      standaloneQuestion: question,
+      history: [],
+      sources: skewed,
+    });
+    // Clamped to 1: 1 + 2 for the second chunk against 10 + 2 for the first (unclamped, 1 + 100 won).
+    expect(output.shortAnswer).toBe('Ana Lima');
   });
 });
 

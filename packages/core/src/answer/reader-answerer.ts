@@ -1,7 +1,7 @@
 import { bundledCalibration } from '../read/bundled-calibration.js';
 import type { PassageReading, Reader } from '../read/reader.js';
 import { bestSpan } from '../read/span-decode.js';
-import type { RetrievedChunk } from '../retrieve/retrieved-chunk.js';
+import { type RetrievedChunk, retrievalScore } from '../retrieve/retrieved-chunk.js';
 import { throwIfAborted } from '../shared/errors.js';
 import { splitSentences } from '../text/sentences.js';
 import { stemmedTerms, type WeightedQuery, weighQuery, weightedCoverage } from '../text/terms.js';
@@ -56,15 +56,29 @@ export interface ReaderAnswererOptions {
    * different mistakes; 0 lets the reader alone decide. See {@link DefaultReaderAnswererOptions}.
    */
   sentenceWeight?: number;
+  /**
+   * Weight of the retrieved chunk's fused retrieval score (dense and keyword, min-max normalised over the
+   * candidates, so in [0, 1]) added when choosing the sentence: retrieval weighs the whole question
+   * against the whole collection, the reader one passage at a time, and the chunk the reader prefers is
+   * not always the one that answers. 0 leaves the choice to the reader and the sentence score. The
+   * bundled reader's value is fitted with its calibration (`retrievalWeight` in
+   * `models/reader/abstention.json`); see {@link DefaultReaderAnswererOptions}.
+   */
+  retrievalWeight?: number;
   /** Most tokens of a short answer. @defaultValue 30 */
   maxAnswerTokens?: number;
   abstention?: Abstention;
 }
 
-/** Defaults of {@link ReaderAnswererOptions}; `sentenceWeight` was chosen on article-level folds (docs/benchmarks.md). */
+/**
+ * Defaults of {@link ReaderAnswererOptions} for a reader without a calibration file; the bundled reader
+ * takes `sentenceWeight` and `retrievalWeight` from its own, chosen on article-level folds
+ * (docs/benchmarks.md).
+ */
 export const DefaultReaderAnswererOptions = {
   maxSources: 5,
   sentenceWeight: 8,
+  retrievalWeight: 0,
   maxAnswerTokens: 30,
 } as const;
 
@@ -102,6 +116,10 @@ export class ReaderAnswerer implements Answerer {
         options.sentenceWeight ??
         bundledAbstention().sentenceWeight ??
         DefaultReaderAnswererOptions.sentenceWeight,
+      retrievalWeight:
+        options.retrievalWeight ??
+        bundledAbstention().retrievalWeight ??
+        DefaultReaderAnswererOptions.retrievalWeight,
       maxAnswerTokens: options.maxAnswerTokens ?? DefaultReaderAnswererOptions.maxAnswerTokens,
     };
     this.#abstention = options.abstention ?? bundledAbstention();
@@ -184,7 +202,8 @@ export class ReaderAnswerer implements Answerer {
 
   /**
    * The sentence to answer from: the reader's best span inside each sentence of the sources (its margin
-   * over "no answer"), plus `sentenceWeight` times the sentence answerer's score of that sentence.
+   * over "no answer"), plus `sentenceWeight` times the sentence answerer's score of that sentence, plus
+   * `retrievalWeight` times its chunk's fused retrieval score.
    */
   #choose(
     question: string,
@@ -207,7 +226,10 @@ export class ReaderAnswerer implements Answerer {
       const span = bestSpan(tokens.start, tokens.end, first, last, this.#options.maxAnswerTokens);
       if (!span) continue;
       const margin = Math.max(-20, span.score - reading.nullScore);
-      const combined = margin + this.#options.sentenceWeight * sentence.score;
+      const combined =
+        margin +
+        this.#options.sentenceWeight * sentence.score +
+        this.#options.retrievalWeight * retrievalScore(sentence.source);
       if (combined > bestScore) {
         bestScore = combined;
         best = {
@@ -260,14 +282,19 @@ function fromReading(
  * (`models/reader/abstention.json`, written by `pnpm bench --full --only reader` from the SQuAD dev
  * half); {@link DefaultAbstention} when absent.
  */
-export function bundledAbstention(): Abstention & { sentenceWeight?: number; promoteAbove?: number } {
-  const parsed = bundledCalibration() as Partial<Abstention> & {
-    sentenceWeight?: number;
-    promoteAbove?: number;
-  };
+export function bundledAbstention(): Abstention & BundledChoice {
+  const parsed = bundledCalibration() as Partial<Abstention> & BundledChoice;
   return typeof parsed.threshold === 'number' && typeof parsed.bias === 'number'
-    ? (parsed as Abstention & { sentenceWeight?: number; promoteAbove?: number })
+    ? (parsed as Abstention & BundledChoice)
     : DefaultAbstention;
+}
+
+/** What the calibration file fixes beside the abstention: how the answer is chosen and reranked. */
+interface BundledChoice {
+  sentenceWeight?: number;
+  retrievalWeight?: number;
+  promoteAbove?: number;
+  rerankRetrievalWeight?: number;
 }
 
 /** Builds the offline answerer that reads. */

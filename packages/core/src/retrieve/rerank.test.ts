@@ -37,6 +37,22 @@ describe('ReaderReranker', () => {
     expect(await order(new ReaderReranker(reader, { promoteAbove: 5, depth: 2 }))).toEqual([1, 4, 3, 2]);
   });
 
+  it('orders the promoted chunks by margin plus retrievalWeight x fused score, and promotes by margin alone', async () => {
+    // Fused scores by position: 1, 0.9, 0.8, 0.7. The last reads -9: below the threshold at any weight.
+    const reader = marginReader([2, 2.5, 3, -9]);
+    expect(await order(new ReaderReranker(reader, { promoteAbove: 0, retrievalWeight: 0 }))).toEqual([
+      3, 4, 1, 2,
+    ]);
+    expect(await order(new ReaderReranker(reader, { promoteAbove: 0, retrievalWeight: 20 }))).toEqual([
+      1, 4, 3, 2,
+    ]);
+    const scores = (
+      await new ReaderReranker(reader, { promoteAbove: 0, retrievalWeight: 20 }).rerank('Q?', chunks)
+    ).map((chunk) => chunk.scores.rerank);
+    // `scores.rerank` stays the reader's margin: the weight orders, it does not rewrite the reading.
+    expect(scores).toEqual([2, 2.5, 3, -9]);
+  });
+
   it("takes the bundled reader's fitted threshold by default", async () => {
     const fitted = bundledCalibration().promoteAbove;
     expect(typeof fitted).toBe('number');

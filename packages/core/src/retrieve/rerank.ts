@@ -1,6 +1,6 @@
 import { bundledCalibration } from '../read/bundled-calibration.js';
 import type { Reader } from '../read/reader.js';
-import type { RetrievedChunk } from './retrieved-chunk.js';
+import { type RetrievedChunk, retrievalScore } from './retrieved-chunk.js';
 
 /** Options for one {@link Reranker.rerank} call. */
 export interface RerankOptions {
@@ -35,6 +35,14 @@ export interface ReaderRerankerOptions {
    * `models/reader/abstention.json`, chosen on article folds by `pnpm bench`), else 0.
    */
   promoteAbove?: number;
+  /**
+   * Weight of a chunk's fused retrieval score (in [0, 1]) added to its margin when ordering the promoted
+   * chunks: the reader reads one passage at a time, retrieval weighs the whole question against the
+   * whole collection, and together they put the answering chunk first more often than either alone. 0
+   * orders by margin alone. The default is the bundled reader's (`rerankRetrievalWeight` in
+   * `models/reader/abstention.json`, fitted with `promoteAbove`), else 0.
+   */
+  retrievalWeight?: number;
 }
 
 /**
@@ -48,12 +56,15 @@ export class ReaderReranker implements Reranker {
   readonly #reader: Reader;
   readonly #depth: number;
   readonly #promoteAbove: number;
+  readonly #retrievalWeight: number;
 
   constructor(reader: Reader, options: ReaderRerankerOptions = {}) {
     this.#reader = reader;
     this.#depth = options.depth ?? 5;
     const fitted = bundledCalibration().promoteAbove;
     this.#promoteAbove = options.promoteAbove ?? (typeof fitted === 'number' ? fitted : 0);
+    const weight = bundledCalibration().rerankRetrievalWeight;
+    this.#retrievalWeight = options.retrievalWeight ?? (typeof weight === 'number' ? weight : 0);
     this.id = `reader:${reader.id}`;
   }
 
@@ -70,14 +81,16 @@ export class ReaderReranker implements Reranker {
     );
     const scored = head.map((chunk, index) => ({
       chunk: { ...chunk, scores: { ...chunk.scores, rerank: readings[index]!.margin } },
+      order: readings[index]!.margin + this.#retrievalWeight * retrievalScore(chunk),
       index,
     }));
-    // Chunks the reader finds an answer in (margin above `promoteAbove`) move to the front, best first;
-    // the others keep the fused order behind them. The fused order carries evidence the reader does
-    // not see (the whole query's similarity, rare terms), so it is overruled only on the reader's say-so.
+    // Chunks the reader finds an answer in (margin above `promoteAbove`) move to the front, best first
+    // by margin plus weighted retrieval score; the others keep the fused order behind them. The fused
+    // order carries evidence the reader does not see (the whole query's similarity, rare terms), so it
+    // is overruled only on the reader's say-so.
     const promoted = scored
       .filter((entry) => entry.chunk.scores.rerank > this.#promoteAbove)
-      .sort((a, b) => b.chunk.scores.rerank - a.chunk.scores.rerank || a.index - b.index);
+      .sort((a, b) => b.order - a.order || a.index - b.index);
     const kept = scored.filter((entry) => !(entry.chunk.scores.rerank > this.#promoteAbove));
     const ordered: RetrievedChunk[] = [...promoted, ...kept].map((entry) => entry.chunk);
     return [...ordered, ...chunks.slice(this.#depth)].map((chunk, index) => ({ ...chunk, rank: index + 1 }));

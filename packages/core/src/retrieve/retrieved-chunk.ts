@@ -19,3 +19,11 @@ export interface RetrievedChunk extends DocumentLabel {
    */
   scores: { dense?: number; lexical?: number; rerank?: number };
 }
+
+/**
+ * A chunk's fused retrieval score kept to [0, 1] (fusion min-max normalises it there), so that a
+ * caller's own scores cannot swamp the reader's margin they are weighed against.
+ */
+export function retrievalScore(chunk: Pick<RetrievedChunk, 'score'>): number {
+  return Number.isFinite(chunk.score) ? Math.min(1, Math.max(0, chunk.score)) : 0;
+}
