@@ -92,15 +92,17 @@ describe('the shipped reader on the seed article', () => {
     const reranked = await qa.ask(question);
     expect(plain.retrieved.every((chunk) => chunk.scores.rerank === undefined)).toBe(true);
     expect(plain.timings.rerankMs).toBe(0);
-    // Chunks the reader answers from (margin above the threshold fitted for it) lead, best first; the
-    // rest keep the fused order.
-    const promoteAbove = bundledAbstention().promoteAbove ?? 0;
+    // Chunks the reader answers from (margin above the threshold fitted for it) lead, best first by
+    // margin plus the fitted weight x fused score; the rest keep the fused order.
+    const { promoteAbove = 0, rerankRetrievalWeight = 0 } = bundledAbstention();
     const read = reranked.retrieved.filter((chunk) => chunk.scores.rerank !== undefined);
     const promoted = read.filter((chunk) => chunk.scores.rerank! > promoteAbove);
     expect(promoted.length).toBeGreaterThan(0);
     expect(read.slice(0, promoted.length)).toEqual(promoted);
-    const margins = promoted.map((chunk) => chunk.scores.rerank!);
-    expect(margins).toEqual([...margins].sort((a, b) => b - a));
+    const order = promoted.map(
+      (chunk) => chunk.scores.rerank! + rerankRetrievalWeight * Math.min(1, Math.max(0, chunk.score)),
+    );
+    expect(order).toEqual([...order].sort((a, b) => b - a));
     const fusedOrder = plain.retrieved.map((chunk) => chunk.chunkId);
     const rest = read.slice(promoted.length).map((chunk) => fusedOrder.indexOf(chunk.chunkId));
     expect(rest).toEqual([...rest].sort((a, b) => a - b));
