@@ -169,6 +169,54 @@ def collate(batch):
     return ids, types, mask, allowed, torch.tensor(starts), torch.tensor(ends)
 
 
+def question_batches(examples, size, rng):
+    """Batches of whole questions: every passage of a question (its gold chunk and its "no answer" ones)
+    in the same batch, so that the shared-normalisation loss can compare them."""
+    groups = {}
+    for index, example in enumerate(examples):
+        groups.setdefault(example['id'], []).append(index)
+    order = list(groups.values())
+    rng.shuffle(order)
+    out, current = [], []
+    for group in order:
+        if current and len(current) + len(group) > size:
+            out.append(current)
+            current = []
+        current = current + group
+    if current:
+        out.append(current)
+    return out
+
+
+def shared_norm_loss(start, end, batch):
+    """Cross-entropy of the gold start and end over the passage tokens of all the passages of the same
+    question at once (shared normalisation, Clark & Gardner 2018): the span scores of different passages
+    become comparable, which is what choosing between retrieved chunks needs. [CLS] is left out: each
+    passage's own loss already teaches "no answer". None when no question in the batch has a gold span
+    and another passage."""
+    rows = {}
+    for row, example in enumerate(batch):
+        rows.setdefault(example['id'], []).append(row)
+    losses = []
+    for members in rows.values():
+        gold = [row for row in members if batch[row]['s'] >= 0]
+        if len(members) < 2 or len(gold) != 1:
+            continue
+        parts_s, parts_e, target_s, target_e, offset = [], [], None, None, 0
+        for row in members:
+            q = len(batch[row]['q']) + 2
+            n = len(batch[row]['p'])
+            parts_s.append(start[row, q : q + n])
+            parts_e.append(end[row, q : q + n])
+            if row == gold[0]:
+                target_s, target_e = offset + batch[row]['s'], offset + batch[row]['e']
+            offset += n
+        s_all, e_all = torch.cat(parts_s), torch.cat(parts_e)
+        losses.append((F.cross_entropy(s_all[None], torch.tensor([target_s], device=s_all.device))
+                       + F.cross_entropy(e_all[None], torch.tensor([target_e], device=e_all.device))) / 2)
+    return torch.stack(losses).mean() if losses else None
+
+
 def batches(examples, size, rng):
     order = list(range(len(examples)))
     rng.shuffle(order)
@@ -245,6 +293,9 @@ def main():
     parser.add_argument('--resume', action='store_true')
     parser.add_argument('--export', action='store_true', help='only write reader.safetensors from the checkpoint')
     parser.add_argument('--device', default='auto', help="cpu, cuda, or auto (cuda when PyTorch sees a GPU)")
+    parser.add_argument('--shared-norm', type=float, default=0,
+                        help='weight of the shared-normalisation loss over all passages of a question (0: off); '
+                             'batches then hold whole questions')
     parser.add_argument('--init', help='start from these trained weights (a reader.safetensors, e.g. the shipped one) '
                         'instead of the base model; the optimizer starts fresh')
     args = parser.parse_args()
@@ -335,7 +386,8 @@ def main():
     last_save = time.time()
     model.train()
     while step < plan_steps['total'] and time.time() - began < args.minutes * 60:
-        plan = batches(train, args.batch, random.Random(args.seed + epoch))
+        make = question_batches if args.shared_norm > 0 else batches
+        plan = make(train, args.batch, random.Random(args.seed + epoch))
         while position < len(plan) and step < plan_steps['total'] and time.time() - began < args.minutes * 60:
             batch = [train[j] for j in plan[position]]
             position += 1
@@ -345,6 +397,10 @@ def main():
             start = start.float().masked_fill(~allowed, -1e4)
             end = end.float().masked_fill(~allowed, -1e4)
             loss = (F.cross_entropy(start, starts) + F.cross_entropy(end, ends)) / 2
+            if args.shared_norm > 0:
+                shared = shared_norm_loss(start, end, batch)
+                if shared is not None:
+                    loss = loss + args.shared_norm * shared
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
