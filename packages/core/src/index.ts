@@ -176,7 +176,7 @@ export {
   type Reranker,
   type RerankOptions,
 } from './retrieve/rerank.js';
-export type { RetrievedChunk } from './retrieve/retrieved-chunk.js';
+export { type RetrievedChunk, retrievalScore } from './retrieve/retrieved-chunk.js';
 export {
   type DocumentFilter,
   type DocumentFormat,

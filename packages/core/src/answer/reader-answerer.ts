@@ -110,19 +110,16 @@ export class ReaderAnswerer implements Answerer {
 
   constructor(reader: Reader, options: ReaderAnswererOptions = {}) {
     this.#reader = reader;
+    const bundled = bundledAbstention();
     this.#options = {
       maxSources: options.maxSources ?? DefaultReaderAnswererOptions.maxSources,
       sentenceWeight:
-        options.sentenceWeight ??
-        bundledAbstention().sentenceWeight ??
-        DefaultReaderAnswererOptions.sentenceWeight,
+        options.sentenceWeight ?? bundled.sentenceWeight ?? DefaultReaderAnswererOptions.sentenceWeight,
       retrievalWeight:
-        options.retrievalWeight ??
-        bundledAbstention().retrievalWeight ??
-        DefaultReaderAnswererOptions.retrievalWeight,
+        options.retrievalWeight ?? bundled.retrievalWeight ?? DefaultReaderAnswererOptions.retrievalWeight,
       maxAnswerTokens: options.maxAnswerTokens ?? DefaultReaderAnswererOptions.maxAnswerTokens,
     };
-    this.#abstention = options.abstention ?? bundledAbstention();
+    this.#abstention = options.abstention ?? bundled;
   }
 
   async answer(input: AnswerInput, options: AnswerCallOptions = {}): Promise<AnswerOutput> {

@@ -61,10 +61,10 @@ export class ReaderReranker implements Reranker {
   constructor(reader: Reader, options: ReaderRerankerOptions = {}) {
     this.#reader = reader;
     this.#depth = options.depth ?? 5;
-    const fitted = bundledCalibration().promoteAbove;
-    this.#promoteAbove = options.promoteAbove ?? (typeof fitted === 'number' ? fitted : 0);
-    const weight = bundledCalibration().rerankRetrievalWeight;
-    this.#retrievalWeight = options.retrievalWeight ?? (typeof weight === 'number' ? weight : 0);
+    const { promoteAbove, rerankRetrievalWeight } = bundledCalibration();
+    this.#promoteAbove = options.promoteAbove ?? (typeof promoteAbove === 'number' ? promoteAbove : 0);
+    this.#retrievalWeight =
+      options.retrievalWeight ?? (typeof rerankRetrievalWeight === 'number' ? rerankRetrievalWeight : 0);
     this.id = `reader:${reader.id}`;
   }
 

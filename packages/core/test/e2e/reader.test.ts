@@ -11,6 +11,7 @@ import {
   evaluate,
   loadDocument,
   openArticleQA,
+  retrievalScore,
 } from '../../src/index.js';
 
 // The reader shipped in packages/core/models/reader, the real embedder, the real seed article.
@@ -100,7 +101,7 @@ describe('the shipped reader on the seed article', () => {
     expect(promoted.length).toBeGreaterThan(0);
     expect(read.slice(0, promoted.length)).toEqual(promoted);
     const order = promoted.map(
-      (chunk) => chunk.scores.rerank! + rerankRetrievalWeight * Math.min(1, Math.max(0, chunk.score)),
+      (chunk) => chunk.scores.rerank! + rerankRetrievalWeight * retrievalScore(chunk),
     );
     expect(order).toEqual([...order].sort((a, b) => b - a));
     const fusedOrder = plain.retrieved.map((chunk) => chunk.chunkId);
