@@ -217,6 +217,22 @@ def shared_norm_loss(start, end, batch):
     return torch.stack(losses).mean() if losses else None
 
 
+def mixed_batches(examples, size, rng, share):
+    """Whole-question batches for a random `share` of the questions and ordinary length-sorted batches for
+    the rest, shuffled together: the shared-normalisation loss sees some questions whole while most
+    batches keep the ordinary mix of many questions (whole-question batches alone cost the no-answer
+    calibration, see README.md)."""
+    ids = sorted({example['id'] for example in examples})
+    rng.shuffle(ids)
+    whole = set(ids[: round(len(ids) * share)])
+    inside = [i for i, example in enumerate(examples) if example['id'] in whole]
+    outside = [i for i, example in enumerate(examples) if example['id'] not in whole]
+    out = [[inside[j] for j in batch] for batch in question_batches([examples[i] for i in inside], size, rng)]
+    out += [[outside[j] for j in batch] for batch in batches([examples[i] for i in outside], size, rng)]
+    rng.shuffle(out)
+    return out
+
+
 def batches(examples, size, rng):
     order = list(range(len(examples)))
     rng.shuffle(order)
@@ -295,10 +311,14 @@ def main():
     parser.add_argument('--device', default='auto', help="cpu, cuda, or auto (cuda when PyTorch sees a GPU)")
     parser.add_argument('--shared-norm', type=float, default=0,
                         help='weight of the shared-normalisation loss over all passages of a question (0: off); '
-                             'batches then hold whole questions')
+                             'batches then hold whole questions (all of them, or the share --shared-norm-share gives)')
+    parser.add_argument('--shared-norm-share', type=float, default=1,
+                        help='with --shared-norm: the share of questions batched whole (the rest go in ordinary batches)')
     parser.add_argument('--init', help='start from these trained weights (a reader.safetensors, e.g. the shipped one) '
                         'instead of the base model; the optimizer starts fresh')
     args = parser.parse_args()
+    if not 0 < args.shared_norm_share <= 1:
+        parser.error(f'--shared-norm-share must be in (0, 1], got {args.shared_norm_share}')
     device = torch.device('cuda' if args.device == 'auto' and torch.cuda.is_available() else
                           'cpu' if args.device == 'auto' else args.device)
 
@@ -386,8 +406,13 @@ def main():
     last_save = time.time()
     model.train()
     while step < plan_steps['total'] and time.time() - began < args.minutes * 60:
-        make = question_batches if args.shared_norm > 0 else batches
-        plan = make(train, args.batch, random.Random(args.seed + epoch))
+        epoch_rng = random.Random(args.seed + epoch)
+        if args.shared_norm > 0 and args.shared_norm_share < 1:
+            plan = mixed_batches(train, args.batch, epoch_rng, args.shared_norm_share)
+        elif args.shared_norm > 0:
+            plan = question_batches(train, args.batch, epoch_rng)
+        else:
+            plan = batches(train, args.batch, epoch_rng)
         while position < len(plan) and step < plan_steps['total'] and time.time() - began < args.minutes * 60:
             batch = [train[j] for j in plan[position]]
             position += 1
