@@ -219,7 +219,7 @@ def shared_norm_loss(start, end, batch):
 
 def mixed_batches(examples, size, rng, share):
     """Whole-question batches for a random `share` of the questions and ordinary length-sorted batches for
-    the rest, shuffled together: the shared-normalisation loss sees some questions whole while most
+    the rest, shuffled together: the shared-normalisation loss sees some questions whole while the other
     batches keep the ordinary mix of many questions (whole-question batches alone cost the no-answer
     calibration, see README.md)."""
     ids = sorted({example['id'] for example in examples})
@@ -407,6 +407,8 @@ def main():
     model.train()
     while step < plan_steps['total'] and time.time() - began < args.minutes * 60:
         epoch_rng = random.Random(args.seed + epoch)
+        # Share 1 stays on question_batches rather than mixed_batches(..., 1), which would draw the
+        # random numbers in another order: earlier runs' plans, and resuming their checkpoints, stay exact.
         if args.shared_norm > 0 and args.shared_norm_share < 1:
             plan = mixed_batches(train, args.batch, epoch_rng, args.shared_norm_share)
         elif args.shared_norm > 0:
