@@ -10,7 +10,11 @@ import {
 
 /** The texts the pipeline embeds for a corpus, reproduced through the core's public exports. */
 export interface CorpusTexts {
-  /** Distinct `embedText`s (title line + chunk text), in document order: what the pipeline embeds. */
+  /**
+   * What the model reads for each distinct chunk (by `embedText`), in document order: the title line and
+   * the chunk without the sentences it repeats from the chunk before (`freshEmbedText`), as the pipeline
+   * embeds a document's chunks together and each sentence once.
+   */
   embedTexts: string[];
   /** Chunks before de-duplication. */
   chunks: number;
@@ -41,7 +45,7 @@ export async function corpusTexts(
       chunks += 1;
       if (seen.has(chunk.embedText)) continue;
       seen.add(chunk.embedText);
-      embedTexts.push(chunk.embedText);
+      embedTexts.push(chunk.freshEmbedText);
     }
   }
   return { embedTexts, chunks, documents: sources.length, sourceBytes };

@@ -519,9 +519,9 @@ function tokenNote(peer: NonNullable<Results['peer']>): string[] {
   const more = peer.articleqa.tokens / other.tokens - 1;
   return [
     `Ingest time follows the model tokens embedded: articleqa embeds ${f.count(more * 100)}% ${more >= 0 ? 'more' : 'fewer'} tokens than`,
-    'LangChain.js on the same articles (its chunks of about 160 tokens repeat the title and one sentence of',
-    "overlap; the peer's 1,000-character chunks overlap by 200 characters), so the tokens/s row compares the",
-    'two embedding paths directly.',
+    'LangChain.js on the same articles (its chunks of about 160 tokens repeat one sentence of the chunk',
+    'before, which the model reads once, and carry the title; the peer embeds its 1,000-character chunks',
+    'whole, overlapping by 200 characters), so the tokens/s row compares the two embedding paths directly.',
     '',
   ];
 }

@@ -41,6 +41,37 @@ describe('chunkDocument', () => {
     }
   });
 
+  it('counts the repeated sentences and gives the text to embed without them', () => {
+    const chunks = chunkDocument({ title: 'Topic', text: article }, tokenizer, {
+      targetTokens: 30,
+      overlapSentences: 1,
+    });
+    expect(chunks[0]!.overlap).toBe(0);
+    expect(chunks[0]!.freshEmbedText).toBe(chunks[0]!.embedText);
+    for (const chunk of chunks.slice(1)) {
+      expect(chunk.overlap).toBe(1);
+      const own = article.slice(chunk.sentences[1]!.start, chunk.end);
+      expect(chunk.freshEmbedText).toBe(`Topic\n${own}`);
+      expect(chunk.text.endsWith(own)).toBe(true);
+    }
+    // Every sentence of the article is in exactly one fresh text.
+    const fresh = chunks.map((chunk) => chunk.freshEmbedText.slice('Topic\n'.length)).join(' ');
+    expect(fresh).toBe(article);
+  });
+
+  it('reads a chunk that holds only its overlap whole', () => {
+    // Two 8-token sentences, then one of 40: the overlap and the long one exceed the budget of 40.
+    const words = (name: string, count: number) =>
+      `${Array.from({ length: count - 1 }, (_, index) => `${name}${index}`).join(' ')}.`;
+    const text = [words('First', 8), words('Second', 8), words('Long', 40)].join(' ');
+    const chunks = chunkDocument({ title: '', text }, tokenizer, { targetTokens: 40, overlapSentences: 1 });
+    expect(chunks.map((chunk) => chunk.sentences.length)).toEqual([2, 1, 1]);
+    expect(chunks[1]!.text).toBe(words('Second', 8));
+    expect(chunks[1]!.overlap).toBe(0);
+    expect(chunks[1]!.freshEmbedText).toBe(chunks[1]!.embedText);
+    expect(chunks[2]!.overlap).toBe(0);
+  });
+
   it('covers every sentence of the document', () => {
     const chunks = chunkDocument({ title: 'T', text: article }, tokenizer, {
       targetTokens: 25,

@@ -52,6 +52,18 @@ export interface Chunk {
   embedText: string;
   /** The chunk's sentences (long ones cut at word boundaries), in document offsets. */
   sentences: SentenceSpan[];
+  /**
+   * How many of `sentences`, from the first, repeat the last ones of the chunk before: 0 for the first
+   * chunk, and never all of them (a chunk that holds nothing else counts 0).
+   */
+  overlap: number;
+  /**
+   * `embedText` without the overlap: the title, then the chunk from its first sentence of its own. What
+   * the model reads when the chunk before is embedded in the same pass, whose token states of the shared
+   * sentences complete the vector, so that no sentence is run through the model twice. Equal to
+   * `embedText` when `overlap` is 0.
+   */
+  freshEmbedText: string;
 }
 
 // [CLS] and [SEP] for BERT-style models; other models use at most as many.
@@ -78,7 +90,9 @@ export function chunkDocument(
 
   const pieces = splitLongSentences(document.text, splitSentences(document.text), budget, tokenizer);
   const chunks: Chunk[] = [];
+  const withTitle = (text: string) => (titleContext ? `${titleContext}\n${text}` : text);
   let first = 0;
+  let overlap = 0;
   while (first < pieces.length) {
     let last = first;
     let tokens = pieces[first]!.tokens;
@@ -100,14 +114,20 @@ export function chunkDocument(
       }
     }
     const end = pieces[last]!.end;
+    const embedText = withTitle(text);
+    // Overlap and a next sentence over the budget leave a chunk of overlap alone: it is read whole.
+    if (first + overlap > last) overlap = 0;
     chunks.push({
       index: chunks.length,
       start,
       end,
       text,
       tokens,
-      embedText: titleContext ? `${titleContext}\n${text}` : text,
+      embedText,
       sentences: pieces.slice(first, last + 1).map(({ start, end }) => ({ start, end })),
+      overlap,
+      freshEmbedText:
+        overlap > 0 ? withTitle(document.text.slice(pieces[first + overlap]!.start, end)) : embedText,
     });
     if (last + 1 >= pieces.length) break;
     // Step back for overlap, but always move forward and keep the overlap under half the budget.
@@ -119,6 +139,7 @@ export function chunkDocument(
       overlapTokens += candidate.tokens;
       next -= 1;
     }
+    overlap = last + 1 - next;
     first = next;
   }
   return chunks;

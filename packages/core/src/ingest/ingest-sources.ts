@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import type { Embedder, SpanEmbedding, TextSpan } from '../embed/embedder.js';
+import type { Embedder } from '../embed/embedder.js';
 import type { SourceDocument } from '../shared/document.js';
 import {
   AbortError,
@@ -15,16 +15,16 @@ import type {
   ArticleStore,
   DocumentWrite,
   EmbeddedText,
-  SentenceVector,
   SourceStamps,
   SourceStampUpdate,
   StoredSource,
   StoredSourceState,
 } from '../store/article-store.js';
 import { SOURCE_STAMP_KEYS } from '../store/source-state.js';
-import { type Chunk, type ChunkOptions, chunkDocument } from './chunk-document.js';
+import { type ChunkOptions, chunkDocument } from './chunk-document.js';
 import { documentId } from './create-document.js';
 import { discoverSources } from './discover-sources.js';
+import { type EmbedInput, embedChunks, embedInput } from './embed-chunks.js';
 import type { HttpValidators } from './fetch-source.js';
 import { fileStamp } from './file-stamp.js';
 
@@ -246,12 +246,11 @@ export async function ingestSources(
     }
   };
   const embedMap = async (inputs: ReadonlyMap<string, EmbedInput>) => {
-    const hashes = [...inputs.keys()];
-    const embedded = hashes.length > 0 ? await embedBatch(embedder, [...inputs.values()], signal) : [];
-    chunksEmbedded += hashes.length;
-    if (hashes.length > 0)
-      onProgress?.({ type: 'embedded', chunks: hashes.length, totalEmbedded: chunksEmbedded });
-    return new Map(hashes.map((hash, position) => [hash, embedded[position]!]));
+    if (inputs.size === 0) return new Map<string, EmbeddedText>();
+    const embedded = await embedChunks(embedder, inputs, signal ? { signal } : {});
+    chunksEmbedded += inputs.size;
+    onProgress?.({ type: 'embedded', chunks: inputs.size, totalEmbedded: chunksEmbedded });
+    return embedded;
   };
 
   /**
@@ -435,7 +434,7 @@ export async function ingestSources(
       const known = await store.storedVectorHashes(chunks.map((chunk) => chunk.vectorHash));
       const inputs = new Map<string, EmbedInput>();
       for (const [position, chunk] of chunks.entries()) {
-        const input = embedInput(drafts[position]!);
+        const input = embedInput(drafts[position]!, chunks[position - 1]?.vectorHash);
         inputs.set(chunk.vectorHash, input);
         // A text a batch handed over embeds is stored before this batch is written.
         if (!known.has(chunk.vectorHash) && !inFlight.some((batch) => batch.hashes.has(chunk.vectorHash)))
@@ -608,58 +607,6 @@ async function localStamp(
 /** Content hash of an embedded text: identical texts share one vector. */
 export function hashText(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-/** A chunk's embedded text and its sentences, as spans of that text. */
-interface EmbedInput {
-  text: string;
-  spans: TextSpan[];
-  /** Where the chunk text starts in `text` (after the title context). */
-  textOffset: number;
-}
-
-function embedInput(chunk: Chunk): EmbedInput {
-  const textOffset = chunk.embedText.length - chunk.text.length;
-  const shift = textOffset - chunk.start;
-  return {
-    text: chunk.embedText,
-    spans: chunk.sentences.map((sentence) => ({ start: sentence.start + shift, end: sentence.end + shift })),
-    textOffset,
-  };
-}
-
-/** Embeds chunks, with a vector per sentence from the same model pass when the embedder can. */
-async function embedBatch(
-  embedder: Embedder,
-  inputs: EmbedInput[],
-  signal: AbortSignal | undefined,
-): Promise<EmbeddedText[]> {
-  const options = signal ? { signal } : {};
-  const embedded: SpanEmbedding[] = embedder.embedWithSpans
-    ? await embedder.embedWithSpans(inputs, options)
-    : (
-        await embedder.embed(
-          inputs.map((input) => input.text),
-          options,
-        )
-      ).map((vector) => ({ vector, spans: [] }));
-  if (embedded.length !== inputs.length) {
-    throw new Error(`The embedder returned ${embedded.length} vectors for ${inputs.length} texts.`);
-  }
-  return embedded.map(({ vector, spans }, position) => {
-    const input = inputs[position]!;
-    const sentences: SentenceVector[] = [];
-    for (const [index, span] of input.spans.entries()) {
-      const spanVector = spans[index];
-      if (!spanVector) continue;
-      sentences.push({
-        start: span.start - input.textOffset,
-        end: span.end - input.textOffset,
-        vector: spanVector,
-      });
-    }
-    return { vector, sentences };
-  });
 }
 
 /** Documents from an ingested directory whose files are gone. */
