@@ -463,6 +463,13 @@ function peerSection(results: Results): string {
       `${f.seconds(ours.cpuMs)} s`,
       peer.peers.map((run) => `${f.seconds(run.output.cpuMs)} s (${ratio(run.output.cpuMs / ours.cpuMs)})`),
     ),
+    // Both are given every core; how many each kept busy says whether a speed-up is the pipeline's or
+    // the threads' (the peer's session has run close to one core on some machines).
+    row(
+      'Cores kept busy on average (CPU time / ingest time)',
+      (ours.cpuMs / ours.ingestMs).toFixed(2),
+      peer.peers.map((run) => (run.output.cpuMs / run.output.ingestMs).toFixed(2)),
+    ),
     row(
       'Peak RSS during ingest',
       `**${f.mb(ours.peakRssBytes)} MB**`,
@@ -518,7 +525,7 @@ function tokenNote(peer: NonNullable<Results['peer']>): string[] {
   if (peer.articleqa.tokens === undefined || !other) return [];
   const more = peer.articleqa.tokens / other.tokens - 1;
   return [
-    `Ingest time follows the model tokens embedded: articleqa embeds ${f.count(more * 100)}% ${more >= 0 ? 'more' : 'fewer'} tokens than`,
+    `Ingest time follows the model tokens embedded: articleqa embeds ${f.count(Math.abs(more) * 100)}% ${more >= 0 ? 'more' : 'fewer'} tokens than`,
     'LangChain.js on the same articles (its chunks of about 160 tokens repeat one sentence of the chunk',
     'before, which the model reads once, and carry the title; the peer embeds its 1,000-character chunks',
     'whole, overlapping by 200 characters), so the tokens/s row compares the two embedding paths directly.',
