@@ -21,6 +21,33 @@ describe('splitSentences', () => {
     expect(slices('A Heading\n\nBody text here. More.')).toEqual(['A Heading', 'Body text here.', 'More.']);
   });
 
+  it('splits a range of the text, starting and ending inside lines, at the offsets of the whole text', () => {
+    const text = 'Intro. First sentence here. Second one!\n\nMr. Jones said so. Last words. Tail.';
+    const from = text.indexOf('First');
+    const to = text.indexOf(' Tail.');
+    const spans = splitSentences(text, from, to);
+    expect(spans.map((span) => text.slice(span.start, span.end))).toEqual([
+      'First sentence here.',
+      'Second one!',
+      'Mr. Jones said so.',
+      'Last words.',
+    ]);
+  });
+
+  it('splits a long multi-paragraph text the same way paragraph by paragraph', () => {
+    const paragraph = (n: number) =>
+      `Paragraph ${n} starts. Dr. Who visits St. Ives on Jan. 5. It ends here.`;
+    const text = Array.from({ length: 400 }, (_, n) => paragraph(n)).join('\n\n');
+    const spans = splitSentences(text);
+    expect(spans).toHaveLength(1200);
+    expect(text.slice(spans[1200 - 2]!.start, spans[1200 - 2]!.end)).toBe(
+      'Dr. Who visits St. Ives on Jan. 5.',
+    );
+    expect(splitSentences(paragraph(399)).map((span) => span.end - span.start)).toEqual(
+      spans.slice(-3).map((span) => span.end - span.start),
+    );
+  });
+
   it('keeps quotes with their sentence', () => {
     expect(slices('He said “we will act.” Then he left.')).toEqual([
       'He said “we will act.”',

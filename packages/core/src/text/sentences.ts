@@ -83,8 +83,22 @@ function endsWithAbbreviation(text: string): boolean {
  * common abbreviations. Line breaks always end a sentence, so headings and list items stand alone.
  */
 export function splitSentences(text: string, from = 0, to = text.length): SentenceSpan[] {
-  segmenter ??= new Intl.Segmenter('en', { granularity: 'sentence' });
   const spans: SentenceSpan[] = [];
+  // A line break ends a sentence anyway (a paragraph separator in Unicode's sentence rules), and V8's
+  // segmenter slows down with the length of its input (~850 ms for a 780 KB collection at once, 26 ms
+  // line by line, the same sentences): segment each line on its own.
+  let lineStart = from;
+  while (lineStart < to) {
+    const newline = text.indexOf('\n', lineStart);
+    const lineEnd = newline < 0 || newline >= to ? to : newline + 1;
+    splitLine(text, lineStart, lineEnd, spans);
+    lineStart = lineEnd;
+  }
+  return spans;
+}
+
+function splitLine(text: string, from: number, to: number, spans: SentenceSpan[]): void {
+  segmenter ??= new Intl.Segmenter('en', { granularity: 'sentence' });
   let pendingStart = -1;
   let pendingEnd = -1;
   for (const segment of segmenter.segment(text.slice(from, to))) {
@@ -102,5 +116,4 @@ export function splitSentences(text: string, from = 0, to = text.length): Senten
     pendingStart = -1;
   }
   if (pendingStart >= 0) spans.push({ start: pendingStart, end: pendingEnd });
-  return spans;
 }
