@@ -59,9 +59,9 @@ export interface Chunk {
   overlap: number;
   /**
    * `embedText` without the overlap: the title, then the chunk from its first sentence of its own. What
-   * the model reads when the chunk before is embedded in the same pass, whose token states of the shared
-   * sentences complete the vector, so that no sentence is run through the model twice. Equal to
-   * `embedText` when `overlap` is 0.
+   * the model reads when the chunk before is embedded in the same pass: the chunk's vector is this
+   * text's, and the repeated sentences keep their vectors from the chunk before, so that no sentence is
+   * run through the model twice. Equal to `embedText` when `overlap` is 0.
    */
   freshEmbedText: string;
 }

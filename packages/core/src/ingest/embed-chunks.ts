@@ -27,10 +27,10 @@ export function embedInput(chunk: Chunk, previous: string | undefined): EmbedInp
     text: chunk.embedText,
     spans: shifted(sentences, chunk.embedText.length - chunk.text.length),
   };
-  const first = sentences[chunk.overlap];
-  if (previous === undefined || chunk.overlap === 0 || !first) return { whole, sentences };
-  // The fresh text ends where the chunk does; its chunk part starts at the first sentence of its own.
-  const offset = chunk.freshEmbedText.length - (chunk.text.length - first.start) - first.start;
+  if (previous === undefined || chunk.overlap === 0) return { whole, sentences };
+  // The fresh text ends where the chunk does, so chunk offsets shift by the difference in length, as
+  // they shift by the title in the whole text.
+  const offset = chunk.freshEmbedText.length - chunk.text.length;
   return {
     whole,
     sentences,
